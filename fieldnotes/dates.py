@@ -1,0 +1,159 @@
+"""Dates typed the way people type them.
+
+`parse_when` understands `now`, `today 3pm`, `yesterday 14:30`, `monday 9am`
+(the most recent Monday), `17 Jan 2016 8:30`, `2016-01-17 08:30`, `1/17/2016`
+(or 17/01/2016 with day-first), and, for an end time, `+90m` or `2h` after a
+start. It never guesses: text it cannot read fully is an error naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from fieldnotes.model import MINUTE_FORMAT
+
+WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        )
+    )
+    for name in names
+}
+_TIME = re.compile(
+    r"^(?:at\s+)?(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$"
+)
+_DURATION = re.compile(
+    r"^\+?\s*(?:(?P<hours>\d+)\s*(?:h|hrs?|hours?)\s*)?"
+    r"(?:(?P<minutes>\d+)\s*(?:m|mins?|minutes?)?)?$"
+)
+
+
+class DateParseError(ValueError):
+    """Text that is not a date-time we can read without guessing."""
+
+    def __init__(self, text: str, reason: str = "") -> None:
+        self.text = text
+        message = f"can't read {text!r} as a date and time"
+        if reason:
+            message += f": {reason}"
+        message += " (try e.g. 'now', 'today 3pm', 'monday 9am', '17 Jan 2016 8:30')"
+        super().__init__(message)
+
+
+def _parse_time(text: str) -> tuple[int, int] | None:
+    if text in ("noon", "midday"):
+        return 12, 0
+    if text == "midnight":
+        return 0, 0
+    match = _TIME.match(text)
+    if not match:
+        return None
+    hour = int(match["hour"])
+    minute = int(match["minute"] or 0)
+    ampm = (match["ampm"] or "").replace(".", "")
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
+def _parse_duration(text: str) -> timedelta | None:
+    """`+90m`, `2h`, `1h30`, `+45`: a length of time after a start."""
+    match = _DURATION.match(text)
+    if not match or not (match["hours"] or match["minutes"]):
+        return None
+    if text.isdigit():
+        return None  # a bare number is not a duration unless it has a '+'
+    return timedelta(hours=int(match["hours"] or 0), minutes=int(match["minutes"] or 0))
+
+
+def _at(day: datetime, rest: str, original: str) -> datetime:
+    """`day` at the time in `rest`; midnight when `rest` is empty."""
+    if not rest:
+        return day.replace(hour=0, minute=0, second=0, microsecond=0)
+    parsed = _parse_time(rest)
+    if parsed is None:
+        raise DateParseError(original, f"{rest!r} is not a time of day")
+    hour, minute = parsed
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def parse_when(
+    text: str,
+    *,
+    now: datetime | None = None,
+    dayfirst: bool = False,
+    base: datetime | None = None,
+) -> datetime:
+    """Read `text` as a local date-time at minute precision.
+
+    `now` fixes the clock (tests, previews). `base` is the day a bare time
+    refers to and the start a duration counts from; it defaults to today.
+    """
+    original = text
+    text = " ".join(text.strip().lower().split())
+    if not text:
+        raise DateParseError(original, "it is empty")
+    now = (now or datetime.now()).replace(second=0, microsecond=0)
+    if text == "now":
+        return now
+    day = base or now
+    head, _, rest = text.partition(" ")
+    if head == "last" and rest.split(" ")[0] in WEEKDAYS:
+        head, _, rest = rest.partition(" ")
+    if head in ("today", "tonight"):
+        return _at(now, rest, original)
+    if head == "yesterday":
+        return _at(now - timedelta(days=1), rest, original)
+    if head == "tomorrow":
+        return _at(now + timedelta(days=1), rest, original)
+    if head in WEEKDAYS:
+        back = (now.weekday() - WEEKDAYS[head]) % 7
+        return _at(now - timedelta(days=back), rest, original)
+    if base is not None:
+        duration = _parse_duration(text)
+        if duration is not None:
+            return base.replace(second=0, microsecond=0) + duration
+    if text.isdigit() and len(text) < 6:
+        raise DateParseError(original, "a bare number is ambiguous")
+    if _parse_time(text) is not None:
+        return _at(day, text, original)
+    return _parse_with_dateutil(text, original, day, dayfirst)
+
+
+def _parse_with_dateutil(text: str, original: str, day: datetime, dayfirst: bool) -> datetime:
+    from dateutil import parser  # imported lazily: it costs start-up time
+
+    default = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        parsed = parser.parse(text, dayfirst=dayfirst, fuzzy=False, default=default)
+    except (parser.ParserError, ValueError, OverflowError) as exc:
+        raise DateParseError(original, str(exc).split(":")[0].lower()) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed.replace(second=0, microsecond=0)
+
+
+def to_iso(moment: datetime) -> str:
+    return moment.strftime(MINUTE_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, MINUTE_FORMAT)
+
+
+def describe(moment: datetime) -> str:
+    """A human echo of a parsed date-time, e.g. 'Sun 17 Jan 2016, 08:30'."""
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"

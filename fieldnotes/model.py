@@ -1,0 +1,238 @@
+"""The note model: plain dataclasses, their validation and their JSON shape.
+
+Nothing here knows about storage, the terminal or the CLI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+KINDS: tuple[str, ...] = ("meeting", "event", "interview")
+EVENT_TYPES: tuple[str, ...] = (
+    "conference",
+    "panel",
+    "training",
+    "protest",
+    "community event",
+    "other",
+)
+INTERVIEW_FORMATS: tuple[str, ...] = ("semi-structured", "informal", "structured")
+CONSENT_TYPES: tuple[str, ...] = ("written", "verbal", "none recorded")
+CODE_ORIGINS: tuple[str, ...] = ("deductive", "inductive")
+
+MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+COMMON_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "title",
+    "start",
+    "end",
+    "location",
+    "organizations",
+    "codes",
+    "people",
+    "body",
+    "memo",
+    "followups",
+    "created",
+    "updated",
+)
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "meeting": ("host", "agenda"),
+    "event": ("event_type", "organizers"),
+    "interview": (
+        "informant",
+        "informant_role",
+        "interview_format",
+        "consent",
+        "recording_ref",
+    ),
+}
+LIST_FIELDS: frozenset[str] = frozenset({"organizations", "codes", "people", "organizers"})
+
+
+class ValidationError(ValueError):
+    """A note (or tag) that cannot be saved as given. The message says why."""
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_stamp() -> str:
+    return datetime.now().strftime(STAMP_FORMAT)
+
+
+def tag_key(name: str) -> str:
+    """The identity of an organization or code name: case and spacing ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def clean_tag(name: str) -> str:
+    """A tag as it is stored: surrounding spaces gone, inner runs folded to one."""
+    return " ".join(name.split())
+
+
+def dedupe_tags(names: list[str]) -> list[str]:
+    """Clean tags, dropping empties and case-insensitive repeats, keeping order."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        cleaned = clean_tag(name)
+        key = cleaned.casefold()
+        if cleaned and key not in seen:
+            seen.add(key)
+            out.append(cleaned)
+    return out
+
+
+@dataclass
+class Note:
+    kind: str
+    title: str
+    start: str
+    id: str = field(default_factory=new_id)
+    end: str | None = None
+    location: str = ""
+    organizations: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    body: str = ""
+    memo: str = ""
+    followups: str = ""
+    created: str = ""
+    updated: str = ""
+    # meeting
+    host: str = ""
+    agenda: str = ""
+    # event
+    event_type: str = ""
+    organizers: list[str] = field(default_factory=list)
+    # interview
+    informant: str = ""
+    informant_role: str = ""
+    interview_format: str = ""
+    consent: str = ""
+    recording_ref: str = ""
+
+    @property
+    def start_dt(self) -> datetime:
+        return datetime.strptime(self.start, MINUTE_FORMAT)
+
+    @property
+    def end_dt(self) -> datetime | None:
+        return datetime.strptime(self.end, MINUTE_FORMAT) if self.end else None
+
+    @property
+    def duration_minutes(self) -> int | None:
+        end = self.end_dt
+        if end is None:
+            return None
+        return int((end - self.start_dt).total_seconds() // 60)
+
+    def field_names(self) -> tuple[str, ...]:
+        return COMMON_FIELDS + KIND_FIELDS.get(self.kind, ())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The note as JSON: the common fields plus those of its kind only."""
+        out: dict[str, Any] = {}
+        for name in self.field_names():
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, list) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Note:
+        """Build a note from stored or imported JSON, ignoring unknown keys."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            if key in LIST_FIELDS:
+                if isinstance(value, str):
+                    value = [part for part in value.split(";") if part.strip()]
+                value = [str(v) for v in (value or [])]
+            elif key == "end":
+                value = value or None
+            elif value is None:
+                value = ""
+            values[key] = value
+        for required in ("kind", "title", "start"):
+            values.setdefault(required, "")
+        return cls(**values)
+
+    def validate(self) -> None:
+        """Raise ValidationError when the note cannot be saved as it is."""
+        if self.kind not in KINDS:
+            raise ValidationError(
+                f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}"
+            )
+        if not self.title.strip():
+            raise ValidationError("a note needs a title")
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is None and name == "end":
+                continue
+            try:
+                datetime.strptime(value, MINUTE_FORMAT)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    f"{name} must be a date-time like 2016-01-17T08:30, not {value!r}"
+                ) from None
+        if self.end is not None and self.end < self.start:
+            raise ValidationError(f"the end ({self.end}) is before the start ({self.start})")
+        choices = {
+            "event_type": EVENT_TYPES,
+            "interview_format": INTERVIEW_FORMATS,
+            "consent": CONSENT_TYPES,
+        }
+        for name, allowed in choices.items():
+            value = getattr(self, name)
+            if value and value not in allowed:
+                raise ValidationError(
+                    f"{name.replace('_', ' ')} {value!r} is not one of: {', '.join(allowed)}"
+                )
+
+
+@dataclass
+class Organization:
+    name: str
+    type: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Organization:
+        return cls(name=str(data.get("name", "")), type=str(data.get("type") or ""))
+
+
+@dataclass
+class Code:
+    name: str
+    description: str = ""
+    parent: str = ""
+    origin: str = "inductive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "parent": self.parent,
+            "origin": self.origin,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Code:
+        return cls(
+            name=str(data.get("name", "")),
+            description=str(data.get("description") or ""),
+            parent=str(data.get("parent") or ""),
+            origin=str(data.get("origin") or "inductive"),
+        )

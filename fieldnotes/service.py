@@ -1,0 +1,322 @@
+"""The service layer: every feature of fieldnotes, with no terminal in sight.
+
+The CLI and the TUI both call this; tests call it directly. It turns stored
+dicts into model dataclasses, keeps tags consistent with the registries, and
+keeps an in-memory index so listing and searching stay fast at 10,000 notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fieldnotes.model import (
+    Code,
+    Note,
+    Organization,
+    ValidationError,
+    dedupe_tags,
+    now_stamp,
+    tag_key,
+)
+from fieldnotes.storage import BackupInfo, Store, restore_backup
+
+MIN_PREFIX = 4
+
+
+class NotFoundError(LookupError):
+    """No note has that id (or prefix)."""
+
+
+@dataclass(frozen=True)
+class NoteFilter:
+    """What to show. Empty fields do not filter. `until` is inclusive: a bare
+    date (midnight) means the whole of that day."""
+
+    kind: str | None = None
+    org: str | None = None
+    code: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self == NoteFilter()
+
+
+@dataclass
+class _Entry:
+    note: Note
+    haystack: str
+    org_keys: frozenset[str]
+    code_keys: frozenset[str]
+
+
+def _entry(note: Note) -> _Entry:
+    haystack = "\n".join(
+        (note.title, note.body, note.memo, *note.people, *note.organizations, *note.codes)
+    ).casefold()
+    return _Entry(
+        note,
+        haystack,
+        frozenset(tag_key(o) for o in note.organizations),
+        frozenset(tag_key(c) for c in note.codes),
+    )
+
+
+def _sort_key(entry: _Entry) -> tuple[str, str]:
+    return (entry.note.start, entry.note.created)
+
+
+class FieldNotes:
+    """One open database. Use as a context manager, or call `close()`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._entries: dict[str, _Entry] = {}
+        self._ordered: list[_Entry] | None = None
+        self._generation = -1
+
+    @classmethod
+    def open(cls, path: Path | str) -> FieldNotes:
+        return cls(Store(path))
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def __enter__(self) -> FieldNotes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------- the index
+    def _sync(self) -> None:
+        generation = self.store.generation
+        if generation != self._generation:
+            self._entries = {}
+            for doc in self.store.all_notes():
+                note = Note.from_dict(doc)
+                self._entries[note.id] = _entry(note)
+            self._ordered = None
+            self._generation = generation
+
+    def _ordered_entries(self) -> list[_Entry]:
+        self._sync()
+        if self._ordered is None:
+            self._ordered = sorted(self._entries.values(), key=_sort_key, reverse=True)
+        return self._ordered
+
+    def _remember(self, note: Note) -> None:
+        self._entries[note.id] = _entry(note)
+        self._ordered = None
+
+    # ----------------------------------------------------------------- notes
+    def count(self) -> int:
+        self._sync()
+        return len(self._entries)
+
+    def resolve(self, prefix: str) -> str:
+        """The full id of the note whose id is `prefix` or starts with it."""
+        self._sync()
+        prefix = prefix.strip().lower()
+        if prefix in self._entries:
+            return prefix
+        if len(prefix) < MIN_PREFIX:
+            raise NotFoundError(f"note id {prefix!r} is too short: give at least {MIN_PREFIX} characters")
+        matches = [note_id for note_id in self._entries if note_id.startswith(prefix)]
+        if not matches:
+            raise NotFoundError(f"no note has an id starting with {prefix!r}")
+        if len(matches) > 1:
+            raise NotFoundError(
+                f"{len(matches)} notes have ids starting with {prefix!r}; give more characters"
+            )
+        return matches[0]
+
+    def get(self, note_id: str) -> Note:
+        full = self.resolve(note_id)
+        return replace(self._entries[full].note)
+
+    def notes(self, flt: NoteFilter | None = None) -> list[Note]:
+        """Notes matching `flt`, newest first. Copies: edit them freely."""
+        return [replace(entry.note) for entry in self._matching(flt or NoteFilter())]
+
+    def note_views(self, flt: NoteFilter | None = None) -> list[Note]:
+        """Like `notes`, without copying: read-only views for fast display."""
+        return [entry.note for entry in self._matching(flt or NoteFilter())]
+
+    def _matching(self, flt: NoteFilter) -> list[_Entry]:
+        entries = self._ordered_entries()
+        if flt.is_empty:
+            return entries
+        needle = flt.text.casefold().strip()
+        org = tag_key(flt.org) if flt.org else None
+        code = tag_key(flt.code) if flt.code else None
+        since = flt.since.strftime("%Y-%m-%dT%H:%M") if flt.since else None
+        until = None
+        if flt.until is not None:
+            end = flt.until
+            if (end.hour, end.minute) == (0, 0):
+                end = end + timedelta(days=1) - timedelta(minutes=1)
+            until = end.strftime("%Y-%m-%dT%H:%M")
+        out = []
+        for entry in entries:
+            note = entry.note
+            if flt.kind and note.kind != flt.kind:
+                continue
+            if since and note.start < since:
+                continue
+            if until and note.start > until:
+                continue
+            if org and org not in entry.org_keys:
+                continue
+            if code and code not in entry.code_keys:
+                continue
+            if needle and needle not in entry.haystack:
+                continue
+            out.append(entry)
+        return out
+
+    def add(self, note: Note) -> Note:
+        """Validate and save a new note; unknown tags join the registries."""
+        note = replace(note)
+        self._prepare(note)
+        stamp = now_stamp()
+        note.created = note.created or stamp
+        note.updated = note.updated or stamp
+        self._sync()
+        if note.id in self._entries:
+            raise ValidationError(f"a note with id {note.id} exists already")
+        self._register_tags(note)
+        self.store.put_note(note.to_dict())
+        self._remember(note)
+        return replace(note)
+
+    def update(self, note: Note) -> Note:
+        """Save changes to an existing note (matched by id)."""
+        note = replace(note)
+        self._prepare(note)
+        self._sync()
+        old = self._entries.get(note.id)
+        if old is None:
+            raise NotFoundError(f"no note has the id {note.id!r}")
+        note.created = old.note.created or note.created
+        note.updated = now_stamp()
+        self._register_tags(note)
+        self.store.put_note(note.to_dict())
+        self._remember(note)
+        return replace(note)
+
+    def upsert_many(self, notes: list[Note]) -> tuple[int, int]:
+        """Insert or update many notes in one write. Returns (added, updated)."""
+        self._sync()
+        prepared = []
+        added = 0
+        stamp = now_stamp()
+        for original in notes:
+            note = replace(original)
+            self._prepare(note)
+            old = self._entries.get(note.id)
+            if old is None:
+                added += 1
+                note.created = note.created or stamp
+            else:
+                note.created = old.note.created or note.created
+            note.updated = stamp
+            prepared.append(note)
+        for note in prepared:
+            self._register_tags(note)
+        self.store.put_notes([note.to_dict() for note in prepared])
+        for note in prepared:
+            self._remember(note)
+        return added, len(prepared) - added
+
+    def delete(self, note_id: str) -> Note:
+        """Delete a note; a backup of the whole database is taken first."""
+        full = self.resolve(note_id)
+        note = self._entries[full].note
+        self.store.delete_note(full)
+        self._entries.pop(full, None)
+        self._ordered = None
+        return replace(note)
+
+    def _prepare(self, note: Note) -> None:
+        note.title = note.title.strip()
+        note.location = note.location.strip()
+        note.people = dedupe_tags(note.people)
+        note.organizations = self._canonical(dedupe_tags(note.organizations), self._org_names())
+        note.codes = self._canonical(dedupe_tags(note.codes), self._code_names())
+        note.organizers = self._canonical(dedupe_tags(note.organizers), self._org_names())
+        if note.host.strip():
+            note.host = self._canonical([note.host.strip()], self._org_names())[0]
+        note.validate()
+
+    @staticmethod
+    def _canonical(names: list[str], registry: dict[str, str]) -> list[str]:
+        return dedupe_tags([registry.get(tag_key(name), name) for name in names])
+
+    # ------------------------------------------------------------ registries
+    def _org_names(self) -> dict[str, str]:
+        return {tag_key(org.name): org.name for org in self.organizations()}
+
+    def _code_names(self) -> dict[str, str]:
+        return {tag_key(code.name): code.name for code in self.codes()}
+
+    def organizations(self) -> list[Organization]:
+        orgs = [Organization.from_dict(doc) for doc in self.store.all_organizations()]
+        return sorted(orgs, key=lambda org: org.name.casefold())
+
+    def codes(self) -> list[Code]:
+        codes = [Code.from_dict(doc) for doc in self.store.all_codes()]
+        return sorted(codes, key=lambda code: code.name.casefold())
+
+    def _register_tags(self, note: Note) -> None:
+        known_orgs = self._org_names()
+        new_orgs: dict[str, Organization] = {}
+        for name in [*note.organizations, *note.organizers, *([note.host] if note.host else [])]:
+            key = tag_key(name)
+            if key not in known_orgs and key not in new_orgs:
+                new_orgs[key] = Organization(name)
+        known_codes = self._code_names()
+        new_codes = [
+            Code(name, origin="inductive") for name in note.codes if tag_key(name) not in known_codes
+        ]
+        self.store.add_organizations([org.to_dict() for org in new_orgs.values()])
+        self.store.add_codes([code.to_dict() for code in new_codes])
+
+    def add_code(self, code: Code) -> Code:
+        """Add a code to the codebook (e.g. a deductive one set up in advance)."""
+        if tag_key(code.name) in self._code_names():
+            raise ValidationError(f"the code {code.name!r} exists already")
+        code = replace(code, name=" ".join(code.name.split()))
+        if not code.name:
+            raise ValidationError("a code needs a name")
+        self.store.add_codes([code.to_dict()])
+        return code
+
+    def add_organization(self, org: Organization) -> Organization:
+        if tag_key(org.name) in self._org_names():
+            raise ValidationError(f"the organization {org.name!r} exists already")
+        org = replace(org, name=" ".join(org.name.split()))
+        if not org.name:
+            raise ValidationError("an organization needs a name")
+        self.store.add_organizations([org.to_dict()])
+        return org
+
+    # --------------------------------------------------------------- backups
+    def backups(self) -> list[BackupInfo]:
+        return self.store.list_backups()
+
+    def backup(self, reason: str = "manual") -> Path:
+        return self.store.backup(reason)
+
+
+def restore(db_path: Path | str, name: str) -> Path:
+    """Restore a backup over the database at `db_path` (which may be damaged)."""
+    return restore_backup(db_path, name)

@@ -1,0 +1,236 @@
+"""The database of one researcher: notes, organizations and codes in TinyDB.
+
+This is the only module (with `durable`) that knows TinyDB. It hands out plain
+dicts; the service layer turns them into model dataclasses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
+from fieldnotes.storage.durable import DamagedFileError, DurableStorage, parse_main
+from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
+from fieldnotes.storage.files import ensure_private_dir
+
+NOTES = "notes"
+ORGANIZATIONS = "organizations"
+CODES = "codes"
+
+
+class Store:
+    """Open with `Store(path)`; close with `close()` or a `with` block."""
+
+    def __init__(self, path: Path | str, *, keep_backups: int = DEFAULT_KEEP) -> None:
+        self.path = Path(path).expanduser().absolute()
+        self.backups = Backups(self.path, keep_backups)
+        try:
+            ensure_private_dir(self.path.parent)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
+        if self.path.is_dir():
+            raise StorageError(f"{self.path} is a folder, not a database file")
+        self._storage = DurableStorage(self.path)
+        try:
+            self._storage.load()
+        except DamagedFileError as exc:
+            raise CorruptDatabaseError(self.path, str(exc), self.backups.newest_good()) from None
+        except PermissionError as exc:
+            raise StorageError(f"cannot read {self.path}: {exc.strerror}") from None
+        storage = self._storage
+        self._db = TinyDB(storage=lambda: storage)
+        self._seen_generation = self._storage.generation
+        self._index: dict[str, int] | None = None
+        self._take_daily_backup()
+
+    # ------------------------------------------------------------ life cycle
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def flush(self) -> None:
+        """Fold the journal into the main file now (it is durable already)."""
+        self._storage.fold()
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever another process's writes were loaded."""
+        self._storage.refresh()
+        return self._storage.generation
+
+    def _table(self, name: str) -> Table:
+        return self._db.table(name)
+
+    def _sync(self) -> None:
+        """Catch up with other processes; reset TinyDB's id counters if needed."""
+        self._storage.refresh()
+        if self._storage.generation != self._seen_generation:
+            self._seen_generation = self._storage.generation
+            self._index = None
+            for table in (self._table(NOTES), self._table(ORGANIZATIONS), self._table(CODES)):
+                table.clear_cache()
+                table._next_id = None  # TinyDB caches the next id; another process may have used it
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Read-modify-write under the cross-process lock, on fresh data."""
+        with self._storage.locked():
+            self._sync()
+            try:
+                yield
+            except BaseException:
+                self._storage.invalidate()
+                self._storage.refresh()
+                self._sync()
+                raise
+
+    # ------------------------------------------------------------------ notes
+    def _note_index(self) -> dict[str, int]:
+        self._sync()
+        if self._index is None:
+            raw = self._storage.read().get(NOTES, {})
+            self._index = {doc.get("id", ""): int(key) for key, doc in raw.items()}
+        return self._index
+
+    def all_notes(self) -> list[dict[str, Any]]:
+        self._sync()
+        return [dict(doc) for doc in self._table(NOTES).all()]
+
+    def get_note(self, note_id: str) -> dict[str, Any] | None:
+        doc_id = self._note_index().get(note_id)
+        if doc_id is None:
+            return None
+        doc = self._table(NOTES).get(doc_id=doc_id)
+        return dict(doc) if doc is not None else None
+
+    def note_ids(self) -> list[str]:
+        return list(self._note_index())
+
+    def put_note(self, note: dict[str, Any]) -> None:
+        """Insert the note, or replace the stored note with the same id."""
+        with self.transaction():
+            self._put_note_locked(note)
+
+    def put_notes(self, notes: list[dict[str, Any]]) -> None:
+        """Insert or replace many notes as one durable write."""
+        with self.transaction():
+            for note in notes:
+                self._put_note_locked(note)
+
+    def _put_note_locked(self, note: dict[str, Any]) -> None:
+        index = self._note_index()
+        table = self._table(NOTES)
+        doc_id = index.get(note["id"])
+        if doc_id is None:
+            index[note["id"]] = table.insert(dict(note))
+        else:
+
+            def replace(doc: dict[str, Any]) -> None:
+                doc.clear()
+                doc.update(note)
+
+            table.update(replace, doc_ids=[doc_id])
+
+    def delete_note(self, note_id: str) -> bool:
+        with self.transaction():
+            index = self._note_index()
+            doc_id = index.get(note_id)
+            if doc_id is None:
+                return False
+            self.backup("before-delete")
+            self._table(NOTES).remove(doc_ids=[doc_id])
+            del index[note_id]
+            return True
+
+    # ------------------------------------------------------------- registries
+    def all_organizations(self) -> list[dict[str, Any]]:
+        self._sync()
+        return [dict(doc) for doc in self._table(ORGANIZATIONS).all()]
+
+    def all_codes(self) -> list[dict[str, Any]]:
+        self._sync()
+        return [dict(doc) for doc in self._table(CODES).all()]
+
+    def add_organizations(self, orgs: list[dict[str, Any]]) -> None:
+        if orgs:
+            with self.transaction():
+                self._table(ORGANIZATIONS).insert_multiple(orgs)
+
+    def add_codes(self, codes: list[dict[str, Any]]) -> None:
+        if codes:
+            with self.transaction():
+                self._table(CODES).insert_multiple(codes)
+
+    # --------------------------------------------------------------- backups
+    def backup(self, reason: str) -> Path:
+        """An independent copy of the whole database as it is now."""
+        self._sync()
+        try:
+            return self.backups.make(self._storage.snapshot_bytes(), reason)
+        except OSError as exc:
+            raise StorageError(f"could not write a backup in {self.backups.folder}: {exc.strerror}") from None
+
+    def list_backups(self) -> list[BackupInfo]:
+        return self.backups.list()
+
+    def _take_daily_backup(self) -> None:
+        if not self.path.exists() or self.backups.has_one_from(date.today()):
+            return
+        with contextlib.suppress(StorageError):
+            self.backup("daily")
+
+
+def restore_backup(db_path: Path | str, name: str, *, keep_backups: int = DEFAULT_KEEP) -> Path:
+    """Make the backup `name` the database, keeping a copy of what it replaces.
+
+    Works when the current database is damaged: its raw bytes (and any journal)
+    are kept as a backup first, so a restore never loses anything.
+    """
+    path = Path(db_path).expanduser().absolute()
+    backups = Backups(path, keep_backups)
+    source = backups.find(name)
+    if source is None:
+        raise FileNotFoundError(name)
+    raw = source.read_bytes()
+    try:
+        parse_main(raw)
+    except DamagedFileError as exc:
+        raise StorageError(f"the backup {source} is damaged too ({exc}); pick another") from None
+    storage = DurableStorage(path)
+    with storage.locked():
+        try:
+            storage.load()
+            backups.make(storage.snapshot_bytes(), "before-restore")
+            storage.replace_with(raw)
+        except DamagedFileError:
+            # Keep the damaged bytes exactly as they are, journal included.
+            for part, reason in ((path, "damaged"), (storage.journal_path, "damaged-journal")):
+                if part.exists():
+                    backups.make(part.read_bytes(), f"before-restore-{reason}")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(storage.journal_path)
+            storage.replace_with(raw, fold_first=False)
+    return source
+
+
+__all__ = [
+    "CODES",
+    "NOTES",
+    "ORGANIZATIONS",
+    "BackupInfo",
+    "Store",
+    "restore_backup",
+]
