@@ -156,7 +156,7 @@ class Note:
                 continue
             if key in LIST_FIELDS:
                 if isinstance(value, str):
-                    value = [part for part in value.split(";") if part.strip()]
+                    value = [part.strip() for part in value.split(";") if part.strip()]
                 value = [str(v) for v in (value or [])]
             elif key == "end":
                 value = value or None
@@ -170,9 +170,7 @@ class Note:
     def validate(self) -> None:
         """Raise ValidationError when the note cannot be saved as it is."""
         if self.kind not in KINDS:
-            raise ValidationError(
-                f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}"
-            )
+            raise ValidationError(f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}")
         if not self.title.strip():
             raise ValidationError("a note needs a title")
         for name in ("start", "end"):

@@ -41,5 +41,4 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise SystemExit(code)
 
 
-
 pass_state = click.make_pass_decorator(CliState)

@@ -19,6 +19,7 @@ from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.paths import DB_ENV, default_db_path
 
+
 class FieldnotesGroup(click.Group):
     """Turns the service's errors into one clear line and the right exit code."""
 

@@ -89,4 +89,3 @@ class Backups:
             if info.name == name or info.name == f"{name}.json":
                 return info.path
         return None
-

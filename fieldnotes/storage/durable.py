@@ -135,7 +135,9 @@ class DurableStorage(Storage):
     def __init__(self, path: Path, *, fold_bytes: int = JOURNAL_FOLD_BYTES) -> None:
         self.path = path
         self.journal_path = path.with_name(path.name + ".journal")
-        self.lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S, mode=PRIVATE_FILE)
+        self.lock = FileLock(
+            str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S, mode=PRIVATE_FILE
+        )
         self.fold_bytes = fold_bytes
         self.generation = 0  # bumped whenever data is (re)loaded from disk
         self._tables: Tables = {}
@@ -193,9 +195,7 @@ class DurableStorage(Storage):
             except (orjson.JSONDecodeError, ValueError, AttributeError, TypeError):
                 if index == len(lines) - 1:
                     break
-                raise DamagedFileError(
-                    f"the journal {self.journal_path.name} has a damaged entry"
-                ) from None
+                raise DamagedFileError(f"the journal {self.journal_path.name} has a damaged entry") from None
             self._journal_offset += len(line) + 1
 
     def _adopt(self, tables: Tables) -> None:
@@ -291,10 +291,9 @@ class DurableStorage(Storage):
 
     def close(self) -> None:
         if self._loaded and self._journal_offset:
-            try:
+            # If the fold fails, the journal still holds every save; the next open folds it.
+            with contextlib.suppress(OSError, StorageError):
                 self.fold()
-            except (OSError, StorageError):
-                pass  # the journal keeps every save; the next open folds it
 
     # ----------------------------------------------------------------- writing
     def _diff(self, data: Tables) -> dict[str, Any]:

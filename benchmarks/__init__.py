@@ -1,0 +1,1 @@
+"""Benchmarks for fieldnotes: run `python -m benchmarks`."""

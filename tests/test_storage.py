@@ -1,0 +1,327 @@
+"""The storage never loses a note and never leaves a broken file."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from tinydb import TinyDB
+
+from fieldnotes.service import FieldNotes
+from fieldnotes.storage import CorruptDatabaseError, StorageError, Store, restore_backup
+from fieldnotes.storage import files as storage_files
+from fieldnotes.storage.durable import DurableStorage
+from tests.conftest import make_note
+
+
+def plain_tinydb_titles(path: Path) -> list[str]:
+    """Open the file the way any TinyDB user would, and read the note titles."""
+    db = TinyDB(path)
+    try:
+        return sorted(doc["title"] for doc in db.table("notes").all())
+    finally:
+        db.close()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_saved_notes_survive_reopen_and_plain_tinydb_reads_them(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        for i in range(5):
+            svc.add(make_note(title=f"note {i}"))
+    assert plain_tinydb_titles(db_path) == [f"note {i}" for i in range(5)]
+    with FieldNotes.open(db_path) as svc:
+        assert svc.count() == 5
+
+
+def test_a_save_is_an_append_not_a_rewrite(db_path: Path) -> None:
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="first"))
+    svc.store.flush()
+    main_inode = db_path.stat().st_ino
+    svc.add(make_note(title="second"))
+    journal = db_path.with_name(db_path.name + ".journal")
+    assert journal.exists()
+    assert db_path.stat().st_ino == main_inode  # the main file was not rewritten
+    # The main file is valid TinyDB at every moment, even before the fold.
+    assert plain_tinydb_titles(db_path) == ["first"]
+    svc.close()
+    assert not journal.exists()
+    assert plain_tinydb_titles(db_path) == ["first", "second"]
+
+
+def test_journal_replayed_after_a_crash(db_path: Path) -> None:
+    svc = FieldNotes.open(db_path)
+    note = svc.add(make_note(title="kept"))
+    # No close(): the process "dies" with the change only in the journal.
+    with FieldNotes.open(db_path) as again:
+        assert again.get(note.id).title == "kept"
+    assert plain_tinydb_titles(db_path) == ["kept"]
+
+
+def test_replaying_a_journal_twice_is_harmless(db_path: Path) -> None:
+    svc = FieldNotes.open(db_path)
+    a = svc.add(make_note(title="a"))
+    b = svc.add(make_note(title="b"))
+    svc.delete(a.id)
+    journal = db_path.with_name(db_path.name + ".journal")
+    saved_journal = journal.read_bytes()
+    svc.close()  # folds and removes the journal
+    # A crash between the fold and the journal's removal leaves both behind.
+    journal.write_bytes(saved_journal)
+    with FieldNotes.open(db_path) as again:
+        assert [n.id for n in again.notes()] == [b.id]
+
+
+def test_torn_last_journal_line_is_ignored_and_cut(db_path: Path) -> None:
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="whole"))
+    journal = db_path.with_name(db_path.name + ".journal")
+    with open(journal, "ab") as handle:
+        handle.write(b'{"set": {"notes": {"99": {"title": "torn')  # crash mid-append
+    other = FieldNotes.open(db_path)
+    assert [n.title for n in other.notes()] == ["whole"]
+    other.add(make_note(title="after"))
+    other.close()
+    svc.store._storage.invalidate()
+    with FieldNotes.open(db_path) as again:
+        assert sorted(n.title for n in again.notes()) == ["after", "whole"]
+
+
+def test_damage_in_the_middle_of_the_journal_is_reported(db_path: Path) -> None:
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="one"))
+    journal = db_path.with_name(db_path.name + ".journal")
+    journal.write_bytes(b"garbage\n" + journal.read_bytes())
+    with pytest.raises(CorruptDatabaseError) as info:
+        Store(db_path)
+    assert "journal" in str(info.value)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "not-tables"])
+def test_corrupt_file_stops_cleanly_and_is_untouched(db_path: Path, damage: str) -> None:
+    with FieldNotes.open(db_path) as svc:
+        for i in range(3):
+            svc.add(make_note(title=f"n{i}", body="x" * 500))
+    good_backup = Store(db_path).backup("manual")
+    raw = db_path.read_bytes()
+    broken = {
+        "garbage": b"\x00\xffnot json at all",
+        "truncate": raw[: len(raw) // 2],
+        "empty": b"",
+        "not-tables": b'{"notes": [1, 2, 3]}',
+    }[damage]
+    db_path.write_bytes(broken)
+    with pytest.raises(CorruptDatabaseError) as info:
+        FieldNotes.open(db_path)
+    message = str(info.value)
+    assert str(db_path) in message
+    assert good_backup.name in message
+    assert db_path.read_bytes() == broken
+
+
+def test_restore_over_a_damaged_file_keeps_the_damaged_bytes(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="precious"))
+    backup = Store(db_path).backup("manual")
+    db_path.write_bytes(b"{broken")
+    restore_backup(db_path, backup.name)
+    with FieldNotes.open(db_path) as svc:
+        assert [n.title for n in svc.notes()] == ["precious"]
+        kept = [b for b in svc.backups() if b.reason == "before-restore-damaged"]
+    assert len(kept) == 1 and kept[0].path.read_bytes() == b"{broken"
+
+
+def test_restore_keeps_what_it_replaces(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="old"))
+        backup = svc.backup()
+        svc.add(make_note(title="new"))
+        # Left unfolded on purpose: the restore must not replay this journal.
+    restore_backup(db_path, backup.name)
+    with FieldNotes.open(db_path) as svc:
+        assert [n.title for n in svc.notes()] == ["old"]
+        before = [b for b in svc.backups() if b.reason == "before-restore"]
+        assert before
+        data = json.loads(before[0].path.read_bytes())
+        assert sorted(d["title"] for d in data["notes"].values()) == ["new", "old"]
+
+
+def _crash_at(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    class Crash(BaseException):
+        pass
+
+    real = {"write_all": storage_files.write_all, "fsync": os.fsync, "replace": os.replace}
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise Crash(step)
+
+    if step == "write_all":
+
+        def half_write(fd: int, data: bytes) -> None:
+            real["write_all"](fd, data[: len(data) // 2])
+            raise Crash(step)
+
+        monkeypatch.setattr(storage_files, "write_all", half_write)
+        monkeypatch.setattr("fieldnotes.storage.durable.write_all", half_write)
+    elif step == "fsync":
+        monkeypatch.setattr(os, "fsync", boom)
+    elif step == "replace":
+        monkeypatch.setattr(os, "replace", boom)
+    elif step == "fsync_dir":
+        monkeypatch.setattr(storage_files, "fsync_dir", boom)
+
+
+@pytest.mark.parametrize("step", ["write_all", "fsync", "replace", "fsync_dir"])
+def test_fold_interrupted_at_each_step_leaves_old_or_new_file(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="old"))
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="new"))  # in the journal
+    _crash_at(monkeypatch, step)
+    with pytest.raises(BaseException):  # noqa: B017 - the simulated crash
+        svc.store.flush()
+    monkeypatch.undo()
+    titles = plain_tinydb_titles(db_path)
+    assert titles in (["old"], ["new", "old"])
+    leftovers = [p for p in db_path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+    with FieldNotes.open(db_path) as again:
+        assert sorted(n.title for n in again.notes()) == ["new", "old"]
+
+
+@pytest.mark.parametrize("step", ["write_all", "fsync"])
+def test_append_interrupted_keeps_every_acknowledged_note(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="acknowledged"))
+    _crash_at(monkeypatch, step)
+    with pytest.raises(BaseException):  # noqa: B017
+        svc.add(make_note(title="in flight"))
+    monkeypatch.undo()
+    with FieldNotes.open(db_path) as again:
+        titles = sorted(n.title for n in again.notes())
+    assert "acknowledged" in titles
+    assert titles in (["acknowledged"], ["acknowledged", "in flight"])
+
+
+def test_failed_write_does_not_leave_phantom_notes_in_memory(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = FieldNotes.open(db_path)
+    svc.add(make_note(title="kept"))
+
+    def disk_full(fd: int, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage_files, "write_all", disk_full)
+    monkeypatch.setattr("fieldnotes.storage.durable.write_all", disk_full)
+    with pytest.raises(StorageError, match="No space left"):
+        svc.add(make_note(title="lost"))
+    monkeypatch.undo()
+    assert [d["title"] for d in svc.store.all_notes()] == ["kept"]
+
+
+def _writer(path: str, prefix: str, count: int) -> None:
+    with FieldNotes.open(path) as svc:
+        for i in range(count):
+            svc.add(make_note(title=f"{prefix}-{i}"))
+
+
+def test_two_processes_writing_at_once_lose_nothing(db_path: Path) -> None:
+    FieldNotes.open(db_path).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(db_path), name, 200)) for name in ("a", "b")]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+        assert proc.exitcode == 0
+    titles = plain_tinydb_titles(db_path)
+    assert len(titles) == 400
+    assert len(set(titles)) == 400
+
+
+def test_an_open_app_sees_and_keeps_another_process_writes(db_path: Path) -> None:
+    tui = FieldNotes.open(db_path)  # stays open, like the TUI
+    tui.add(make_note(title="from tui 1"))
+    cli = FieldNotes.open(db_path)
+    cli.add(make_note(title="from cli"))
+    cli.close()  # folds, replacing the main file underneath the TUI
+    tui.add(make_note(title="from tui 2"))
+    assert sorted(n.title for n in tui.notes()) == ["from cli", "from tui 1", "from tui 2"]
+    tui.close()
+    assert plain_tinydb_titles(db_path) == ["from cli", "from tui 1", "from tui 2"]
+
+
+def test_files_and_folders_are_owner_only(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        note = svc.add(make_note())
+        svc.add(make_note(title="second"))
+        journal = db_path.with_name(db_path.name + ".journal")
+        assert mode(journal) == 0o600
+        svc.delete(note.id)
+    with FieldNotes.open(db_path) as svc:
+        backups = svc.backups()
+    assert mode(db_path.parent) == 0o700
+    assert mode(db_path) == 0o600
+    assert backups
+    assert mode(backups[0].path.parent) == 0o700
+    assert all(mode(b.path) == 0o600 for b in backups)
+
+
+def test_backups_are_independent_copies_daily_and_before_delete(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        note = svc.add(make_note())
+    with FieldNotes.open(db_path) as svc:
+        reasons = [b.reason for b in svc.backups()]
+        assert reasons == ["daily"]  # one per day of use, not one per open
+        svc.delete(note.id)
+        infos = svc.backups()
+    assert [b.reason for b in infos] == ["before-delete", "daily"]
+    for info in infos:
+        st = info.path.stat()
+        assert st.st_nlink == 1
+        assert st.st_ino != db_path.stat().st_ino
+    deleted_copy = json.loads(infos[0].path.read_bytes())
+    assert [d["id"] for d in deleted_copy["notes"].values()] == [note.id]
+
+
+def test_backups_keep_the_last_n(db_path: Path) -> None:
+    store = Store(db_path, keep_backups=3)
+    for i in range(6):
+        store.backup(f"manual {i}")
+    assert [b.reason for b in store.list_backups()] == ["manual-5", "manual-4", "manual-3"]
+    store.close()
+
+
+def test_a_folder_in_place_of_the_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "db.json").mkdir()
+    with pytest.raises(StorageError, match="is a folder"):
+        Store(tmp_path / "db.json")
+
+
+def test_tinydb_table_ops_are_journaled_as_diffs(tmp_path: Path) -> None:
+    storage = DurableStorage(tmp_path / "raw.json")
+    storage.load()
+    db = TinyDB(storage=lambda: storage)
+    table = db.table("t")
+    first = table.insert({"a": 1})
+    table.insert({"a": 2})
+    table.update({"a": 10}, doc_ids=[first])
+    table.remove(doc_ids=[2])
+    lines = (tmp_path / "raw.json.journal").read_bytes().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert entries[2] == {"set": {"t": {"1": {"a": 10}}}}
+    assert entries[3] == {"del": {"t": ["2"]}}
+    db.close()
+    assert json.loads((tmp_path / "raw.json").read_bytes()) == {"t": {"1": {"a": 10}}}
