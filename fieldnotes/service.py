@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fieldnotes.model import (
     Code,
@@ -77,6 +78,7 @@ class FieldNotes:
         self.store = store
         self._entries: dict[str, _Entry] = {}
         self._ordered: list[_Entry] | None = None
+        self._values: dict[str, list[str]] = {}
         self._generation = -1
 
     @classmethod
@@ -104,7 +106,7 @@ class FieldNotes:
             for doc in self.store.all_notes():
                 note = Note.from_dict(doc)
                 self._entries[note.id] = _entry(note)
-            self._ordered = None
+            self._changed()
             self._generation = generation
 
     def _ordered_entries(self) -> list[_Entry]:
@@ -115,7 +117,12 @@ class FieldNotes:
 
     def _remember(self, note: Note) -> None:
         self._entries[note.id] = _entry(note)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Drop what is derived from the notes; it is rebuilt when next asked."""
         self._ordered = None
+        self._values.clear()
 
     # ----------------------------------------------------------------- notes
     def count(self) -> int:
@@ -243,7 +250,7 @@ class FieldNotes:
         note = self._entries[full].note
         self.store.delete_note(full)
         self._entries.pop(full, None)
-        self._ordered = None
+        self._changed()
         return replace(note)
 
     def _prepare(self, note: Note) -> None:
@@ -308,6 +315,31 @@ class FieldNotes:
             raise ValidationError("an organization needs a name")
         self.store.add_organizations([org.to_dict()])
         return org
+
+    # ---------------------------------------------------------------- drafts
+    def save_draft(self, draft: dict[str, Any]) -> None:
+        """Keep an unsaved form, to offer it back after a crash."""
+        self.store.drafts.save(draft)
+
+    def load_draft(self) -> dict[str, Any] | None:
+        return self.store.drafts.load()
+
+    def clear_draft(self) -> None:
+        self.store.drafts.clear()
+
+    # ----------------------------------------------------------- suggestions
+    def field_values(self, name: str) -> list[str]:
+        """Distinct values used in a note field, most used first (for completion)."""
+        self._sync()
+        if name not in self._values:
+            counts: dict[str, int] = {}
+            for entry in self._entries.values():
+                value = getattr(entry.note, name)
+                for item in value if isinstance(value, list) else [value]:
+                    if item:
+                        counts[item] = counts.get(item, 0) + 1
+            self._values[name] = sorted(counts, key=lambda item: (-counts[item], item.casefold()))
+        return self._values[name]
 
     # --------------------------------------------------------------- backups
     def backups(self) -> list[BackupInfo]:

@@ -17,6 +17,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
+from fieldnotes.storage.drafts import Drafts
 from fieldnotes.storage.durable import DamagedFileError, DurableStorage, parse_main
 from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
 from fieldnotes.storage.files import ensure_private_dir
@@ -32,6 +33,7 @@ class Store:
     def __init__(self, path: Path | str, *, keep_backups: int = DEFAULT_KEEP) -> None:
         self.path = Path(path).expanduser().absolute()
         self.backups = Backups(self.path, keep_backups)
+        self.drafts = Drafts(self.path)
         try:
             ensure_private_dir(self.path.parent)
         except OSError as exc:

@@ -1,6 +1,207 @@
-from textual.app import App
+"""The fieldnotes Textual app: wiring between screens and the service layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Static
+
+from fieldnotes.model import KINDS
+from fieldnotes.service import FieldNotes, NoteFilter
+from fieldnotes.tui.screens.dialogs import ConfirmDialog, HelpScreen
+from fieldnotes.tui.screens.main import MainScreen
+from fieldnotes.tui.screens.note_detail import NoteDetailScreen
+from fieldnotes.tui.screens.note_form import KIND_LABEL, NoteFormScreen
+
+KIND_THEME_VARIABLE = {"meeting": "primary", "event": "warning", "interview": "success"}
 
 
-class FieldnotesApp(App):
-    def __init__(self, service, dayfirst=False, banner=""):
+class DraftDialog(ModalScreen[str]):
+    """An unsaved note was left behind: resume it, discard it, or decide later."""
+
+    BINDINGS = [
+        Binding("r,enter", "answer('resume')", "Resume", show=False),
+        Binding("d", "answer('discard')", "Discard", show=False),
+        Binding("escape,l", "answer('later')", "Later", show=False),
+    ]
+
+    def __init__(self, draft: dict[str, Any]) -> None:
         super().__init__()
+        self.draft = draft
+
+    def compose(self) -> Any:
+        fields = self.draft.get("fields", {})
+        title = (fields.get("title") or "").strip() or "untitled"
+        kind = self.draft.get("kind", "note")
+        when = self.draft.get("saved_at", "")
+        with Vertical(classes="dialog"):
+            yield Static(
+                f"You have an unsaved {kind}, “{title}”, kept at {when}.\nResume it?",
+                classes="dialog-question",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Resume (r)", id="resume", variant="primary")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Later (esc)", id="later")
+
+    def on_mount(self) -> None:
+        self.query_one("#resume", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "later")
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)
+
+
+class FieldnotesApp(App[None]):
+    """`FieldnotesApp(service).run()`. `now` fixes the clock for tests."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "fieldnotes"
+
+    def __init__(
+        self,
+        service: FieldNotes,
+        *,
+        dayfirst: bool = False,
+        banner: str = "",
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.dayfirst = dayfirst
+        self.banner = banner
+        self.now = now
+        self.sub_title = str(service.path)
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        draft = self.service.load_draft()
+        if draft and draft.get("kind") in KINDS:
+            self.push_screen(DraftDialog(draft), partial(self._draft_answer, draft))
+
+    def _draft_answer(self, draft: dict[str, Any], answer: str | None) -> None:
+        if answer == "resume":
+            note = None
+            if draft.get("note_id"):
+                try:
+                    note = self.service.get(draft["note_id"])
+                except LookupError:
+                    note = None
+            self._push_form(draft["kind"], note=note, draft=draft)
+        elif answer == "discard":
+            self.service.clear_draft()
+
+    # ------------------------------------------------------------ appearance
+    def kind_colors(self) -> dict[str, str]:
+        variables = self.get_css_variables()
+        return {kind: variables.get(name, "") for kind, name in KIND_THEME_VARIABLE.items()}
+
+    def _theme_changed(self, _theme: object) -> None:
+        main = self.main_screen
+        main.table.kind_colors = self.kind_colors()
+        main.refresh_notes()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    # ---------------------------------------------------------------- flows
+    def new_note(self, kind: str) -> None:
+        self._push_form(kind)
+
+    def edit_note(self, note_id: str) -> None:
+        note = self.service.get(note_id)
+        self._push_form(note.kind, note=note)
+
+    def _push_form(self, kind: str, *, note: Any = None, draft: dict[str, Any] | None = None) -> None:
+        self.push_screen(NoteFormScreen(kind, note=note, draft=draft, now=self.now), self._form_done)
+
+    def _form_done(self, saved_id: str | None) -> None:
+        if saved_id is None:
+            return
+        self.main_screen.refresh_notes(keep=saved_id)
+        if isinstance(self.screen, NoteDetailScreen):
+            self.screen.show_note()
+
+    def open_note(self, note_id: str) -> None:
+        self.push_screen(NoteDetailScreen(note_id))
+
+    def delete_note(self, note_id: str, then_close: Screen[Any] | None = None) -> None:
+        note = self.service.get(note_id)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.service.delete(note_id)
+            self.notify(f"Deleted “{note.title}”. A backup was taken first.")
+            if then_close is not None:
+                then_close.dismiss(None)
+            self.main_screen.refresh_notes()
+
+        self.push_screen(
+            ConfirmDialog(f"Delete the {note.kind} “{note.title}”?", yes="Delete", danger=True), answered
+        )
+
+    def apply_filter(self, **changes: Any) -> None:
+        main = self.main_screen
+        base = NoteFilter(text=main.filter.text) if changes.pop("reset", False) else main.filter
+        main.set_filter(NoteFilter(**{**base.__dict__, **changes}))
+
+    # ------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for kind in KINDS:
+            yield SystemCommand(f"New {kind}", f"Open a blank {kind} form", partial(self.new_note, kind))
+        yield SystemCommand(
+            "Filter…", "Filter by kind, organization, code and dates", self.main_screen.action_filter
+        )
+        yield SystemCommand("Clear filters", "Show every note", self.main_screen.action_clear)
+        for kind in KINDS:
+            yield SystemCommand(
+                f"Show only {kind}s", f"Filter the list to {kind}s", partial(self.apply_filter, kind=kind)
+            )
+        for org in self.service.organizations():
+            yield SystemCommand(
+                f"Organization: {org.name}",
+                "Show notes tagging this organization",
+                partial(self.apply_filter, org=org.name),
+                discover=False,
+            )
+        for code in self.service.codes():
+            yield SystemCommand(
+                f"Code: {code.name}",
+                "Show notes tagged with this code",
+                partial(self.apply_filter, code=code.name),
+                discover=False,
+            )
+        yield SystemCommand("Help", "Every key binding", partial(self.push_screen, HelpScreen()))
+        yield from super().get_system_commands(screen)
+
+    async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, NoteFormScreen):
+                screen.save_draft()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, NoteFormScreen):
+                screen.save_draft()
+
+
+__all__ = ["KIND_LABEL", "FieldnotesApp"]

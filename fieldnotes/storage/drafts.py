@@ -1,0 +1,40 @@
+"""The unsaved form, kept beside the database so a crash loses no typing."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from fieldnotes.storage.files import atomic_write_bytes
+
+
+class Drafts:
+    """One draft at a time: `<db>.draft`, owner-only, replaced atomically."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".draft")
+
+    def save(self, draft: dict[str, Any]) -> None:
+        atomic_write_bytes(self.path, orjson.dumps(draft))
+
+    def load(self) -> dict[str, Any] | None:
+        """The saved draft, or None. A damaged draft is kept aside, not lost."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            draft = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            draft = None
+        if not isinstance(draft, dict):
+            with contextlib.suppress(OSError):
+                self.path.replace(self.path.with_name(self.path.name + ".damaged"))
+            return None
+        return draft
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

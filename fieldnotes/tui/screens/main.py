@@ -1,0 +1,194 @@
+"""The main screen: every note, newest first, with search and filters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from fieldnotes.service import NoteFilter
+from fieldnotes.tui.screens.dialogs import FilterDialog, HelpScreen, KindPicker
+from fieldnotes.tui.widgets.note_table import NoteTable
+
+if TYPE_CHECKING:
+    from fieldnotes.tui.app import FieldnotesApp
+
+FIRST_RUN_HINT = """\
+[b]Welcome to fieldnotes.[/b] No notes yet.
+
+Just back from a meeting? Press [b]m[/b] to write it up now.
+  [b]m[/b] meeting    [b]v[/b] event    [b]i[/b] interview    [b]n[/b] choose
+
+Type dates the way you say them: [i]today 3pm[/i], [i]yesterday 14:30[/i], [i]17 Jan 2016 8:30[/i].
+Everything is saved on this computer only. [b]?[/b] shows every key.
+"""
+
+
+def describe_filter(flt: NoteFilter) -> str:
+    parts = []
+    if flt.kind:
+        parts.append(f"kind: {flt.kind}")
+    if flt.org:
+        parts.append(f"organization: {flt.org}")
+    if flt.code:
+        parts.append(f"code: {flt.code}")
+    if flt.since:
+        parts.append(f"from {flt.since:%d %b %Y}")
+    if flt.until:
+        parts.append(f"until {flt.until:%d %b %Y}")
+    return " · ".join(parts)
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("m", "new('meeting')", "Meeting"),
+        Binding("v", "new('event')", "Event"),
+        Binding("i", "new('interview')", "Interview"),
+        Binding("n", "new('')", "New…", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+        Binding("f", "filter", "Filter"),
+        Binding("escape", "clear", "Clear", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = NoteFilter()
+
+    @property
+    def fn_app(self) -> FieldnotesApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.fn_app.banner:
+            yield Static(self.fn_app.banner, id="banner")
+        with Horizontal(id="search-bar"):
+            yield Input(
+                placeholder="/ to search: title, notes, memo, people, organizations, codes", id="search"
+            )
+        yield Static("", id="status")
+        yield NoteTable(id="notes")
+        yield Static(FIRST_RUN_HINT, id="empty-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.kind_colors = self.fn_app.kind_colors()
+        self.refresh_notes()
+        self.table.focus()
+
+    @property
+    def table(self) -> NoteTable:
+        return self.query_one("#notes", NoteTable)
+
+    # -------------------------------------------------------------- content
+    def refresh_notes(self, keep: str | None = None) -> None:
+        service = self.fn_app.service
+        notes = service.note_views(self.filter)
+        total = service.count()
+        table = self.table
+        if keep is None and table.current_note is not None:
+            keep = table.current_note.id
+        table.show(notes, keep=keep)
+        empty = total == 0
+        self.query_one("#empty-hint").display = empty
+        table.display = not empty
+        self.query_one("#status", Static).update(self._status(len(notes), total))
+
+    def _status(self, matching: int, total: int) -> str:
+        if total == 0:
+            return ""
+        desc = describe_filter(self.filter)
+        text = self.filter.text.strip()
+        if text:
+            desc = f"“{text}”" + (f" · {desc}" if desc else "")
+        if desc:
+            line = f" {matching:,} of {total:,} notes · {desc}  [dim](esc clears)[/]"
+            if matching == 0:
+                line = f" No notes match {desc}.  [dim]esc clears the search and filters[/]"
+        else:
+            line = f" {total:,} notes, newest first"
+        more = self.table.more
+        if more:
+            line += f"  [dim]· first {self.table.shown:,} shown, more as you scroll[/]"
+        return line
+
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        self.filter = NoteFilter(**{**self.filter.__dict__, "text": event.value})
+        self.refresh_notes()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#notes")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        note = self.table.current_note
+        if note is not None:
+            self.fn_app.open_note(note.id)
+
+    # -------------------------------------------------------------- actions
+    def action_new(self, kind: str) -> None:
+        if kind:
+            self.fn_app.new_note(kind)
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice:
+                self.fn_app.new_note(choice)
+
+        self.app.push_screen(KindPicker(), picked)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_edit(self) -> None:
+        note = self.table.current_note
+        if note is not None:
+            self.fn_app.edit_note(note.id)
+
+    def action_delete(self) -> None:
+        note = self.table.current_note
+        if note is not None:
+            self.fn_app.delete_note(note.id)
+
+    def action_filter(self) -> None:
+        service = self.fn_app.service
+
+        def chosen(flt: NoteFilter | None) -> None:
+            if flt is not None:
+                self.set_filter(flt)
+
+        self.app.push_screen(
+            FilterDialog(
+                self.filter,
+                [o.name for o in service.organizations()],
+                [c.name for c in service.codes()],
+                dayfirst=self.fn_app.dayfirst,
+            ),
+            chosen,
+        )
+
+    def set_filter(self, flt: NoteFilter) -> None:
+        search = self.query_one("#search", Input)
+        self.filter = flt
+        if search.value != flt.text:
+            with search.prevent(Input.Changed):
+                search.value = flt.text
+        self.refresh_notes()
+
+    def action_clear(self) -> None:
+        self.set_filter(NoteFilter())
+        self.table.focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())

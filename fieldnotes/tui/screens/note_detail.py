@@ -1,0 +1,107 @@
+"""One note, in full, for reading."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from fieldnotes.dates import describe, parse_iso
+from fieldnotes.model import KIND_FIELDS, Note
+
+if TYPE_CHECKING:
+    from fieldnotes.tui.app import FieldnotesApp
+
+LABELS = {
+    "host": "Host",
+    "agenda": "Agenda",
+    "event_type": "Event type",
+    "organizers": "Organizers",
+    "informant": "Informant",
+    "informant_role": "Role",
+    "interview_format": "Format",
+    "consent": "Consent",
+    "recording_ref": "Recording",
+}
+
+
+def note_header(note: Note, color: str) -> Text:
+    """The facts of a note as aligned label/value lines."""
+    when = describe(parse_iso(note.start))
+    if note.end:
+        when += f" – {describe(parse_iso(note.end))} ({note.duration_minutes} min)"
+    rows: list[tuple[str, str]] = [
+        ("When", when),
+        ("Where", note.location),
+        ("Organizations", ", ".join(note.organizations)),
+        ("Codes", ", ".join(note.codes)),
+        ("People", ", ".join(note.people)),
+    ]
+    for name in KIND_FIELDS[note.kind]:
+        value = getattr(note, name)
+        rows.append((LABELS[name], ", ".join(value) if isinstance(value, list) else value))
+    text = Text()
+    text.append("● ", style=color)
+    text.append(note.kind.upper(), style="bold")
+    text.append(f"  {note.title}\n\n", style="bold")
+    for label, value in rows:
+        if value:
+            text.append(f"{label:>14}  ", style="dim")
+            text.append(f"{value}\n")
+    text.append(f"{'Saved':>14}  ", style="dim")
+    text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
+    return text
+
+
+class NoteDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "back", "Back"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+    ]
+
+    def __init__(self, note_id: str) -> None:
+        super().__init__()
+        self.note_id = note_id
+
+    @property
+    def fn_app(self) -> FieldnotesApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="detail"):
+            yield Static(id="detail-head")
+            for section in ("body", "memo", "followups"):
+                yield Static(classes="detail-section-title", id=f"title-{section}")
+                yield Static(classes="detail-text", id=f"text-{section}", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_note()
+
+    def show_note(self) -> None:
+        note = self.fn_app.service.get(self.note_id)
+        color = self.fn_app.kind_colors().get(note.kind, "")
+        self.query_one("#detail-head", Static).update(note_header(note, color))
+        for section, title in (("body", "Notes"), ("memo", "Memo"), ("followups", "Follow-ups")):
+            text = getattr(note, section)
+            self.query_one(f"#title-{section}", Static).update(title if text else "")
+            self.query_one(f"#title-{section}").display = bool(text)
+            body = self.query_one(f"#text-{section}", Static)
+            body.update(Text(text))
+            body.display = bool(text)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_edit(self) -> None:
+        self.fn_app.edit_note(self.note_id)
+
+    def action_delete(self) -> None:
+        self.fn_app.delete_note(self.note_id, then_close=self)

@@ -1,0 +1,407 @@
+"""The quick-entry form for a meeting, an event or an interview."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from fieldnotes.dates import DateParseError, to_iso
+from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note, ValidationError
+from fieldnotes.tui.screens.dialogs import ConfirmDialog
+from fieldnotes.tui.widgets.suggest import NamesSuggester
+from fieldnotes.tui.widgets.tag_input import TagInput
+from fieldnotes.tui.widgets.when_input import WhenInput
+
+if TYPE_CHECKING:
+    from fieldnotes.tui.app import FieldnotesApp
+
+DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
+DRAFT_CHECK_S = 0.5  # ...checked this often: a draft is never more than 1.5 s behind
+KIND_LABEL = {"meeting": "Meeting", "event": "Event", "interview": "Interview"}
+
+
+def _display_dt(iso: str | None) -> str:
+    return iso.replace("T", " ") if iso else ""
+
+
+class NoteFormScreen(Screen[str | None]):
+    """Create or edit a note. Dismisses with the saved note's id, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        note: Note | None = None,
+        draft: dict[str, Any] | None = None,
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        super().__init__(classes=f"form kind-{kind}")
+        self.kind = kind
+        self.note = note
+        self.draft = draft
+        self.now = now
+        self._initial: dict[str, Any] = {}
+        self._last_edit: float | None = None  # monotonic time of an edit not yet in a draft
+        self._saved = False
+
+    @property
+    def fn_app(self) -> FieldnotesApp:
+        return self.app  # type: ignore[return-value]
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        service = self.fn_app.service
+        note = self.note
+        verb = "Edit" if note else "New"
+        yield Static(
+            f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]   ctrl+s saves · esc leaves · tab moves",
+            classes=f"form-title kind-{self.kind}",
+        )
+        orgs = lambda: [o.name for o in service.organizations()]  # noqa: E731
+        with VerticalScroll(id="form-body"):
+            yield from self._field(
+                "Title",
+                Input(note.title if note else "", id="title", placeholder="e.g. Coalition monthly meeting"),
+            )
+            with Horizontal(classes="row"):
+                yield from self._field(
+                    "When",
+                    WhenInput(
+                        _display_dt(note.start) if note else f"{self.now():%Y-%m-%d %H:%M}",
+                        dayfirst=self.fn_app.dayfirst,
+                        now=self.now,
+                        placeholder="now, today 3pm, 17 Jan 2016 8:30",
+                        id="when",
+                    ),
+                )
+                yield from self._field(
+                    "Ended (optional)",
+                    WhenInput(
+                        _display_dt(note.end) if note else "",
+                        optional=True,
+                        dayfirst=self.fn_app.dayfirst,
+                        now=self.now,
+                        base=self._start_or_none,
+                        placeholder="4:30pm, +90m",
+                        id="end",
+                    ),
+                )
+            yield from self._field(
+                "Where",
+                Input(
+                    note.location if note else "",
+                    id="location",
+                    suggester=NamesSuggester(lambda: service.field_values("location")),
+                    placeholder="e.g. Eastgate Drop-in Centre, room 2",
+                ),
+            )
+            yield from self._field(
+                "Organizations",
+                TagInput(
+                    orgs,
+                    tags=note.organizations if note else [],
+                    id="organizations",
+                    placeholder="type a name, enter adds it (grey text completes)",
+                ),
+            )
+            yield from self._field(
+                "Codes",
+                TagInput(
+                    lambda: [c.name for c in service.codes()],
+                    tags=note.codes if note else [],
+                    id="codes",
+                    placeholder="e.g. legitimacy; new codes are created on save",
+                ),
+            )
+            yield from self._kind_fields(note, orgs)
+            yield from self._field(
+                "People present",
+                TagInput(
+                    lambda: service.field_values("people"),
+                    tags=note.people if note else [],
+                    id="people",
+                    placeholder="names or pseudonyms",
+                ),
+            )
+            yield from self._field("Notes", self._area(note.body if note else "", "body"))
+            yield from self._field(
+                "Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True)
+            )
+            yield from self._field(
+                "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
+            )
+            yield Static("", id="form-error", classes="error-line")
+        yield Footer()
+
+    def _kind_fields(self, note: Note | None, orgs: Callable[[], list[str]]) -> ComposeResult:
+        service = self.fn_app.service
+        if self.kind == "meeting":
+            yield from self._field(
+                "Host organization",
+                Input(note.host if note else "", id="host", suggester=NamesSuggester(orgs)),
+            )
+            yield from self._field("Agenda", Input(note.agenda if note else "", id="agenda"))
+        elif self.kind == "event":
+            yield from self._field(
+                "Event type", self._select(EVENT_TYPES, note.event_type if note else "", "event_type")
+            )
+            yield from self._field(
+                "Organizers",
+                TagInput(
+                    orgs,
+                    tags=note.organizers if note else [],
+                    id="organizers",
+                    placeholder="organizing organizations",
+                ),
+            )
+        else:
+            with Horizontal(classes="row"):
+                yield from self._field(
+                    "Informant (pseudonym)",
+                    Input(
+                        note.informant if note else "",
+                        id="informant",
+                        placeholder="e.g. P-03",
+                        suggester=NamesSuggester(lambda: service.field_values("informant")),
+                    ),
+                )
+                yield from self._field(
+                    "Role",
+                    Input(
+                        note.informant_role if note else "",
+                        id="informant_role",
+                        placeholder="e.g. director",
+                        suggester=NamesSuggester(lambda: service.field_values("informant_role")),
+                    ),
+                )
+            with Horizontal(classes="row"):
+                yield from self._field(
+                    "Format",
+                    self._select(
+                        INTERVIEW_FORMATS,
+                        note.interview_format if note else "semi-structured",
+                        "interview_format",
+                    ),
+                )
+                yield from self._field(
+                    "Consent", self._select(CONSENT_TYPES, note.consent if note else "", "consent")
+                )
+            yield from self._field(
+                "Recording reference",
+                Input(
+                    note.recording_ref if note else "",
+                    id="recording_ref",
+                    placeholder="file name, not the audio",
+                ),
+            )
+
+    @staticmethod
+    def _field(label: str, widget: Widget) -> ComposeResult:
+        with Vertical(classes="field"):
+            yield Label(label, classes="field-label")
+            yield widget
+
+    @staticmethod
+    def _area(text: str, field_id: str, *, short: bool = False) -> TextArea:
+        area = TextArea(
+            text, id=field_id, soft_wrap=True, tab_behavior="focus", classes="short" if short else "long"
+        )
+        area.show_line_numbers = False
+        return area
+
+    @staticmethod
+    def _select(options: tuple[str, ...], value: str, field_id: str) -> Select[str]:
+        return Select(
+            [(o, o) for o in options], value=value or Select.NULL, prompt="(not recorded)", id=field_id
+        )
+
+    def on_mount(self) -> None:
+        if self.draft:
+            self._restore(self.draft.get("fields", {}))
+        self.call_after_refresh(self._settle)
+        self.set_interval(DRAFT_CHECK_S, self._autosave)
+        self.query_one("#title", Input).focus()
+
+    def _settle(self) -> None:
+        """Remember the starting values, to know later if anything changed."""
+        self._initial = self.values() if not self.draft else {}
+
+    # ---------------------------------------------------------------- values
+    def values(self) -> dict[str, Any]:
+        """Every field's raw value, exactly as typed (the draft's content)."""
+        out: dict[str, Any] = {}
+        for widget in self.query(
+            "#form-body Input, #form-body TextArea, #form-body Select, "
+            "#form-body TagInput, #form-body WhenInput"
+        ):
+            if widget.id is None:
+                continue
+            if isinstance(widget, TagInput):
+                out[widget.id] = widget.tags
+            elif isinstance(widget, (WhenInput, TextArea)):
+                out[widget.id] = widget.text
+            elif isinstance(widget, Select):
+                out[widget.id] = widget.value if isinstance(widget.value, str) else ""
+            elif isinstance(widget, Input):
+                out[widget.id] = widget.value
+        return out
+
+    def _restore(self, fields: dict[str, Any]) -> None:
+        for field_id, value in fields.items():
+            matches = self.query(f"#{field_id}")
+            if not matches:
+                continue
+            widget = matches.first()
+            if isinstance(widget, TagInput):
+                widget.set_tags(list(value))
+            elif isinstance(widget, WhenInput):
+                widget.entry.value = str(value)
+            elif isinstance(widget, TextArea):
+                widget.text = str(value)
+            elif isinstance(widget, Select):
+                widget.value = value or Select.NULL
+            elif isinstance(widget, Input):
+                widget.value = str(value)
+
+    @property
+    def dirty(self) -> bool:
+        return not self._saved and self.values() != self._initial
+
+    def _start_or_none(self) -> datetime | None:
+        try:
+            return self.query_one("#when", WhenInput).parse()
+        except DateParseError:
+            return None
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a one-line field moves on, like Tab."""
+        event.stop()
+        self.focus_next()
+
+    # ---------------------------------------------------------------- drafts
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(TagInput.Changed)
+    def _edited(self) -> None:
+        if not self.is_mounted or self._saved:
+            return
+        self._last_edit = monotonic()
+        if self.query("#end"):
+            self.query_one("#end", WhenInput).update_echo()
+
+    def _autosave(self) -> None:
+        """Debounced autosave: once typing has paused, keep a draft."""
+        if self._last_edit is not None and monotonic() - self._last_edit >= DRAFT_QUIET_S:
+            self.save_draft()
+
+    def save_draft(self) -> None:
+        """Keep what is typed, so a crash or a closed lid loses nothing."""
+        self._last_edit = None
+        if self._saved or not self.dirty:
+            return
+        draft = {
+            "kind": self.kind,
+            "note_id": self.note.id if self.note else None,
+            "saved_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "fields": self.values(),
+        }
+        try:
+            self.fn_app.service.save_draft(draft)
+        except OSError as exc:
+            self.notify(f"Could not keep a draft: {exc.strerror}", severity="warning")
+
+    # ---------------------------------------------------------------- saving
+    def _fail(self, field_id: str, message: str) -> None:
+        self.query_one("#form-error", Static).update(f"✗ {message}")
+        target = self.query_one(f"#{field_id}")
+        if isinstance(target, (WhenInput, TagInput)):
+            target.entry.focus()
+        else:
+            target.focus()
+        target.scroll_visible()
+        self.notify(message, title="Not saved", severity="error")
+
+    def build_note(self) -> Note | None:
+        """The note from the form, or None after pointing at the bad field."""
+        values = self.values()
+        try:
+            start = self.query_one("#when", WhenInput).parse()
+        except DateParseError as exc:
+            self._fail("when", str(exc))
+            return None
+        try:
+            end = self.query_one("#end", WhenInput).parse()
+        except DateParseError as exc:
+            self._fail("end", str(exc))
+            return None
+        if not values["title"].strip():
+            self._fail("title", "a note needs a title")
+            return None
+        assert start is not None
+        note = self.note or Note(kind=self.kind, title="", start="")
+        note.kind = self.kind
+        note.start = to_iso(start)
+        note.end = to_iso(end) if end else None
+        for name, value in values.items():
+            if name in ("when", "end"):
+                continue
+            setattr(note, name, value)
+        return note
+
+    def action_save(self) -> None:
+        note = self.build_note()
+        if note is None:
+            return
+        service = self.fn_app.service
+        try:
+            saved = service.update(note) if self.note else service.add(note)
+        except ValidationError as exc:
+            self._fail("end" if "end" in str(exc) else "title", str(exc))
+            return
+        except Exception as exc:  # storage trouble: keep the form and the draft
+            self.save_draft()
+            self.notify(f"{exc}", title="Not saved — your text is kept", severity="error", timeout=10)
+            return
+        self._saved = True
+        service.clear_draft()
+        self.notify(f"Saved “{saved.title}”", title=KIND_LABEL[saved.kind])
+        self.dismiss(saved.id)
+
+    def action_leave(self) -> None:
+        if not self.dirty:
+            self.fn_app.service.clear_draft()
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._saved = True
+                self.fn_app.service.clear_draft()
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Leave without saving? What you typed will be lost.",
+                yes="Discard",
+                no="Keep editing",
+                danger=True,
+            ),
+            answered,
+        )
