@@ -69,7 +69,7 @@ class NoteFormScreen(Screen[str | None]):
         note = self.note
         verb = "Edit" if note else "New"
         yield Static(
-            f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]   ctrl+s saves · esc leaves · tab moves",
+            f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
             classes=f"form-title kind-{self.kind}",
         )
         orgs = lambda: [o.name for o in service.organizations()]  # noqa: E731
