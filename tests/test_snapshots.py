@@ -21,15 +21,37 @@ CLOCK = datetime(2016, 1, 17, 8, 30)
 
 def study(path: Path) -> FieldNotes:
     svc = FieldNotes.open(path)
-    svc.add(make_note(title="Rights collective monthly meeting", start="2015-06-03T18:00", end="2015-06-03T19:30",
-                      organizations=["Harbor Rights Collective", "Eastgate Drop-in Centre"],
-                      codes=["collaboration frequency", "framing: worker"], body="Twelve present."))
-    svc.add(make_note(kind="event", title="Panel: responses to trafficking", start="2015-09-12T10:00",
-                      organizations=["Northside Abolition Coalition", "City Police Vice Unit"],
-                      codes=["arrest and rescue", "legitimacy"], event_type="panel"))
-    svc.add(make_note(kind="interview", title="Key informant: clinic director", start="2015-11-20T14:00",
-                      organizations=["Mercy Street Health Clinic"], codes=["resources"], informant="P-04",
-                      consent="written"))
+    svc.add(
+        make_note(
+            title="Rights collective monthly meeting",
+            start="2015-06-03T18:00",
+            end="2015-06-03T19:30",
+            organizations=["Harbor Rights Collective", "Eastgate Drop-in Centre"],
+            codes=["collaboration frequency", "framing: worker"],
+            body="Twelve present.",
+        )
+    )
+    svc.add(
+        make_note(
+            kind="event",
+            title="Panel: responses to trafficking",
+            start="2015-09-12T10:00",
+            organizations=["Northside Abolition Coalition", "City Police Vice Unit"],
+            codes=["arrest and rescue", "legitimacy"],
+            event_type="panel",
+        )
+    )
+    svc.add(
+        make_note(
+            kind="interview",
+            title="Key informant: clinic director",
+            start="2015-11-20T14:00",
+            organizations=["Mercy Street Health Clinic"],
+            codes=["resources"],
+            informant="P-04",
+            consent="written",
+        )
+    )
     return svc
 
 
