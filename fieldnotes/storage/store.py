@@ -108,8 +108,9 @@ class Store:
         return self._index
 
     def all_notes(self) -> list[dict[str, Any]]:
+        """Every stored note. The dicts are the live stored data: read, never mutate."""
         self._sync()
-        return [dict(doc) for doc in self._table(NOTES).all()]
+        return list(self._storage.read().get(NOTES, {}).values())
 
     def get_note(self, note_id: str) -> dict[str, Any] | None:
         doc_id = self._note_index().get(note_id)

@@ -1,0 +1,134 @@
+"""Measurements. Each returns milliseconds (or MB); none asserts anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.datagen import make_notes
+from fieldnotes.service import FieldNotes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_db(folder: Path, count: int) -> Path:
+    """A folded database of `count` synthetic notes."""
+    path = folder / f"notes-{count}.json"
+    if path.exists():
+        return path
+    with FieldNotes.open(path) as svc:
+        svc.upsert_many(make_notes(count))
+    return path
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    """Median milliseconds of `repeat` calls."""
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def save_ours(db: Path, work: Path) -> float:
+    """One durable save (a new note, fsynced) in fieldnotes' storage."""
+    copy = work / "ours.json"
+    shutil.copy(db, copy)
+    extra = iter(make_notes(50, seed=99))
+    with FieldNotes.open(copy) as svc:
+        svc.count()
+        return timed(lambda: svc.add(next(extra)), 20)
+
+
+def save_plain_tinydb(db: Path, work: Path, repeat: int) -> float:
+    """The same save in plain TinyDB with its JSONStorage (which fsyncs too)."""
+    from tinydb import TinyDB
+
+    copy = work / "plain.json"
+    shutil.copy(db, copy)
+    extra = iter(make_notes(50, seed=98))
+    tiny = TinyDB(copy)
+    table = tiny.table("notes")
+    try:
+        return timed(lambda: table.insert(next(extra).to_dict()), repeat)
+    finally:
+        tiny.close()
+
+
+def cli_list(db: Path) -> float:
+    """Cold start of `fieldnotes list` in a new process, to its last line."""
+    cmd = [sys.executable, "-m", "fieldnotes", "--db", str(db), "list"]
+    return timed(lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), 3)
+
+
+def tui_start(db: Path) -> tuple[float, float]:
+    """Cold start of the TUI to its first interactive screen; and its peak memory."""
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tui_start", str(db)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "TEXTUAL": ""},
+        )
+        wall = (time.perf_counter() - t0) * 1000
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        runs.append((wall, data["peak_rss_mb"]))
+    runs.sort()
+    return runs[len(runs) // 2]
+
+
+async def tui_interactions(db: Path) -> dict[str, float]:
+    """Search per keystroke, opening a note, opening the new-note form."""
+    from fieldnotes.service import NoteFilter
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.screens.main import MainScreen
+    from fieldnotes.tui.screens.note_detail import NoteDetailScreen
+    from fieldnotes.tui.screens.note_form import NoteFormScreen
+
+    service = FieldNotes.open(db)
+    app = FieldnotesApp(service)
+    results: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        samples = []
+        for word in ("collaboration", "raids planned", "harbor"):
+            for i in range(1, len(word) + 1):
+                t0 = time.perf_counter()
+                main.filter = NoteFilter(text=word[:i])
+                main.refresh_notes()
+                samples.append((time.perf_counter() - t0) * 1000)
+                await pilot.pause()
+        results["search_keystroke_ms"] = statistics.median(samples)
+        results["search_keystroke_max_ms"] = max(samples)
+        main.set_filter(NoteFilter())
+        note_id = service.note_views()[0].id
+        opens, forms = [], []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            await app.push_screen(NoteDetailScreen(note_id))
+            opens.append((time.perf_counter() - t0) * 1000)
+            app.pop_screen()
+            await pilot.pause()
+            t0 = time.perf_counter()
+            await app.push_screen(NoteFormScreen("meeting"))
+            forms.append((time.perf_counter() - t0) * 1000)
+            app.pop_screen()
+            await pilot.pause()
+        results["open_note_ms"] = statistics.median(opens)
+        results["open_form_ms"] = statistics.median(forms)
+    service.close()
+    return results

@@ -1,0 +1,37 @@
+"""Child process: start the TUI headless on a database, report when it is interactive.
+
+Prints one JSON line: seconds from interpreter start to the first screen
+ready for keys, and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+T0 = time.perf_counter()
+
+
+def main(db: str) -> None:
+    from fieldnotes.service import FieldNotes
+    from fieldnotes.tui.app import FieldnotesApp
+
+    service = FieldNotes.open(db)
+    app = FieldnotesApp(service)
+    result: dict[str, float] = {}
+
+    async def ready(pilot: object) -> None:
+        await pilot.pause()  # type: ignore[attr-defined]
+        result["ready_s"] = time.perf_counter() - T0
+        app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=ready)
+    service.close()
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
