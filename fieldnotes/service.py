@@ -200,8 +200,9 @@ class FieldNotes:
         self._sync()
         if note.id in self._entries:
             raise ValidationError(f"a note with id {note.id} exists already")
-        self._register_tags(note)
-        self.store.put_note(note.to_dict())
+        with self.store.transaction():  # the note and its new tags: all or nothing
+            self._register_tags(note)
+            self.store.put_note(note.to_dict())
         self._remember(note)
         return replace(note)
 
@@ -215,8 +216,9 @@ class FieldNotes:
             raise NotFoundError(f"no note has the id {note.id!r}")
         note.created = old.note.created or note.created
         note.updated = now_stamp()
-        self._register_tags(note)
-        self.store.put_note(note.to_dict())
+        with self.store.transaction():  # the note and its new tags: all or nothing
+            self._register_tags(note)
+            self.store.put_note(note.to_dict())
         self._remember(note)
         return replace(note)
 
@@ -237,9 +239,10 @@ class FieldNotes:
                 note.created = old.note.created or note.created
             note.updated = stamp
             prepared.append(note)
-        for note in prepared:
-            self._register_tags(note)
-        self.store.put_notes([note.to_dict() for note in prepared])
+        with self.store.transaction():
+            for note in prepared:
+                self._register_tags(note)
+            self.store.put_notes([note.to_dict() for note in prepared])
         for note in prepared:
             self._remember(note)
         return added, len(prepared) - added

@@ -214,6 +214,25 @@ def test_append_interrupted_keeps_every_acknowledged_note(
     assert titles in (["acknowledged"], ["acknowledged", "in flight"])
 
 
+def test_many_notes_in_one_transaction_are_all_or_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = FieldNotes.open(db_path)
+    notes = [make_note(title=f"n{i}", organizations=[f"Org {i}"]) for i in range(5)]
+    _crash_at(monkeypatch, "write_all")
+    with pytest.raises(BaseException):  # noqa: B017
+        svc.upsert_many(notes)
+    monkeypatch.undo()
+    with FieldNotes.open(db_path) as again:
+        assert again.count() == 0 and again.organizations() == []
+    assert svc.count() == 0 and svc.organizations() == []
+    svc.upsert_many(notes)
+    journal = db_path.with_name(db_path.name + ".journal")
+    assert len(journal.read_bytes().splitlines()) == 1  # one atomic entry for all of it
+    with FieldNotes.open(db_path) as again:  # replayed from the journal
+        assert again.count() == 5 and len(again.organizations()) == 5
+
+
 def test_failed_write_does_not_leave_phantom_notes_in_memory(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

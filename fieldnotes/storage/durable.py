@@ -145,6 +145,7 @@ class DurableStorage(Storage):
         self._stamp: Stamp | None = None
         self._journal_offset = 0  # bytes of the journal that are applied and whole
         self._loaded = False
+        self._pending: list[dict[str, Any]] | None = None  # entries of an open batch
 
     # ----------------------------------------------------------------- locking
     @contextlib.contextmanager
@@ -211,6 +212,10 @@ class DurableStorage(Storage):
         """Apply one journal entry. Entries are idempotent: set, delete, drop."""
         if not isinstance(entry, dict):
             raise ValueError("entry is not an object")
+        if "batch" in entry:
+            for part in entry["batch"]:
+                self._apply_entry(part)
+            return
         for name in entry.get("drop", ()):
             self._tables.pop(name, None)
         for name, keys in entry.get("del", {}).items():
@@ -279,15 +284,48 @@ class DurableStorage(Storage):
             entry = self._diff(data)
             if not entry:
                 return
-            line = orjson.dumps(entry) + b"\n"
-            try:
-                self._append(line)
-            except OSError as exc:
-                self.invalidate()
-                raise StorageError(f"could not save to {self.journal_path}: {exc.strerror or exc}") from exc
+            if self._pending is not None:
+                self._commit(data, entry)
+                self._pending.append(entry)
+                return
+            self._persist(orjson.dumps(entry) + b"\n")
             self._commit(data, entry)
-            if self._journal_offset >= self.fold_bytes:
-                self.fold()
+            self._maybe_fold()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every write inside one atomic, durable journal entry.
+
+        On an exception nothing is written and the data is reloaded from disk.
+        Batches nest: only the outermost one writes.
+        """
+        if self._pending is not None:
+            yield
+            return
+        with self.locked():
+            self._pending = []
+            try:
+                yield
+                entries, self._pending = self._pending, None
+                if entries:
+                    entry = entries[0] if len(entries) == 1 else {"batch": entries}
+                    self._persist(orjson.dumps(entry) + b"\n")
+                    self._maybe_fold()
+            except BaseException:
+                self._pending = None
+                self.invalidate()
+                raise
+
+    def _persist(self, line: bytes) -> None:
+        try:
+            self._append(line)
+        except OSError as exc:
+            self.invalidate()
+            raise StorageError(f"could not save to {self.journal_path}: {exc.strerror or exc}") from exc
+
+    def _maybe_fold(self) -> None:
+        if self._journal_offset >= self.fold_bytes:
+            self.fold()
 
     def close(self) -> None:
         if self._loaded and self._journal_offset:

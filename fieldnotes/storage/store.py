@@ -88,13 +88,17 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Read-modify-write under the cross-process lock, on fresh data."""
+        """Read-modify-write under the cross-process lock, on fresh data.
+
+        Every write inside becomes one atomic journal entry: all or nothing.
+        """
         with self._storage.locked():
             self._sync()
             try:
-                yield
+                with self._storage.batch():
+                    yield
             except BaseException:
-                self._storage.invalidate()
+                self._index = None
                 self._storage.refresh()
                 self._sync()
                 raise
