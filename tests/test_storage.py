@@ -13,7 +13,7 @@ from tinydb import TinyDB
 
 from fieldnotes.service import FieldNotes
 from fieldnotes.storage import CorruptDatabaseError, StorageError, Store, restore_backup
-from fieldnotes.storage import files as storage_files
+from fieldnotes import files as storage_files
 from fieldnotes.storage.durable import DurableStorage
 from tests.conftest import make_note
 

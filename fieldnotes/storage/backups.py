@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from fieldnotes.storage.files import atomic_write_bytes, ensure_private_dir
+from fieldnotes.files import atomic_write_bytes, ensure_private_dir
 
 DEFAULT_KEEP = 30
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.json$")

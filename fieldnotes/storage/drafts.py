@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from fieldnotes.storage.files import atomic_write_bytes
+from fieldnotes.files import atomic_write_bytes
 
 
 class Drafts:

@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
 from fieldnotes.storage.errors import StorageError
-from fieldnotes.storage.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, write_all
+from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, write_all
 
 Tables = dict[str, dict[str, Any]]
 Stamp = tuple[tuple[int, int, int] | None, tuple[int, int] | None]

@@ -20,7 +20,7 @@ from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
 from fieldnotes.storage.drafts import Drafts
 from fieldnotes.storage.durable import DamagedFileError, DurableStorage, parse_main
 from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
-from fieldnotes.storage.files import ensure_private_dir
+from fieldnotes.files import ensure_private_dir
 
 NOTES = "notes"
 ORGANIZATIONS = "organizations"
