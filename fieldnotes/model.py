@@ -65,6 +65,14 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+GUID_NAMESPACE = uuid.UUID("6c1d0e52-5f0a-4b8e-9a53-3f2b7c1d9e10")
+
+
+def stable_guid(*parts: str) -> str:
+    """A GUID that is the same every time for the same parts (exports, old records)."""
+    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(parts)))
+
+
 def now_stamp() -> str:
     return datetime.now().strftime(STAMP_FORMAT)
 
@@ -91,6 +99,14 @@ def dedupe_tags(names: list[str]) -> list[str]:
             seen.add(key)
             out.append(cleaned)
     return out
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -187,6 +203,17 @@ class Note:
                 ) from None
         if self.end is not None and self.end < self.start:
             raise ValidationError(f"the end ({self.end}) is before the start ({self.start})")
+        for name in LIST_FIELDS:
+            for tag in getattr(self, name):
+                if ";" in tag or "\n" in tag or "\r" in tag:
+                    raise ValidationError(
+                        f"{name.replace('_', ' ')} {tag!r}: a name can't hold ';' or a line break"
+                    )
+        for name in self.field_names():
+            value = getattr(self, name)
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str) and not _encodable(text):
+                    raise ValidationError(f"{name} holds characters that are not valid Unicode text")
         choices = {
             "event_type": EVENT_TYPES,
             "interview_format": INTERVIEW_FORMATS,
@@ -207,13 +234,19 @@ _NOTE_FIELDS = frozenset(f.name for f in fields(Note))
 class Organization:
     name: str
     type: str = ""
+    guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type}
+        return {"name": self.name, "type": self.type, "guid": self.guid}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Organization:
-        return cls(name=str(data.get("name", "")), type=str(data.get("type") or ""))
+        name = str(data.get("name", ""))
+        return cls(
+            name=name,
+            type=str(data.get("type") or ""),
+            guid=str(data.get("guid") or stable_guid("organization", tag_key(name))),
+        )
 
 
 @dataclass
@@ -222,6 +255,7 @@ class Code:
     description: str = ""
     parent: str = ""
     origin: str = "inductive"
+    guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -229,13 +263,16 @@ class Code:
             "description": self.description,
             "parent": self.parent,
             "origin": self.origin,
+            "guid": self.guid,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Code:
+        name = str(data.get("name", ""))
         return cls(
-            name=str(data.get("name", "")),
+            name=name,
             description=str(data.get("description") or ""),
             parent=str(data.get("parent") or ""),
             origin=str(data.get("origin") or "inductive"),
+            guid=str(data.get("guid") or stable_guid("code", tag_key(name))),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldnotes.model import (
     Code,
@@ -22,6 +22,10 @@ from fieldnotes.model import (
     tag_key,
 )
 from fieldnotes.storage import BackupInfo, Store, restore_backup
+
+if TYPE_CHECKING:
+    from fieldnotes.export.common import ExportReport, Progress
+    from fieldnotes.export.importer import ImportReport
 
 MIN_PREFIX = 4
 
@@ -222,8 +226,11 @@ class FieldNotes:
         self._remember(note)
         return replace(note)
 
-    def upsert_many(self, notes: list[Note]) -> tuple[int, int]:
-        """Insert or update many notes in one write. Returns (added, updated)."""
+    def upsert_many(self, notes: list[Note], *, keep_stamps: bool = False) -> tuple[int, int]:
+        """Insert or update many notes in one atomic write. Returns (added, updated).
+
+        With `keep_stamps`, created/updated given on the notes are kept (imports).
+        """
         self._sync()
         prepared = []
         added = 0
@@ -235,9 +242,9 @@ class FieldNotes:
             if old is None:
                 added += 1
                 note.created = note.created or stamp
-            else:
+            elif not (keep_stamps and note.created):
                 note.created = old.note.created or note.created
-            note.updated = stamp
+            note.updated = note.updated if keep_stamps and note.updated else stamp
             prepared.append(note)
         with self.store.transaction():
             for note in prepared:
@@ -318,6 +325,89 @@ class FieldNotes:
             raise ValidationError("an organization needs a name")
         self.store.add_organizations([org.to_dict()])
         return org
+
+    # ------------------------------------------------------- export, import
+    def export_nvivo(
+        self,
+        folder: Path,
+        flt: NoteFilter | None = None,
+        *,
+        flatten_newlines: bool = False,
+        excel_safe: bool = False,
+        code_columns: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to."""
+        from fieldnotes.export.nvivo import CsvOptions, write_folder
+
+        options = CsvOptions(flatten_newlines, excel_safe, code_columns, force)
+        return write_folder(
+            folder, self.note_views(flt), self.organizations(), self.codes(), options, progress
+        )
+
+    def export_qdc(self, path: Path, *, force: bool = False) -> ExportReport:
+        """The codebook as a REFI-QDA .qdc file."""
+        from fieldnotes.export.refi import write_qdc
+
+        return write_qdc(path, self.codes(), force=force)
+
+    def export_qdpx(
+        self,
+        path: Path,
+        flt: NoteFilter | None = None,
+        *,
+        force: bool = False,
+        researcher: str | None = None,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        """A REFI-QDA project: sources, codes, codings, cases, variables, memos."""
+        from fieldnotes.export.refi import write_qdpx
+
+        return write_qdpx(
+            path,
+            self.note_views(flt),
+            self.organizations(),
+            self.codes(),
+            force=force,
+            researcher=researcher,
+            progress=progress,
+        )
+
+    def import_notes(
+        self,
+        path: Path,
+        *,
+        skip_bad: bool = False,
+        excel_safe: bool = False,
+        unflatten_newlines: bool = False,
+    ) -> ImportReport:
+        """Import notes.csv or .jsonl: all rows in one atomic write, or none.
+
+        `excel_safe` and `unflatten_newlines` undo the export options of those names.
+        """
+        from fieldnotes.export.importer import ImportError_, ImportReport, parse_file, refuse_message
+
+        parsed = parse_file(path, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines)
+        if parsed.bad and not skip_bad:
+            raise ImportError_(refuse_message(path, parsed.bad))
+        self._sync()
+        report = ImportReport(skipped=parsed.bad)
+        changed: list[Note] = []
+        for _, note in parsed.notes:
+            old = self._entries.get(note.id)
+            if old is not None and self._same(old.note, note):
+                report.unchanged += 1
+                continue
+            changed.append(note)
+        if changed:
+            report.added, report.updated = self.upsert_many(changed, keep_stamps=True)
+        return report
+
+    @staticmethod
+    def _same(a: Note, b: Note) -> bool:
+        skip = {"created", "updated"}
+        return all(getattr(a, name) == getattr(b, name) for name in a.field_names() if name not in skip)
 
     # ---------------------------------------------------------------- drafts
     def save_draft(self, draft: dict[str, Any]) -> None:

@@ -157,7 +157,9 @@ def test_registries_and_backups(run) -> None:
     run("add", "--kind", "meeting", "--title", "x", "--org", "Lakeside Outreach", "--code", "legitimacy")
     run("add", "--kind", "meeting", "--title", "y", "--org", "lakeside outreach ")
     _, out, _ = run("orgs", "--json")
-    assert json.loads(out) == [{"name": "Lakeside Outreach", "type": ""}]
+    orgs = json.loads(out)
+    assert [(o["name"], o["type"]) for o in orgs] == [("Lakeside Outreach", "")]
+    assert len(orgs[0]["guid"]) == 36
     _, out, _ = run("codes", "--json")
     assert json.loads(out)[0]["origin"] == "inductive"
     _, out, _ = run("backups")

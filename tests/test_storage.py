@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
+from fieldnotes import files as storage_files
 from fieldnotes.service import FieldNotes
 from fieldnotes.storage import CorruptDatabaseError, StorageError, Store, restore_backup
-from fieldnotes import files as storage_files
 from fieldnotes.storage.durable import DurableStorage
 from tests.conftest import make_note
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from fieldnotes.model import (
     KINDS,
     Note,
 )
+
+if TYPE_CHECKING:
+    from fieldnotes.service import NoteFilter
 
 # option name -> (note field, help). Kind-specific ones are checked against the kind.
 _TEXT_OPTIONS: dict[str, tuple[str, str]] = {
@@ -147,36 +150,43 @@ def add(state: CliState, **values: Any) -> None:
     click.echo(saved.id)
 
 
-@click.command("list")
-@click.option("--kind", type=click.Choice(KINDS), help="Only notes of this kind.")
-@click.option("--org", help="Only notes tagging this organization.")
-@click.option("--code", help="Only notes tagging this code.")
-@click.option("--since", help="Only notes from this date on.")
-@click.option("--until", help="Only notes up to this date (a bare date includes that whole day).")
-@click.option("--search", "text", default="", help="Text to find in title, body, memo, people, tags.")
-@click.option("--json", "as_json", is_flag=True, help="Print the notes as a JSON array.")
-@pass_state
-def list_notes(
-    state: CliState,
-    kind: str | None,
-    org: str | None,
-    code: str | None,
-    since: str | None,
-    until: str | None,
-    text: str,
-    as_json: bool,
-) -> None:
-    """List notes, newest first."""
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--kind --org --code --since --until: shared by `list` and the exports."""
+    for decorator in reversed(
+        [
+            click.option("--kind", type=click.Choice(KINDS), help="Only notes of this kind."),
+            click.option("--org", help="Only notes tagging this organization."),
+            click.option("--code", help="Only notes tagging this code."),
+            click.option("--since", help="Only notes from this date on."),
+            click.option("--until", help="Only notes up to this date (a bare date includes that whole day)."),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+def note_filter(state: CliState, values: dict[str, Any], text: str = "") -> NoteFilter:
     from fieldnotes.service import NoteFilter
 
-    flt = NoteFilter(
-        kind=kind,
-        org=org,
-        code=code,
+    since, until = values.pop("since", None), values.pop("until", None)
+    return NoteFilter(
+        kind=values.pop("kind", None),
+        org=values.pop("org", None),
+        code=values.pop("code", None),
         since=_parse(state, since) if since else None,
         until=_parse(state, until) if until else None,
         text=text,
     )
+
+
+@click.command("list")
+@filter_options
+@click.option("--search", "text", default="", help="Text to find in title, body, memo, people, tags.")
+@click.option("--json", "as_json", is_flag=True, help="Print the notes as a JSON array.")
+@pass_state
+def list_notes(state: CliState, text: str, as_json: bool, **values: Any) -> None:
+    """List notes, newest first."""
+    flt = note_filter(state, values, text)
     notes = state.service().note_views(flt)
     if as_json:
         print_json([note.to_dict() for note in notes])

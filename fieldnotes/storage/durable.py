@@ -33,8 +33,8 @@ import orjson
 from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
-from fieldnotes.storage.errors import StorageError
 from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, write_all
+from fieldnotes.storage.errors import StorageError
 
 Tables = dict[str, dict[str, Any]]
 Stamp = tuple[tuple[int, int, int] | None, tuple[int, int] | None]

@@ -16,11 +16,11 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from fieldnotes.files import ensure_private_dir
 from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
 from fieldnotes.storage.drafts import Drafts
 from fieldnotes.storage.durable import DamagedFileError, DurableStorage, parse_main
 from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
-from fieldnotes.files import ensure_private_dir
 
 NOTES = "notes"
 ORGANIZATIONS = "organizations"

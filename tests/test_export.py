@@ -1,0 +1,370 @@
+"""Exports arrive untouched: NVivo CSV, REFI-QDA .qdc and .qdpx, and import back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from fieldnotes.cli.main import cli
+from fieldnotes.export import ImportError_, OutputExistsError
+from fieldnotes.export.common import EmptyCodebookError
+from fieldnotes.export.nvivo import NOTE_HEADER
+from fieldnotes.export.refi import CODEBOOK_NS, PROJECT_NS
+from fieldnotes.model import Code, Organization
+from fieldnotes.service import FieldNotes, NoteFilter
+from tests.conftest import ODD_TEXTS, make_note
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
+P = f"{{{PROJECT_NS}}}"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def study(service: FieldNotes) -> FieldNotes:
+    service.add_organization(Organization("Harbor Rights Collective", type="advocacy: sex-worker rights"))
+    service.add_organization(Organization("Eastgate Drop-in Centre", type="human-service nonprofit"))
+    service.add_code(Code("legitimacy", description="Claims to speak for others", origin="deductive"))
+    service.add_code(Code("framing: worker", parent="legitimacy", origin="deductive"))
+    service.add(
+        make_note(
+            title="Collective monthly",
+            start="2015-06-03T18:00",
+            end="2015-06-03T19:30",
+            organizations=["Harbor Rights Collective", "Eastgate Drop-in Centre"],
+            codes=["legitimacy"],
+            body='Line one.\nShe said "no", twice.\r\n=SUM(A1) 🎉 שלום',
+            memo="I felt like an outsider.",
+            host="Harbor Rights Collective",
+        )
+    )
+    service.add(
+        make_note(
+            kind="interview",
+            title="Director",
+            start="2015-07-10T10:00",
+            organizations=["Eastgate Drop-in Centre"],
+            codes=["framing: worker", "trust"],
+            informant="P-01",
+            informant_role="director",
+            consent="written",
+            body="+ she asked for anonymity",
+        )
+    )
+    service.add(
+        make_note(
+            kind="event",
+            title="Panel",
+            start="2015-09-12T10:00",
+            organizations=["Harbor Rights Collective"],
+            event_type="panel",
+            body="",
+        )
+    )
+    return service
+
+
+# ----------------------------------------------------------------- NVivo CSV
+def test_nvivo_folder_files_format_and_permissions(study: FieldNotes, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    report = study.export_nvivo(out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["HOW-TO-IMPORT.txt", "codebook.csv", "informants.csv", "notes.csv", "organizations.csv"]
+    assert mode(out) == 0o700
+    assert all(mode(p) == 0o600 for p in out.iterdir())
+    raw = (out / "notes.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for spreadsheets
+    records = raw[3:].split(b"\r\n")
+    assert records[0].startswith(b'"note_id","kind","date","time"')
+    assert all(cell.startswith(b'"') for cell in records[0].split(b","))  # every field quoted
+    rows = read_csv(out / "notes.csv")
+    assert len(rows) == 3 and list(rows[0]) == NOTE_HEADER
+    meeting = next(r for r in rows if r["title"] == "Collective monthly")
+    assert meeting["body"] == 'Line one.\nShe said "no", twice.\r\n=SUM(A1) 🎉 שלום'  # kept exactly
+    assert (meeting["date"], meeting["time"], meeting["end"], meeting["duration_minutes"]) == (
+        "2015-06-03",
+        "18:00",
+        "2015-06-03 19:30",
+        "90",
+    )
+    assert meeting["organizations"] == "Harbor Rights Collective; Eastgate Drop-in Centre"
+    assert meeting["organization_types"] == "advocacy: sex-worker rights; human-service nonprofit"
+    assert any("start with = + - or @" in w for w in report.warnings)
+    assert "wrote" in report.lines()[0]
+
+
+def test_flatten_newlines_and_excel_safe(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x", flatten_newlines=True, excel_safe=True)
+    raw = (tmp_path / "x" / "notes.csv").read_bytes().decode("utf-8-sig")
+    assert raw.count("\r\n") == 4 and "\n" not in raw.replace("\r\n", "")  # one record per line
+    rows = read_csv(tmp_path / "x" / "notes.csv")
+    meeting = next(r for r in rows if r["title"] == "Collective monthly")
+    assert meeting["body"] == 'Line one. ¶ She said "no", twice. ¶ =SUM(A1) 🎉 שלום'
+    interview = next(r for r in rows if r["title"] == "Director")
+    assert interview["body"] == "'+ she asked for anonymity"
+
+
+def test_code_columns(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x", code_columns=True)
+    rows = read_csv(tmp_path / "x" / "notes.csv")
+    interview = next(r for r in rows if r["title"] == "Director")
+    assert (interview["code: framing: worker"], interview["code: legitimacy"], interview["code: trust"]) == (
+        "1",
+        "0",
+        "1",
+    )
+
+
+def test_classification_sheets_and_codebook(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x")
+    orgs = {r["organization"]: r for r in read_csv(tmp_path / "x" / "organizations.csv")}
+    harbor = orgs["Harbor Rights Collective"]
+    assert next(iter(harbor)) == "organization"
+    assert (harbor["first_contact"], harbor["last_contact"]) == ("2015-06-03", "2015-09-12")
+    assert (harbor["meetings"], harbor["events"], harbor["interviews"]) == ("1", "1", "0")
+    assert orgs["Eastgate Drop-in Centre"]["interviews"] == "1"
+    informants = read_csv(tmp_path / "x" / "informants.csv")
+    assert informants == [
+        {
+            "pseudonym": "P-01",
+            "role": "director",
+            "organization": "Eastgate Drop-in Centre",
+            "consent": "written",
+            "interviews": "1",
+        }
+    ]
+    codes = {r["code"]: r for r in read_csv(tmp_path / "x" / "codebook.csv")}
+    assert codes["legitimacy"]["origin"] == "deductive" and codes["trust"]["origin"] == "inductive"
+    assert codes["framing: worker"]["parent"] == "legitimacy"
+    assert (codes["legitimacy"]["first_used"], codes["legitimacy"]["notes"]) == ("2015-06-03", "1")
+    howto = (tmp_path / "x" / "HOW-TO-IMPORT.txt").read_text()
+    assert "Import > Dataset" in howto and "Classification Sheets" in howto and "CODABLE" in howto
+
+
+def test_filters_apply_to_exports(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x", NoteFilter(kind="interview"))
+    assert [r["title"] for r in read_csv(tmp_path / "x" / "notes.csv")] == ["Director"]
+
+
+def test_existing_output_needs_force(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x")
+    with pytest.raises(OutputExistsError):
+        study.export_nvivo(tmp_path / "x")
+    study.export_nvivo(tmp_path / "x", force=True)
+    study.export_qdpx(tmp_path / "p.qdpx")
+    with pytest.raises(OutputExistsError):
+        study.export_qdpx(tmp_path / "p.qdpx")
+
+
+# ------------------------------------------------------------------ REFI-QDA
+def codebook_schema():  # type: ignore[no-untyped-def]
+    xmlschema = pytest.importorskip("xmlschema")
+    if not SCHEMA.exists():
+        pytest.skip("shared/refi-qda/Project.xsd is not beside the project")
+    text = SCHEMA.read_text().replace("urn:QDA-XML:project:1.0", CODEBOOK_NS)
+    at = text.index('<xsd:element name="Project"')
+    text = text[:at] + '<xsd:element name="CodeBook" type="CodeBookType"/>' + text[at:]
+    return xmlschema.XMLSchema(text)
+
+
+def project_schema():  # type: ignore[no-untyped-def]
+    xmlschema = pytest.importorskip("xmlschema")
+    if not SCHEMA.exists():
+        pytest.skip("shared/refi-qda/Project.xsd is not beside the project")
+    return xmlschema.XMLSchema(str(SCHEMA))
+
+
+def test_qdc_structure_nesting_and_stable_guids(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_qdc(tmp_path / "a.qdc")
+    study.export_qdc(tmp_path / "b.qdc")
+    raw = (tmp_path / "a.qdc").read_bytes()
+    assert raw == (tmp_path / "b.qdc").read_bytes()  # guids stable across exports
+    root = ET.fromstring(raw)
+    c = f"{{{CODEBOOK_NS}}}"
+    assert root.tag == f"{c}CodeBook" and root[0].tag == f"{c}Codes"
+    top = {code.get("name"): code for code in root[0].findall(f"{c}Code")}
+    assert set(top) == {"legitimacy", "trust"}
+    child = top["legitimacy"].find(f"{c}Code")
+    assert child is not None and child.get("name") == "framing: worker"
+    assert top["legitimacy"].get("isCodable") == "true"
+    description = top["legitimacy"].findtext(f"{c}Description")
+    assert description == "Claims to speak for others\n\nOrigin: deductive"
+    assert mode(tmp_path / "a.qdc") == 0o600
+
+
+def test_qdc_validates_against_the_schema(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_qdc(tmp_path / "a.qdc")
+    codebook_schema().validate(str(tmp_path / "a.qdc"))
+
+
+def test_empty_codebook_is_refused(service: FieldNotes, tmp_path: Path) -> None:
+    with pytest.raises(EmptyCodebookError):
+        service.export_qdc(tmp_path / "a.qdc")
+    assert not (tmp_path / "a.qdc").exists()
+
+
+def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_qdpx(tmp_path / "p.qdpx", researcher="Dana")
+    archive = zipfile.ZipFile(tmp_path / "p.qdpx")
+    names = archive.namelist()
+    assert "project.qde" in names
+    assert all(n == "project.qde" or n.startswith("sources/") for n in names)
+    qde = archive.read("project.qde")
+    assert not qde.startswith(b"\xef\xbb\xbf")
+    root = ET.fromstring(qde)
+    assert [child.tag.removeprefix(P) for child in root] == [
+        "Users",
+        "CodeBook",
+        "Variables",
+        "Cases",
+        "Sources",
+        "Notes",
+    ]
+    assert root.find(f"{P}Users/{P}User").get("name") == "Dana"
+    variables = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{P}Variable")}
+    assert variables["Date"] == "Date" and variables["Duration (minutes)"] == "Integer"
+    codes = {code.get("guid"): code.get("name") for code in root.iter(f"{P}Code")}
+    notes = {n.title: n for n in study.notes()}
+    for source in root.iter(f"{P}TextSource"):
+        note = notes[source.get("name")]
+        assert source.get("guid") == note.id
+        assert source.get("plainTextPath") == f"internal://{note.id}.txt"
+        text = archive.read(f"sources/{note.id}.txt").decode("utf-8")
+        assert "\r" not in text
+        selections = source.findall(f"{P}PlainTextSelection")
+        assert sorted(codes[s.find(f"{P}Coding/{P}CodeRef").get("targetGUID")] for s in selections) == sorted(
+            note.codes
+        )
+        for selection in selections:
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            if note.body:
+                assert text[start:end] == note.body.replace("\r\n", "\n")  # code points, exact
+    cases = {case.get("name"): case for case in root.iter(f"{P}Case")}
+    assert {"Harbor Rights Collective", "Eastgate Drop-in Centre", "P-01"} <= set(cases)
+    harbor_refs = {ref.get("targetGUID") for ref in cases["Harbor Rights Collective"].iter(f"{P}SourceRef")}
+    assert harbor_refs == {notes["Collective monthly"].id, notes["Panel"].id}
+    memo = root.find(f"{P}Notes/{P}Note")
+    assert memo is not None and memo.findtext(f"{P}PlainTextContent") == "I felt like an outsider."
+    meeting = next(s for s in root.iter(f"{P}TextSource") if s.get("name") == "Collective monthly")
+    assert meeting.find(f"{P}NoteRef").get("targetGUID") == memo.get("guid")
+    assert mode(tmp_path / "p.qdpx") == 0o600
+
+
+def test_qdpx_validates_against_the_schema(study: FieldNotes, tmp_path: Path) -> None:
+    study.add(make_note(title="control \x0b chars \x00 and emoji 🎉", body="a\x01b"))
+    study.export_qdpx(tmp_path / "p.qdpx")
+    project_schema().validate(zipfile.ZipFile(tmp_path / "p.qdpx").read("project.qde").decode("utf-8"))
+
+
+# -------------------------------------------------------------------- import
+def test_csv_round_trip_field_for_field(study: FieldNotes, tmp_path: Path) -> None:
+    for text in ODD_TEXTS:
+        study.add(
+            make_note(title=f"odd {len(text)}", body=text, memo=text, followups=text, location=text.strip())
+        )
+    before = {n.id: n for n in study.notes()}
+    for flatten in (False, True):
+        out = tmp_path / f"x{flatten}"
+        study.export_nvivo(out, flatten_newlines=flatten)
+        other = FieldNotes.open(tmp_path / f"other{flatten}.json")
+        report = other.import_notes(out / "notes.csv", unflatten_newlines=flatten)
+        assert report.added == len(before)
+        after = {n.id: n for n in other.notes()}
+        for note_id, note in before.items():
+            if flatten:  # flattening keeps line breaks, not which kind they were
+                for name in ("body", "memo", "followups", "location"):
+                    setattr(note, name, getattr(note, name).replace("\r\n", "\n").replace("\r", "\n"))
+            assert after[note_id] == note
+        other.close()
+
+
+def test_import_updates_matching_ids_and_reports(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x")
+    rows = read_csv(tmp_path / "x" / "notes.csv")
+    rows[0]["title"] = "Renamed in a spreadsheet"
+    rows.append({**rows[1], "note_id": "", "title": "Kept in a spreadsheet before"})
+    with open(tmp_path / "edited.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=NOTE_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    report = study.import_notes(tmp_path / "edited.csv")
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 2)
+    assert {n.title for n in study.notes()} >= {"Renamed in a spreadsheet", "Kept in a spreadsheet before"}
+
+
+def test_bad_rows_refuse_the_whole_file(study: FieldNotes, tmp_path: Path) -> None:
+    study.export_nvivo(tmp_path / "x")
+    rows = read_csv(tmp_path / "x" / "notes.csv")
+    rows[1]["date"] = "someday"
+    rows[2]["kind"] = "party"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=NOTE_HEADER)
+    writer.writeheader()
+    writer.writerows([{**r, "note_id": f"{i:08d}-0000-0000-0000-000000000000"} for i, r in enumerate(rows)])
+    (tmp_path / "bad.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    fresh = FieldNotes.open(tmp_path / "fresh.json")
+    with pytest.raises(ImportError_) as info:
+        fresh.import_notes(tmp_path / "bad.csv")
+    message = str(info.value)
+    assert "2 bad row(s)" in message and "someday" in message and "party" in message
+    assert "line " in message
+    assert fresh.count() == 0  # nothing half-imported
+    report = fresh.import_notes(tmp_path / "bad.csv", skip_bad=True)
+    assert report.added == 1 and len(report.skipped) == 2
+    fresh.close()
+
+
+def test_jsonl_import(service: FieldNotes, tmp_path: Path) -> None:
+    lines = [
+        json.dumps(make_note(title="from json", organizations=["A"]).to_dict()),
+        "",
+        json.dumps({"kind": "event", "title": "minimal", "start": "2015-01-02T03:04"}),
+        "{not json",
+    ]
+    (tmp_path / "n.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ImportError_, match="line 4"):
+        service.import_notes(tmp_path / "n.jsonl")
+    report = service.import_notes(tmp_path / "n.jsonl", skip_bad=True)
+    assert report.added == 2
+    assert sorted(n.title for n in service.notes()) == ["from json", "minimal"]
+
+
+def test_cli_exports_print_what_they_wrote(study: FieldNotes, tmp_path: Path) -> None:
+    study.close()
+    db = str(study.path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", db, "export", "nvivo", str(tmp_path / "x"), "--kind", "interview"])
+    assert result.exit_code == 0, result.output
+    assert "notes.csv" in result.stdout and "1 row" in result.stdout
+    assert "warning" in result.stderr  # the formula-looking cell
+    again = runner.invoke(cli, ["--db", db, "export", "nvivo", str(tmp_path / "x")])
+    assert again.exit_code == 2 and "--force" in again.stderr
+    result = runner.invoke(
+        cli, ["--db", db, "export", "qdpx", str(tmp_path / "p.qdpx"), "--since", "1 Jul 2015"]
+    )
+    assert result.exit_code == 0 and "2 sources" in result.stdout
+    result = runner.invoke(cli, ["--db", db, "export", "qdc", str(tmp_path / "c.qdc")])
+    assert result.exit_code == 0 and "3 codes" in result.stdout
+    result = runner.invoke(
+        cli, ["--db", str(tmp_path / "new.json"), "import", str(tmp_path / "x" / "notes.csv")]
+    )
+    assert result.exit_code == 0 and "added 1" in result.stdout
+    empty = runner.invoke(
+        cli, ["--db", str(tmp_path / "empty.json"), "export", "qdc", str(tmp_path / "e.qdc")]
+    )
+    assert empty.exit_code == 2 and "empty" in empty.stderr

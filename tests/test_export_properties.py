@@ -1,0 +1,65 @@
+"""Property: any notes survive `export nvivo` -> `import` unchanged, field for field."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
+from fieldnotes.service import FieldNotes
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80) | st.sampled_from(
+    ["=1+1", "+x", "-y", "@z", 'a "quoted", text', "line\nbreak\r\nand\rcr", "¶", " ¶ ", "ש"]
+)
+TAG = st.text(st.characters(exclude_categories=("Cs",), exclude_characters=";\r\n"), min_size=1, max_size=20)
+TITLE = TEXT.filter(lambda t: t.strip())
+
+
+@st.composite
+def notes(draw: st.DrawFn) -> Note:
+    kind = draw(st.sampled_from(["meeting", "event", "interview"]))
+    start = datetime(2015, 6, 1) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 365)))
+    end = start + timedelta(minutes=draw(st.integers(0, 600))) if draw(st.booleans()) else None
+    note = Note(
+        kind=kind,
+        title=draw(TITLE),
+        start=f"{start:%Y-%m-%dT%H:%M}",
+        end=f"{end:%Y-%m-%dT%H:%M}" if end else None,
+        location=draw(TEXT),
+        organizations=draw(st.lists(TAG, max_size=3)),
+        codes=draw(st.lists(TAG, max_size=3)),
+        people=draw(st.lists(TAG, max_size=3)),
+        body=draw(TEXT),
+        memo=draw(TEXT),
+        followups=draw(TEXT),
+    )
+    if kind == "meeting":
+        note.host, note.agenda = draw(TEXT), draw(TEXT)
+    elif kind == "event":
+        note.event_type = draw(st.sampled_from(["", *EVENT_TYPES]))
+        note.organizers = draw(st.lists(TAG, max_size=2))
+    else:
+        note.informant, note.informant_role = draw(TEXT), draw(TEXT)
+        note.interview_format = draw(st.sampled_from(["", *INTERVIEW_FORMATS]))
+        note.consent = draw(st.sampled_from(["", *CONSENT_TYPES]))
+        note.recording_ref = draw(TEXT)
+    return note
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(notes(), min_size=1, max_size=4))
+def test_any_notes_survive_export_and_import(batch: list[Note]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with FieldNotes.open(folder / "a.json") as source:
+            source.upsert_many(batch)
+            saved = {note.id: note for note in source.notes()}
+            source.export_nvivo(folder / "out")
+        with FieldNotes.open(folder / "b.json") as target:
+            report = target.import_notes(folder / "out" / "notes.csv")
+            assert report.added == len(saved)
+            assert {note.id: note for note in target.notes()} == saved
