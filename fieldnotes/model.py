@@ -5,6 +5,7 @@ Nothing here knows about storage, the terminal or the CLI.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -69,8 +70,14 @@ GUID_NAMESPACE = uuid.UUID("6c1d0e52-5f0a-4b8e-9a53-3f2b7c1d9e10")
 
 
 def stable_guid(*parts: str) -> str:
-    """A GUID that is the same every time for the same parts (exports, old records)."""
-    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(parts)))
+    """A GUID that is the same every time for the same parts (exports, old records).
+
+    A version-5 (SHA-1, name-based) UUID, formatted directly: exports make
+    tens of thousands of these.
+    """
+    digest = hashlib.sha1(GUID_NAMESPACE.bytes + "\x1f".join(parts).encode("utf-8")).hexdigest()
+    variant = "89ab"[int(digest[16], 16) & 3]
+    return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
 
 
 def now_stamp() -> str:
@@ -140,11 +147,11 @@ class Note:
 
     @property
     def start_dt(self) -> datetime:
-        return datetime.strptime(self.start, MINUTE_FORMAT)
+        return datetime.fromisoformat(self.start)
 
     @property
     def end_dt(self) -> datetime | None:
-        return datetime.strptime(self.end, MINUTE_FORMAT) if self.end else None
+        return datetime.fromisoformat(self.end) if self.end else None
 
     @property
     def duration_minutes(self) -> int | None:

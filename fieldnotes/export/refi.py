@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from fieldnotes import __version__
 from fieldnotes.export.common import (
@@ -26,12 +25,12 @@ from fieldnotes.export.common import (
     prepare_file,
     xml_safe,
 )
+from fieldnotes.export.xml_writer import XmlWriter
 from fieldnotes.files import atomic_writer, write_all
 from fieldnotes.model import KIND_FIELDS, Code, Note, Organization, stable_guid, tag_key
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 @dataclass(frozen=True)
@@ -58,21 +57,6 @@ NOTE_VARIABLES = [
 ORG_TYPE = Variable("organization_type", "Organization type", "Text")
 INFORMANT_ROLE = Variable("informant_role", "Informant role", "Text")
 ALL_VARIABLES = [*NOTE_VARIABLES, ORG_TYPE, INFORMANT_ROLE]
-
-
-def _el(parent: ET.Element, ns: str, tag: str, **attrs: str) -> ET.Element:
-    return ET.SubElement(parent, f"{{{ns}}}{tag}", {k: xml_safe(v) for k, v in attrs.items()})
-
-
-def _text(parent: ET.Element, ns: str, tag: str, text: str) -> ET.Element:
-    element = _el(parent, ns, tag)
-    element.text = xml_safe(text)
-    return element
-
-
-def _serialize(root: ET.Element, ns: str) -> bytes:
-    ET.register_namespace("", ns)
-    return (XML_DECLARATION + ET.tostring(root, encoding="unicode")).encode("utf-8")
 
 
 # ------------------------------------------------------------------ codebook
@@ -103,27 +87,28 @@ def _code_tree(codes: list[Code]) -> dict[str, list[Code]]:
     return tree
 
 
-def _add_codes(parent: ET.Element, ns: str, codes: list[Code]) -> None:
+def _write_codes(xml: XmlWriter, codes: list[Code]) -> None:
     tree = _code_tree(codes)
 
-    def add(into: ET.Element, key: str) -> None:
+    def add(key: str) -> None:
         for code in tree.get(key, []):
             attrs = {"guid": code.guid, "name": code.name, "isCodable": "true"}
             color = getattr(code, "color", "")
             if color:
                 attrs["color"] = color
-            element = _el(into, ns, "Code", **attrs)
-            _text(element, ns, "Description", code_description(code))
-            add(element, tag_key(code.name))
+            with xml.element("Code", **attrs):
+                xml.text("Description", code_description(code))
+                add(tag_key(code.name))
 
-    codes_el = _el(parent, ns, "Codes")
-    add(codes_el, "")
+    with xml.element("Codes"):
+        add("")
 
 
 def codebook_bytes(codes: list[Code]) -> bytes:
-    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook")
-    _add_codes(root, CODEBOOK_NS, codes)
-    return _serialize(root, CODEBOOK_NS)
+    xml = XmlWriter()
+    with xml.element("CodeBook", xmlns=CODEBOOK_NS):
+        _write_codes(xml, codes)
+    return xml.to_bytes()
 
 
 def write_qdc(path: Path, codes: list[Code], *, force: bool = False) -> ExportReport:
@@ -157,11 +142,12 @@ def source_text(note: Note) -> tuple[str, int]:
     return header + xml_safe(lf(note.body)), len(header)
 
 
-def _value(parent: ET.Element, variable: Variable, value: str | int) -> None:
-    holder = _el(parent, PROJECT_NS, "VariableValue")
-    _el(holder, PROJECT_NS, "VariableRef", targetGUID=variable.guid)
-    tag = {"Text": "TextValue", "Integer": "IntegerValue", "Date": "DateValue"}[variable.kind]
-    _text(holder, PROJECT_NS, tag, str(value))
+def _value(xml: XmlWriter, variable: Variable, value: str | int) -> None:
+    with xml.element("VariableValue"):
+        xml.leaf("VariableRef", targetGUID=variable.guid)
+        xml.text(
+            {"Text": "TextValue", "Integer": "IntegerValue", "Date": "DateValue"}[variable.kind], str(value)
+        )
 
 
 def _note_values(note: Note, org_types: dict[str, str]) -> Iterable[tuple[Variable, str | int]]:
@@ -192,44 +178,42 @@ def project_files(
     researcher: str,
     progress: Progress | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """project.qde and the sources' texts (guid -> text)."""
-    ns = PROJECT_NS
+    """project.qde and the sources' texts (guid -> text), in the schema's order."""
     user = stable_guid("user", researcher)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    root = ET.Element(
-        f"{{{ns}}}Project",
-        {
-            "name": "fieldnotes export",
-            "origin": f"fieldnotes {__version__}",
-            "creatingUserGUID": user,
-            "creationDateTime": now,
-            "modifyingUserGUID": user,
-            "modifiedDateTime": now,
-        },
+    xml = XmlWriter()
+    xml.start(
+        "Project",
+        xmlns=PROJECT_NS,
+        name="fieldnotes export",
+        origin=f"fieldnotes {__version__}",
+        creatingUserGUID=user,
+        creationDateTime=now,
+        modifyingUserGUID=user,
+        modifiedDateTime=now,
     )
-    users = _el(root, ns, "Users")
-    _el(users, ns, "User", guid=user, name=researcher, id=researcher[:8] or "R")
+    with xml.element("Users"):
+        xml.leaf("User", guid=user, name=researcher, id=researcher[:8] or "R")
     if codes:
-        _add_codes(_el(root, ns, "CodeBook"), ns, codes)
-    variables = _el(root, ns, "Variables")
-    for variable in ALL_VARIABLES:
-        _el(variables, ns, "Variable", guid=variable.guid, name=variable.name, typeOfVariable=variable.kind)
+        with xml.element("CodeBook"):
+            _write_codes(xml, codes)
+    with xml.element("Variables"):
+        for variable in ALL_VARIABLES:
+            xml.leaf("Variable", guid=variable.guid, name=variable.name, typeOfVariable=variable.kind)
+    _write_cases(xml, notes, orgs)
 
     code_guid = {tag_key(code.name): code.guid for code in codes}
     org_types = {tag_key(org.name): org.type for org in orgs}
-    _cases(root, notes, orgs)
-
     texts: dict[str, str] = {}
-    sources = _el(root, ns, "Sources")
     memos: list[tuple[Note, str]] = []
+    if notes:
+        xml.start("Sources")
     for index, note in enumerate(notes):
         text, body_start = source_text(note)
         texts[note.id] = text
         created = _stamp(note.created or note.start)
         modified = _stamp(note.updated or note.created or note.start)
-        source = _el(
-            sources,
-            ns,
+        xml.start(
             "TextSource",
             guid=note.id,
             name=" ".join(note.title.split()) or note.id,
@@ -240,58 +224,59 @@ def project_files(
             modifiedDateTime=modified,
         )
         start = body_start if len(text) > body_start else 0
+        end = str(len(text))
         for code in note.codes:
-            target = code_guid.get(tag_key(code))
+            key = tag_key(code)
+            target = code_guid.get(key)
             if target is None:
                 continue
-            selection = _el(
-                source,
-                ns,
+            # start/end rather than `with`: this runs once per coding, 30,000 times at 10,000 notes
+            xml.start(
                 "PlainTextSelection",
-                guid=stable_guid("selection", note.id, tag_key(code)),
+                guid=stable_guid("selection", note.id, key),
                 name=code,
                 startPosition=str(start),
-                endPosition=str(len(text)),
+                endPosition=end,
                 creatingUser=user,
                 creationDateTime=created,
             )
-            coding = _el(
-                selection,
-                ns,
+            xml.start(
                 "Coding",
-                guid=stable_guid("coding", note.id, tag_key(code)),
+                guid=stable_guid("coding", note.id, key),
                 creatingUser=user,
                 creationDateTime=created,
             )
-            _el(coding, ns, "CodeRef", targetGUID=target)
+            xml.leaf("CodeRef", targetGUID=target)
+            xml.end("Coding")
+            xml.end("PlainTextSelection")
         if note.memo.strip():
             memo_guid = stable_guid("memo", note.id)
-            _el(source, ns, "NoteRef", targetGUID=memo_guid)
+            xml.leaf("NoteRef", targetGUID=memo_guid)
             memos.append((note, memo_guid))
         for variable, value in _note_values(note, org_types):
-            _value(source, variable, value)
+            _value(xml, variable, value)
+        xml.end("TextSource")
         if progress and index % 500 == 0:
             progress(index, len(notes))
-    if not notes:
-        root.remove(sources)
+    if notes:
+        xml.end("Sources")
     if memos:
-        notes_el = _el(root, ns, "Notes")
-        for note, memo_guid in memos:
-            memo = _el(
-                notes_el,
-                ns,
-                "Note",
-                guid=memo_guid,
-                name=f"Memo: {' '.join(note.title.split())}",
-                creatingUser=user,
-                creationDateTime=_stamp(note.created or note.start),
-            )
-            _text(memo, ns, "PlainTextContent", lf(note.memo))
-    return _serialize(root, ns), texts
+        with xml.element("Notes"):
+            for note, memo_guid in memos:
+                with xml.element(
+                    "Note",
+                    guid=memo_guid,
+                    name=f"Memo: {' '.join(note.title.split())}",
+                    creatingUser=user,
+                    creationDateTime=_stamp(note.created or note.start),
+                ):
+                    xml.text("PlainTextContent", lf(note.memo))
+    xml.end("Project")
+    return xml.to_bytes(), texts
 
 
-def _cases(root: ET.Element, notes: list[Note], orgs: list[Organization]) -> None:
-    ns = PROJECT_NS
+def _write_cases(xml: XmlWriter, notes: list[Note], orgs: list[Organization]) -> None:
+    """One case per organization and per informant, with the notes that tag them."""
     by_org: dict[str, list[str]] = {}
     by_informant: dict[str, list[Note]] = {}
     for note in notes:
@@ -299,26 +284,24 @@ def _cases(root: ET.Element, notes: list[Note], orgs: list[Organization]) -> Non
             by_org.setdefault(tag_key(org), []).append(note.id)
         if note.kind == "interview" and note.informant.strip():
             by_informant.setdefault(note.informant.strip(), []).append(note)
-    cases = _el(root, ns, "Cases")
-    for org in orgs:
-        refs = by_org.get(tag_key(org.name))
-        if not refs:
-            continue
-        case = _el(cases, ns, "Case", guid=org.guid, name=org.name)
-        if org.type:
-            _value(case, ORG_TYPE, org.type)
-        for note_id in refs:
-            _el(case, ns, "SourceRef", targetGUID=note_id)
-    for pseudonym in sorted(by_informant, key=str.casefold):
-        interviews = by_informant[pseudonym]
-        case = _el(cases, ns, "Case", guid=stable_guid("informant", pseudonym.casefold()), name=pseudonym)
-        role = next((n.informant_role for n in reversed(interviews) if n.informant_role), "")
-        if role:
-            _value(case, INFORMANT_ROLE, role)
-        for note in interviews:
-            _el(case, ns, "SourceRef", targetGUID=note.id)
-    if len(cases) == 0:
-        root.remove(cases)
+    org_cases = [(org, by_org[tag_key(org.name)]) for org in orgs if tag_key(org.name) in by_org]
+    if not org_cases and not by_informant:
+        return
+    with xml.element("Cases"):
+        for org, refs in org_cases:
+            with xml.element("Case", guid=org.guid, name=org.name):
+                if org.type:
+                    _value(xml, ORG_TYPE, org.type)
+                for note_id in refs:
+                    xml.leaf("SourceRef", targetGUID=note_id)
+        for pseudonym in sorted(by_informant, key=str.casefold):
+            interviews = by_informant[pseudonym]
+            with xml.element("Case", guid=stable_guid("informant", pseudonym.casefold()), name=pseudonym):
+                role = next((n.informant_role for n in reversed(interviews) if n.informant_role), "")
+                if role:
+                    _value(xml, INFORMANT_ROLE, role)
+                for note in interviews:
+                    xml.leaf("SourceRef", targetGUID=note.id)
 
 
 def write_qdpx(

@@ -1,0 +1,63 @@
+"""A small streaming XML writer: fast enough for 10,000 sources in well under a second.
+
+ElementTree builds a tree of 300,000 elements for a large project and then
+walks it again to serialise; writing strings directly is several times faster.
+Text is escaped for XML 1.0, characters XML cannot hold become U+FFFD, and
+line breaks in attributes are written as character references so parsers keep them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+from fieldnotes.export.common import xml_safe
+
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+
+
+_NEEDS_ATTR = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
+_NEEDS_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _attr(value: str) -> str:
+    # Most values are GUIDs, dates and numbers: check before escaping.
+    return xml_safe(value).translate(_ATTR) if _NEEDS_ATTR.search(value) else value
+
+
+def _attrs(attrs: dict[str, str]) -> str:
+    return "".join([f' {key}="{_attr(value)}"' for key, value in attrs.items()])
+
+
+class XmlWriter:
+    """Append-only: `start`/`end`, `leaf` (empty element), `text` (element with text)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = ['<?xml version="1.0" encoding="utf-8"?>\n']
+
+    def start(self, tag: str, **attrs: str) -> None:
+        self.parts.append(f"<{tag}{_attrs(attrs)}>")
+
+    def end(self, tag: str) -> None:
+        self.parts.append(f"</{tag}>")
+
+    @contextlib.contextmanager
+    def element(self, tag: str, **attrs: str) -> Iterator[None]:
+        self.start(tag, **attrs)
+        yield
+        self.end(tag)
+
+    def leaf(self, tag: str, **attrs: str) -> None:
+        self.parts.append(f"<{tag}{_attrs(attrs)}/>")
+
+    def text(self, tag: str, text: str) -> None:
+        if _NEEDS_TEXT.search(text):
+            text = xml_safe(text).translate(_TEXT)
+        self.parts.append(f"<{tag}>{text}</{tag}>")
+
+    def to_bytes(self) -> bytes:
+        return "".join(self.parts).encode("utf-8")
