@@ -13,10 +13,14 @@ PRIVATE_DIR = 0o700
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) if needed; a folder we create is owner-only."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=PRIVATE_DIR, exist_ok=True)
-        os.chmod(path, PRIVATE_DIR)
+    """Create `path` (and parents) if needed; every folder we create is owner-only."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        os.chmod(folder, PRIVATE_DIR)
 
 
 def fsync_dir(path: Path) -> None:

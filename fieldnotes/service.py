@@ -327,52 +327,22 @@ class FieldNotes:
         return org
 
     # ------------------------------------------------------- export, import
-    def export_nvivo(
-        self,
-        folder: Path,
-        flt: NoteFilter | None = None,
-        *,
-        flatten_newlines: bool = False,
-        excel_safe: bool = False,
-        code_columns: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
-    ) -> ExportReport:
-        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to."""
-        from fieldnotes.export.nvivo import CsvOptions, write_folder
+    def prepare_export(self, flt: NoteFilter | None = None) -> ExportJob:
+        """A snapshot of what to export. Its methods only write files, so a
+        front end may run them on a worker thread while the database stays on one."""
+        return ExportJob(self.notes(flt), self.organizations(), self.codes())
 
-        options = CsvOptions(flatten_newlines, excel_safe, code_columns, force)
-        return write_folder(
-            folder, self.note_views(flt), self.organizations(), self.codes(), options, progress
-        )
+    def export_nvivo(self, folder: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
+        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to."""
+        return self.prepare_export(flt).nvivo(folder, **options)
 
     def export_qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         """The codebook as a REFI-QDA .qdc file."""
-        from fieldnotes.export.refi import write_qdc
+        return self.prepare_export().qdc(path, force=force)
 
-        return write_qdc(path, self.codes(), force=force)
-
-    def export_qdpx(
-        self,
-        path: Path,
-        flt: NoteFilter | None = None,
-        *,
-        force: bool = False,
-        researcher: str | None = None,
-        progress: Progress | None = None,
-    ) -> ExportReport:
+    def export_qdpx(self, path: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos."""
-        from fieldnotes.export.refi import write_qdpx
-
-        return write_qdpx(
-            path,
-            self.note_views(flt),
-            self.organizations(),
-            self.codes(),
-            force=force,
-            researcher=researcher,
-            progress=progress,
-        )
+        return self.prepare_export(flt).qdpx(path, **options)
 
     def import_notes(
         self,
@@ -440,6 +410,55 @@ class FieldNotes:
 
     def backup(self, reason: str = "manual") -> Path:
         return self.store.backup(reason)
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """Notes and registries, copied out of the database, ready to be written."""
+
+    notes: list[Note]
+    organizations: list[Organization]
+    codes: list[Code]
+
+    def nvivo(
+        self,
+        folder: Path,
+        *,
+        flatten_newlines: bool = False,
+        excel_safe: bool = False,
+        code_columns: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        from fieldnotes.export.nvivo import CsvOptions, write_folder
+
+        options = CsvOptions(flatten_newlines, excel_safe, code_columns, force)
+        return write_folder(folder, self.notes, self.organizations, self.codes, options, progress)
+
+    def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
+        from fieldnotes.export.refi import write_qdc
+
+        return write_qdc(path, self.codes, force=force)
+
+    def qdpx(
+        self,
+        path: Path,
+        *,
+        force: bool = False,
+        researcher: str | None = None,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        from fieldnotes.export.refi import write_qdpx
+
+        return write_qdpx(
+            path,
+            self.notes,
+            self.organizations,
+            self.codes,
+            force=force,
+            researcher=researcher,
+            progress=progress,
+        )
 
 
 def restore(db_path: Path | str, name: str) -> Path:

@@ -81,8 +81,9 @@ def study(service: FieldNotes) -> FieldNotes:
 
 # ----------------------------------------------------------------- NVivo CSV
 def test_nvivo_folder_files_format_and_permissions(study: FieldNotes, tmp_path: Path) -> None:
-    out = tmp_path / "export"
+    out = tmp_path / "new" / "export"
     report = study.export_nvivo(out)
+    assert mode(tmp_path / "new") == 0o700  # every folder the export creates
     names = sorted(p.name for p in out.iterdir())
     assert names == ["HOW-TO-IMPORT.txt", "codebook.csv", "informants.csv", "notes.csv", "organizations.csv"]
     assert mode(out) == 0o700

@@ -359,3 +359,40 @@ async def test_table_pages_in_rows_as_the_cursor_moves(service: FieldNotes) -> N
         await pilot.press("ctrl+end")
         await pilot.pause()
         assert table.row_count == 200
+
+
+async def test_export_dialog_writes_the_filtered_notes_and_summarises(service: FieldNotes, tmp_path: Path) -> None:
+    from textual.widgets import Checkbox, RadioButton, Static
+
+    from fieldnotes.tui.screens.export_dialog import ExportDialog
+
+    service.add(make_note(title="A meeting"))
+    service.add(make_note(title="An event", kind="event", codes=["legitimacy"]))
+    app = make_app(service)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.apply_filter(kind="event")
+        await pilot.press("x")
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.query_one("#x-filtered", Checkbox).value  # the current filters by default
+        app.screen.query_one("#x-path", Input).value = str(tmp_path / "out")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = str(app.screen.query_one("#x-summary", Static).render())
+        assert "notes.csv" in summary and "1 row" in summary and "Done" in summary
+        # Again to the same place: refused without "replace".
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "--force" in str(app.screen.query_one("#x-summary", Static).render())
+        app.screen.query_one("#fmt-qdpx", RadioButton).value = True
+        await pilot.pause()
+        app.screen.query_one("#x-path", Input).value = str(tmp_path / "p.qdpx")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+    rows = (tmp_path / "out" / "notes.csv").read_text(encoding="utf-8-sig")
+    assert "An event" in rows and "A meeting" not in rows
+    assert (tmp_path / "p.qdpx").exists()

@@ -189,6 +189,11 @@ class FieldnotesApp(App[None]):
                 partial(self.apply_filter, code=code.name),
                 discover=False,
             )
+        yield SystemCommand(
+            "Export…",
+            "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
+            self.main_screen.action_export,
+        )
         yield SystemCommand("Help", "Every key binding", partial(self.push_screen, HelpScreen()))
         yield from super().get_system_commands(screen)
 

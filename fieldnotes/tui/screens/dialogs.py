@@ -181,6 +181,7 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("e", "edit the highlighted note"),
             ("d", "delete the highlighted note (asks first)"),
             ("f", "filter by kind, organization, code, dates"),
+            ("x", "export: NVivo CSV, REFI-QDA .qdpx or .qdc"),
             ("esc", "clear the search and filters"),
             ("ctrl+p", "command palette: every command, filters by name"),
             ("?", "this help"),

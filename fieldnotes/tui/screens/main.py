@@ -54,6 +54,7 @@ class MainScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
         Binding("f", "filter", "Filter"),
+        Binding("x", "export", "Export"),
         Binding("escape", "clear", "Clear", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
@@ -177,6 +178,11 @@ class MainScreen(Screen[None]):
             ),
             chosen,
         )
+
+    def action_export(self) -> None:
+        from fieldnotes.tui.screens.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.filter))
 
     def set_filter(self, flt: NoteFilter) -> None:
         search = self.query_one("#search", Input)

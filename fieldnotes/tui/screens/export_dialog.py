@@ -1,0 +1,158 @@
+"""The export dialog: format, where to, which notes; progress, then a summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Static
+
+from fieldnotes.export.common import EmptyCodebookError, OutputExistsError
+from fieldnotes.service import NoteFilter
+from fieldnotes.tui.screens.main import describe_filter
+
+if TYPE_CHECKING:
+    from fieldnotes.service import ExportJob
+    from fieldnotes.tui.app import FieldnotesApp
+
+FORMATS = {
+    "nvivo": "NVivo: a folder of CSV files (dataset + classification sheets)",
+    "qdpx": "REFI-QDA project .qdpx (NVivo, ATLAS.ti, MAXQDA, QualCoder)",
+    "qdc": "REFI-QDA codebook .qdc (codes only)",
+}
+
+
+def default_target(fmt: str, now: datetime) -> Path:
+    base = Path.home() / "fieldnotes-exports"
+    stamp = f"{now:%Y-%m-%d-%H%M}"
+    return {
+        "nvivo": base / f"nvivo-{stamp}",
+        "qdpx": base / f"fieldnotes-{stamp}.qdpx",
+        "qdc": base / f"codebook-{stamp}.qdc",
+    }[fmt]
+
+
+class ExportDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+s", "export", "Export", priority=True)]
+
+    def __init__(self, flt: NoteFilter) -> None:
+        super().__init__()
+        self.filter = flt
+        self.format = "nvivo"
+        self.running = False
+
+    @property
+    def fn_app(self) -> FieldnotesApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        described = describe_filter(self.filter)
+        if self.filter.text.strip():
+            described = f"“{self.filter.text.strip()}”" + (f" · {described}" if described else "")
+        with Vertical(classes="dialog export-dialog"):
+            yield Static("Export notes", classes="dialog-question")
+            with RadioSet(id="x-format"):
+                for key, label in FORMATS.items():
+                    yield RadioButton(label, value=key == "nvivo", id=f"fmt-{key}")
+            yield Label("Write to", classes="field-label")
+            yield Input(str(default_target("nvivo", self.fn_app.now())), id="x-path")
+            yield Checkbox(
+                f"Only the notes shown now ({described})" if described else "All notes (no filter is set)",
+                value=bool(described),
+                id="x-filtered",
+                disabled=not described,
+            )
+            yield Checkbox("Flatten line breaks to ' ¶ ' (one record per line)", id="x-flatten")
+            yield Checkbox("Excel-safe: prefix cells starting with = + - @ with '", id="x-excel")
+            yield Checkbox("One 0/1 column per code", id="x-codecols")
+            yield Checkbox("Replace existing files", id="x-force")
+            yield ProgressBar(id="x-progress", show_eta=False)
+            yield Static("", id="x-summary")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export (ctrl+s)", id="x-go", variant="primary")
+                yield Button("Close (esc)", id="x-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#x-progress").display = False
+        self.query_one("#x-format", RadioSet).focus()
+
+    @on(RadioSet.Changed, "#x-format")
+    def _format(self, event: RadioSet.Changed) -> None:
+        self.format = (event.pressed.id or "fmt-nvivo").removeprefix("fmt-")
+        self.query_one("#x-path", Input).value = str(default_target(self.format, self.fn_app.now()))
+        for box in ("#x-flatten", "#x-excel", "#x-codecols"):
+            self.query_one(box).display = self.format == "nvivo"
+        self.query_one("#x-filtered").display = self.format != "qdc"
+
+    @on(Button.Pressed, "#x-close")
+    def action_close(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#x-go")
+    def action_export(self) -> None:
+        if self.running:
+            return
+        path_text = self.query_one("#x-path", Input).value.strip()
+        if not path_text:
+            self._summary("✗ Say where to write the export.", error=True)
+            return
+        filtered = self.query_one("#x-filtered", Checkbox).value
+        job = self.fn_app.service.prepare_export(self.filter if filtered else NoteFilter())
+        options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
+        if self.format == "nvivo":
+            options.update(
+                flatten_newlines=self.query_one("#x-flatten", Checkbox).value,
+                excel_safe=self.query_one("#x-excel", Checkbox).value,
+                code_columns=self.query_one("#x-codecols", Checkbox).value,
+            )
+        self.running = True
+        self.query_one("#x-go", Button).disabled = True
+        bar = self.query_one("#x-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(len(job.notes), 1), progress=0)
+        self._summary(f"Exporting {len(job.notes):,} notes…")
+        self.run_export(job, Path(path_text).expanduser(), options)
+
+    @work(thread=True, exclusive=True, group="export")
+    def run_export(self, job: ExportJob, path: Path, options: dict[str, Any]) -> None:
+        """Files only: the snapshot was taken on the UI thread."""
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            if self.format == "nvivo":
+                report = job.nvivo(path, progress=progress, **options)
+            elif self.format == "qdpx":
+                report = job.qdpx(path, progress=progress, **options)
+            else:
+                report = job.qdc(path, force=options["force"])
+        except (OutputExistsError, EmptyCodebookError, OSError) as exc:
+            self.app.call_from_thread(self._finished, [f"✗ {exc}"], True)
+            return
+        self.app.call_from_thread(self._finished, report.lines(), False)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#x-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _finished(self, lines: list[str], error: bool) -> None:
+        self.running = False
+        self.query_one("#x-go", Button).disabled = False
+        self.query_one("#x-progress").display = not error
+        self._summary(
+            "\n".join(lines) + ("" if error else "\nDone. Files are readable by you only."), error=error
+        )
+        if not error:
+            self.notify("Export written", title="Export")
+
+    def _summary(self, text: str, *, error: bool = False) -> None:
+        summary = self.query_one("#x-summary", Static)
+        summary.update(text)
+        summary.set_class(error, "error-line")
