@@ -361,7 +361,9 @@ async def test_table_pages_in_rows_as_the_cursor_moves(service: FieldNotes) -> N
         assert table.row_count == 200
 
 
-async def test_export_dialog_writes_the_filtered_notes_and_summarises(service: FieldNotes, tmp_path: Path) -> None:
+async def test_export_dialog_writes_the_filtered_notes_and_summarises(
+    service: FieldNotes, tmp_path: Path
+) -> None:
     from textual.widgets import Checkbox, RadioButton, Static
 
     from fieldnotes.tui.screens.export_dialog import ExportDialog
