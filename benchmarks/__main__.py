@@ -23,6 +23,8 @@ GOALS = {
     "search_keystroke_ms": ("search keystroke", "<= 30 ms", lambda v: v <= 30),
     "open_note_ms": ("open a note", "<= 100 ms", lambda v: v <= 100),
     "open_form_ms": ("open the form", "<= 100 ms", lambda v: v <= 100),
+    "export_nvivo_ms": ("export nvivo", "<= 2000 ms", lambda v: v <= 2000),
+    "export_qdpx_ms": ("export qdpx", "<= 2000 ms", lambda v: v <= 2000),
     "peak_rss_mb": ("peak memory (TUI)", "<= 200 MB", lambda v: v <= 200),
 }
 
@@ -37,6 +39,8 @@ COLUMNS = [
     ("search_keystroke_ms", "search ms/key", "{:.1f}"),
     ("open_note_ms", "open note ms", "{:.1f}"),
     ("open_form_ms", "open form ms", "{:.1f}"),
+    ("export_nvivo_ms", "nvivo ms", "{:.0f}"),
+    ("export_qdpx_ms", "qdpx ms", "{:.0f}"),
     ("peak_rss_mb", "peak MB", "{:.0f}"),
 ]
 
@@ -68,6 +72,7 @@ def run_size(count: int, work: Path) -> dict[str, float]:
     row["cli_list_ms"] = measure.cli_list(db)
     row["tui_start_ms"], row["peak_rss_mb"] = measure.tui_start(db)
     row.update(asyncio.run(measure.tui_interactions(db)))
+    row.update(measure.exports(db, work))
     return row
 
 

@@ -132,3 +132,14 @@ async def tui_interactions(db: Path) -> dict[str, float]:
         results["open_form_ms"] = statistics.median(forms)
     service.close()
     return results
+
+
+def exports(db: Path, work: Path) -> dict[str, float]:
+    """`export nvivo` and `export qdpx` of every note (median of 3)."""
+    results: dict[str, float] = {}
+    with FieldNotes.open(db) as svc:
+        svc.count()
+        counter = iter(range(100))
+        results["export_nvivo_ms"] = timed(lambda: svc.export_nvivo(work / f"nvivo-{next(counter)}"), 3)
+        results["export_qdpx_ms"] = timed(lambda: svc.export_qdpx(work / f"p-{next(counter)}.qdpx"), 3)
+    return results

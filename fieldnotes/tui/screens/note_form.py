@@ -79,7 +79,7 @@ class NoteFormScreen(Screen[str | None]):
                 Input(note.title if note else "", id="title", placeholder="e.g. Coalition monthly meeting"),
             )
             with Horizontal(classes="row"):
-                yield from self._field(
+                yield from self._row_field(
                     "When",
                     WhenInput(
                         _display_dt(note.start) if note else f"{self.now():%Y-%m-%d %H:%M}",
@@ -89,7 +89,7 @@ class NoteFormScreen(Screen[str | None]):
                         id="when",
                     ),
                 )
-                yield from self._field(
+                yield from self._row_field(
                     "Ended (optional)",
                     WhenInput(
                         _display_dt(note.end) if note else "",
@@ -171,7 +171,7 @@ class NoteFormScreen(Screen[str | None]):
             )
         else:
             with Horizontal(classes="row"):
-                yield from self._field(
+                yield from self._row_field(
                     "Informant (pseudonym)",
                     Input(
                         note.informant if note else "",
@@ -180,7 +180,7 @@ class NoteFormScreen(Screen[str | None]):
                         suggester=NamesSuggester(lambda: service.field_values("informant")),
                     ),
                 )
-                yield from self._field(
+                yield from self._row_field(
                     "Role",
                     Input(
                         note.informant_role if note else "",
@@ -190,7 +190,7 @@ class NoteFormScreen(Screen[str | None]):
                     ),
                 )
             with Horizontal(classes="row"):
-                yield from self._field(
+                yield from self._row_field(
                     "Format",
                     self._select(
                         INTERVIEW_FORMATS,
@@ -198,7 +198,7 @@ class NoteFormScreen(Screen[str | None]):
                         "interview_format",
                     ),
                 )
-                yield from self._field(
+                yield from self._row_field(
                     "Consent", self._select(CONSENT_TYPES, note.consent if note else "", "consent")
                 )
             yield from self._field(
@@ -212,6 +212,13 @@ class NoteFormScreen(Screen[str | None]):
 
     @staticmethod
     def _field(label: str, widget: Widget) -> ComposeResult:
+        """A label over a field, straight in the form: no wrapper, fewer widgets, a faster form."""
+        yield Label(label, classes="field-label")
+        yield widget.add_class("solo")
+
+    @staticmethod
+    def _row_field(label: str, widget: Widget) -> ComposeResult:
+        """A labelled field sharing a row with others."""
         with Vertical(classes="field"):
             yield Label(label, classes="field-label")
             yield widget
