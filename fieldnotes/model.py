@@ -6,6 +6,7 @@ Nothing here knows about storage, the terminal or the CLI.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -26,6 +27,7 @@ CONSENT_TYPES: tuple[str, ...] = ("written", "verbal", "none recorded")
 CODE_ORIGINS: tuple[str, ...] = ("deductive", "inductive")
 
 MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 COMMON_FIELDS: tuple[str, ...] = (
@@ -237,14 +239,43 @@ class Note:
 _NOTE_FIELDS = frozenset(f.name for f in fields(Note))
 
 
+ORG_TYPES: tuple[str, ...] = (
+    "human-service nonprofit",
+    "advocacy: abolitionist",
+    "advocacy: sex-worker rights",
+    "law enforcement",
+    "government",
+    "funder",
+    "academic",
+    "media",
+    "other",
+)
+
+
+def _str_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(";")
+    return dedupe_tags([str(v) for v in value or []])
+
+
 @dataclass
 class Organization:
+    """An organization in the registry. Aliases are other spellings that tag it too."""
+
     name: str
     type: str = ""
+    aliases: list[str] = field(default_factory=list)
+    description: str = ""
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "guid": self.guid}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "aliases": list(self.aliases),
+            "description": self.description,
+            "guid": self.guid,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Organization:
@@ -252,16 +283,29 @@ class Organization:
         return cls(
             name=name,
             type=str(data.get("type") or ""),
+            aliases=_str_list(data.get("aliases")),
+            description=str(data.get("description") or ""),
             guid=str(data.get("guid") or stable_guid("organization", tag_key(name))),
         )
+
+    def spellings(self) -> set[str]:
+        """Every spelling that means this organization."""
+        return {tag_key(self.name), *(tag_key(alias) for alias in self.aliases)}
 
 
 @dataclass
 class Code:
+    """A code in the codebook. `origin` is deductive (set up before fieldwork)
+    or inductive (emerged during it); an inductive code remembers the note and
+    date that prompted it."""
+
     name: str
     description: str = ""
     parent: str = ""
     origin: str = "inductive"
+    color: str = ""
+    first_note: str = ""
+    first_date: str = ""
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
@@ -270,6 +314,9 @@ class Code:
             "description": self.description,
             "parent": self.parent,
             "origin": self.origin,
+            "color": self.color,
+            "first_note": self.first_note,
+            "first_date": self.first_date,
             "guid": self.guid,
         }
 
@@ -281,5 +328,66 @@ class Code:
             description=str(data.get("description") or ""),
             parent=str(data.get("parent") or ""),
             origin=str(data.get("origin") or "inductive"),
+            color=str(data.get("color") or ""),
+            first_note=str(data.get("first_note") or ""),
+            first_date=str(data.get("first_date") or ""),
             guid=str(data.get("guid") or stable_guid("code", tag_key(name))),
         )
+
+    def validate(self) -> None:
+        if not self.name.strip():
+            raise ValidationError("a code needs a name")
+        if ";" in self.name or "\n" in self.name:
+            raise ValidationError(f"code {self.name!r}: a name can't hold ';' or a line break")
+        if self.origin not in CODE_ORIGINS:
+            raise ValidationError(f"origin {self.origin!r} is not one of: {', '.join(CODE_ORIGINS)}")
+        if self.color and not _COLOR.match(self.color):
+            raise ValidationError(f"colour {self.color!r} is not like #1f77b4")
+
+
+@dataclass
+class Informant:
+    """An interview informant, known by a pseudonym only. No real name is kept here."""
+
+    pseudonym: str
+    role: str = ""
+    organization: str = ""
+    consent: str = ""
+    consent_date: str = ""
+    notes: str = ""
+    guid: str = field(default_factory=new_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pseudonym": self.pseudonym,
+            "role": self.role,
+            "organization": self.organization,
+            "consent": self.consent,
+            "consent_date": self.consent_date,
+            "notes": self.notes,
+            "guid": self.guid,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Informant:
+        pseudonym = str(data.get("pseudonym", ""))
+        return cls(
+            pseudonym=pseudonym,
+            role=str(data.get("role") or ""),
+            organization=str(data.get("organization") or ""),
+            consent=str(data.get("consent") or ""),
+            consent_date=str(data.get("consent_date") or ""),
+            notes=str(data.get("notes") or ""),
+            guid=str(data.get("guid") or stable_guid("informant", tag_key(pseudonym))),
+        )
+
+    def validate(self) -> None:
+        if not self.pseudonym.strip():
+            raise ValidationError("an informant needs a pseudonym")
+        if self.consent and self.consent not in CONSENT_TYPES:
+            raise ValidationError(f"consent {self.consent!r} is not one of: {', '.join(CONSENT_TYPES)}")
+        if self.consent_date:
+            try:
+                datetime.strptime(self.consent_date, "%Y-%m-%d")
+            except ValueError:
+                raise ValidationError(f"consent date {self.consent_date!r} is not YYYY-MM-DD") from None

@@ -21,11 +21,13 @@ from fieldnotes.model import (
     now_stamp,
     tag_key,
 )
+from fieldnotes.registries import RegistryMixin
 from fieldnotes.storage import BackupInfo, Store, restore_backup
 
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport, Progress
     from fieldnotes.export.importer import ImportReport
+    from fieldnotes.reports import CodeRow, ContactRow, TieRow
 
 MIN_PREFIX = 4
 
@@ -75,7 +77,7 @@ def _sort_key(entry: _Entry) -> tuple[str, str]:
     return (entry.note.start, entry.note.created)
 
 
-class FieldNotes:
+class FieldNotes(RegistryMixin):
     """One open database. Use as a context manager, or call `close()`."""
 
     def __init__(self, store: Store) -> None:
@@ -278,54 +280,6 @@ class FieldNotes:
     def _canonical(names: list[str], registry: dict[str, str]) -> list[str]:
         return dedupe_tags([registry.get(tag_key(name), name) for name in names])
 
-    # ------------------------------------------------------------ registries
-    def _org_names(self) -> dict[str, str]:
-        return {tag_key(org.name): org.name for org in self.organizations()}
-
-    def _code_names(self) -> dict[str, str]:
-        return {tag_key(code.name): code.name for code in self.codes()}
-
-    def organizations(self) -> list[Organization]:
-        orgs = [Organization.from_dict(doc) for doc in self.store.all_organizations()]
-        return sorted(orgs, key=lambda org: org.name.casefold())
-
-    def codes(self) -> list[Code]:
-        codes = [Code.from_dict(doc) for doc in self.store.all_codes()]
-        return sorted(codes, key=lambda code: code.name.casefold())
-
-    def _register_tags(self, note: Note) -> None:
-        known_orgs = self._org_names()
-        new_orgs: dict[str, Organization] = {}
-        for name in [*note.organizations, *note.organizers, *([note.host] if note.host else [])]:
-            key = tag_key(name)
-            if key not in known_orgs and key not in new_orgs:
-                new_orgs[key] = Organization(name)
-        known_codes = self._code_names()
-        new_codes = [
-            Code(name, origin="inductive") for name in note.codes if tag_key(name) not in known_codes
-        ]
-        self.store.add_organizations([org.to_dict() for org in new_orgs.values()])
-        self.store.add_codes([code.to_dict() for code in new_codes])
-
-    def add_code(self, code: Code) -> Code:
-        """Add a code to the codebook (e.g. a deductive one set up in advance)."""
-        if tag_key(code.name) in self._code_names():
-            raise ValidationError(f"the code {code.name!r} exists already")
-        code = replace(code, name=" ".join(code.name.split()))
-        if not code.name:
-            raise ValidationError("a code needs a name")
-        self.store.add_codes([code.to_dict()])
-        return code
-
-    def add_organization(self, org: Organization) -> Organization:
-        if tag_key(org.name) in self._org_names():
-            raise ValidationError(f"the organization {org.name!r} exists already")
-        org = replace(org, name=" ".join(org.name.split()))
-        if not org.name:
-            raise ValidationError("an organization needs a name")
-        self.store.add_organizations([org.to_dict()])
-        return org
-
     # ------------------------------------------------------- export, import
     def prepare_export(self, flt: NoteFilter | None = None) -> ExportJob:
         """A snapshot of what to export. Its methods only write files, so a
@@ -378,6 +332,24 @@ class FieldNotes:
     def _same(a: Note, b: Note) -> bool:
         skip = {"created", "updated"}
         return all(getattr(a, name) == getattr(b, name) for name in a.field_names() if name not in skip)
+
+    # --------------------------------------------------------------- reports
+    def report_contacts(
+        self, *, by: str = "month", kind: str | None = None, flt: NoteFilter | None = None
+    ) -> list[ContactRow]:
+        from fieldnotes.reports import contacts
+
+        return contacts(self.note_views(flt), self.organizations(), by=by, kind=kind)
+
+    def report_ties(self, flt: NoteFilter | None = None) -> list[TieRow]:
+        from fieldnotes.reports import ties
+
+        return ties(self.note_views(flt), self.organizations())
+
+    def report_codes(self, *, by: str = "org-type", flt: NoteFilter | None = None) -> list[CodeRow]:
+        from fieldnotes.reports import code_frequencies
+
+        return code_frequencies(self.note_views(flt), self.organizations(), by=by)
 
     # ---------------------------------------------------------------- drafts
     def save_draft(self, draft: dict[str, Any]) -> None:

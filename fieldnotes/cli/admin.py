@@ -1,38 +1,10 @@
-"""Registry and safety commands: orgs, codes, backups, restore."""
+"""Safety commands: backups, restore."""
 
 from __future__ import annotations
 
 import click
 
 from fieldnotes.cli.common import CliState, fail, pass_state
-from fieldnotes.cli.render import print_json
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as a JSON array.")
-@pass_state
-def orgs(state: CliState, as_json: bool) -> None:
-    """List the organizations in the registry."""
-    organizations = state.service().organizations()
-    if as_json:
-        print_json([org.to_dict() for org in organizations])
-        return
-    for org in organizations:
-        click.echo(f"{org.name}\t{org.type}".rstrip())
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as a JSON array.")
-@pass_state
-def codes(state: CliState, as_json: bool) -> None:
-    """List the codes in the codebook."""
-    codebook = state.service().codes()
-    if as_json:
-        print_json([code.to_dict() for code in codebook])
-        return
-    for code in codebook:
-        parent = f"  (under {code.parent})" if code.parent else ""
-        click.echo(f"{code.name}\t{code.origin}{parent}")
 
 
 @click.command()

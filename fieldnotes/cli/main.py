@@ -14,10 +14,12 @@ from typing import Any
 import click
 
 from fieldnotes import __version__
-from fieldnotes.cli.admin import backups, codes, orgs, restore
+from fieldnotes.cli.admin import backups, restore
 from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
 from fieldnotes.cli.exchange import export, import_notes
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
+from fieldnotes.cli.registries import codes, orgs, people
+from fieldnotes.cli.reports import report
 from fieldnotes.paths import DB_ENV, default_db_path
 
 
@@ -28,13 +30,14 @@ class FieldnotesGroup(click.Group):
         from fieldnotes.dates import DateParseError
         from fieldnotes.export.common import EmptyCodebookError
         from fieldnotes.model import ValidationError
+        from fieldnotes.registries import RegistryError
         from fieldnotes.service import NotFoundError
         from fieldnotes.storage import StorageError
 
         try:
             return super().invoke(ctx)
-        except (DateParseError, ValidationError, NotFoundError, EmptyCodebookError) as exc:
-            fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
+        except (DateParseError, ValidationError, NotFoundError, EmptyCodebookError, RegistryError) as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
         except StorageError as exc:
             fail(str(exc), EXIT_STORAGE)
         except FileExistsError as exc:
@@ -76,7 +79,21 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
         run_tui(state.db_path, dayfirst=dayfirst)
 
 
-for command in (add, list_notes, show, edit, delete, export, import_notes, orgs, codes, backups, restore):
+for command in (
+    add,
+    list_notes,
+    show,
+    edit,
+    delete,
+    export,
+    import_notes,
+    orgs,
+    people,
+    codes,
+    report,
+    backups,
+    restore,
+):
     cli.add_command(command)
 
 

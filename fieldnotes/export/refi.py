@@ -27,7 +27,7 @@ from fieldnotes.export.common import (
 )
 from fieldnotes.export.xml_writer import XmlWriter
 from fieldnotes.files import atomic_writer, write_all
-from fieldnotes.model import KIND_FIELDS, Code, Note, Organization, stable_guid, tag_key
+from fieldnotes.model import KIND_FIELDS, Code, Note, Organization, new_id, stable_guid, tag_key
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -109,6 +109,49 @@ def codebook_bytes(codes: list[Code]) -> bytes:
     with xml.element("CodeBook", xmlns=CODEBOOK_NS):
         _write_codes(xml, codes)
     return xml.to_bytes()
+
+
+def read_qdc(path: Path) -> list[Code]:
+    """Codes from a REFI-QDA codebook (.qdc), parents from the nesting, origin from
+    our own "Origin:" line when present (deductive otherwise: a codebook made in advance)."""
+    from xml.etree import ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise ValueError(f"{path.name} is not a readable .qdc file: {exc}") from None
+    codes: list[Code] = []
+
+    def walk(element: ET.Element, parent: str) -> None:
+        for child in element:
+            if child.tag.rsplit("}", 1)[-1] != "Code":
+                continue
+            name = child.get("name", "").strip()
+            description = ""
+            for part in child:
+                if part.tag.rsplit("}", 1)[-1] == "Description":
+                    description = part.text or ""
+            origin = "deductive"
+            text, _, last = description.rpartition("Origin: ")
+            if last.strip() in ("deductive", "inductive") and (not text or text.endswith("\n\n")):
+                origin, description = last.strip(), text.rstrip("\n")
+            codes.append(
+                Code(
+                    name,
+                    description=description,
+                    parent=parent,
+                    origin=origin,
+                    guid=child.get("guid") or new_id(),
+                    color=child.get("color", ""),
+                )
+            )
+            walk(child, name)
+
+    for codes_el in root.iter():
+        if codes_el.tag.rsplit("}", 1)[-1] == "Codes":
+            walk(codes_el, "")
+            break
+    return codes
 
 
 def write_qdc(path: Path, codes: list[Code], *, force: bool = False) -> ExportReport:

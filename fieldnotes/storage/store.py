@@ -25,6 +25,8 @@ from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
 NOTES = "notes"
 ORGANIZATIONS = "organizations"
 CODES = "codes"
+INFORMANTS = "informants"
+REGISTRIES = (ORGANIZATIONS, CODES, INFORMANTS)
 
 
 class Store:
@@ -51,6 +53,7 @@ class Store:
         self._db = TinyDB(storage=lambda: storage)
         self._seen_generation = self._storage.generation
         self._index: dict[str, int] | None = None
+        self._migrate()
         self._take_daily_backup()
 
     # ------------------------------------------------------------ life cycle
@@ -82,7 +85,7 @@ class Store:
         if self._storage.generation != self._seen_generation:
             self._seen_generation = self._storage.generation
             self._index = None
-            for table in (self._table(NOTES), self._table(ORGANIZATIONS), self._table(CODES)):
+            for table in (self._table(name) for name in (NOTES, *REGISTRIES)):
                 table.clear_cache()
                 table._next_id = None  # TinyDB caches the next id; another process may have used it
 
@@ -163,23 +166,68 @@ class Store:
             return True
 
     # ------------------------------------------------------------- registries
-    def all_organizations(self) -> list[dict[str, Any]]:
+    # Registry records (organizations, codes, informants) are keyed by "guid".
+    def records(self, table: str) -> list[dict[str, Any]]:
         self._sync()
-        return [dict(doc) for doc in self._table(ORGANIZATIONS).all()]
+        return [dict(doc) for doc in self._table(table).all()]
+
+    def all_organizations(self) -> list[dict[str, Any]]:
+        return self.records(ORGANIZATIONS)
 
     def all_codes(self) -> list[dict[str, Any]]:
-        self._sync()
-        return [dict(doc) for doc in self._table(CODES).all()]
+        return self.records(CODES)
+
+    def put_records(self, table: str, docs: list[dict[str, Any]]) -> None:
+        """Insert, or replace the record with the same guid."""
+        if not docs:
+            return
+        with self.transaction():
+            tiny = self._table(table)
+            by_guid = {doc.get("guid"): doc.doc_id for doc in tiny.all()}
+            for doc in docs:
+                doc_id = by_guid.get(doc["guid"])
+                if doc_id is None:
+                    by_guid[doc["guid"]] = tiny.insert(dict(doc))
+                else:
+
+                    def replace(stored: dict[str, Any], new: dict[str, Any] = doc) -> None:
+                        stored.clear()
+                        stored.update(new)
+
+                    tiny.update(replace, doc_ids=[doc_id])
+
+    def delete_records(self, table: str, guids: list[str]) -> None:
+        if not guids:
+            return
+        with self.transaction():
+            tiny = self._table(table)
+            doomed = [doc.doc_id for doc in tiny.all() if doc.get("guid") in set(guids)]
+            if doomed:
+                tiny.remove(doc_ids=doomed)
 
     def add_organizations(self, orgs: list[dict[str, Any]]) -> None:
-        if orgs:
-            with self.transaction():
-                self._table(ORGANIZATIONS).insert_multiple(orgs)
+        self.put_records(ORGANIZATIONS, orgs)
 
     def add_codes(self, codes: list[dict[str, Any]]) -> None:
-        if codes:
-            with self.transaction():
-                self._table(CODES).insert_multiple(codes)
+        self.put_records(CODES, codes)
+
+    def _migrate(self) -> None:
+        """Give registry records made before guids existed a stable guid."""
+        from fieldnotes.model import stable_guid, tag_key
+
+        kinds = {
+            ORGANIZATIONS: ("organization", "name"),
+            CODES: ("code", "name"),
+            INFORMANTS: ("informant", "pseudonym"),
+        }
+        for table, (prefix, field) in kinds.items():
+            tiny = self._table(table)
+            missing = [doc for doc in tiny.all() if not doc.get("guid")]
+            if missing:
+                with self.transaction():
+                    for doc in missing:
+                        guid = stable_guid(prefix, tag_key(str(doc.get(field, ""))))
+                        tiny.update({"guid": guid}, doc_ids=[doc.doc_id])
 
     # --------------------------------------------------------------- backups
     def backup(self, reason: str) -> Path:

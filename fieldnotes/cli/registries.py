@@ -1,0 +1,333 @@
+"""Registry commands: orgs, people (informants) and codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from fieldnotes.cli.common import CliState, fail, pass_state
+from fieldnotes.cli.render import print_json
+from fieldnotes.model import CODE_ORIGINS, CONSENT_TYPES, Code, Informant, Organization, tag_key
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    import sys
+
+    if not sys.stdin or not sys.stdin.isatty():
+        fail("add --yes to do this without a terminal to confirm on")
+    click.confirm(question, abort=True)
+
+
+# ------------------------------------------------------------------ orgs
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def orgs(ctx: click.Context, as_json: bool) -> None:
+    """The organizations: list (the default), add, edit, rename, merge."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(orgs_list, as_json=as_json)
+
+
+@orgs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON, with usage counts.")
+@pass_state
+def orgs_list(state: CliState, as_json: bool) -> None:
+    """Every organization with its type and how many notes tag it."""
+    service = state.service()
+    usage = service.organization_usage()
+    rows = []
+    for org in service.organizations():
+        counts = usage.get(tag_key(org.name))
+        rows.append({**org.to_dict(), "notes": sum(counts.values()) if counts else 0})
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        aliases = f"  (also: {', '.join(row['aliases'])})" if row["aliases"] else ""
+        click.echo(f"{row['name']}\t{row['type'] or '-'}\t{row['notes']} notes{aliases}")
+
+
+def _org_options(command: click.Command) -> click.Command:
+    for decorator in reversed(
+        [
+            click.option(
+                "--type",
+                "org_type",
+                help="e.g. 'human-service nonprofit', 'advocacy: abolitionist', or your own.",
+            ),
+            click.option(
+                "--alias", "aliases", multiple=True, help="Another spelling that means this organization."
+            ),
+            click.option("--description", help="A short description."),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+@orgs.command("add")
+@click.argument("name")
+@_org_options
+@pass_state
+def orgs_add(
+    state: CliState, name: str, org_type: str | None, aliases: tuple[str, ...], description: str | None
+) -> None:
+    """Add an organization."""
+    org = state.service().save_organization(
+        Organization(name, type=org_type or "", aliases=list(aliases), description=description or "")
+    )
+    click.echo(org.name)
+
+
+@orgs.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", help="A new name (every note is updated).")
+@_org_options
+@pass_state
+def orgs_edit(
+    state: CliState,
+    name: str,
+    new_name: str | None,
+    org_type: str | None,
+    aliases: tuple[str, ...],
+    description: str | None,
+) -> None:
+    """Change an organization. --alias replaces the list of aliases."""
+    service = state.service()
+    org = service.organization(name)
+    changed = replace(
+        org,
+        name=new_name or org.name,
+        type=org.type if org_type is None else org_type,
+        aliases=list(aliases) if aliases else org.aliases,
+        description=org.description if description is None else description,
+    )
+    click.echo(service.save_organization(changed, original=org.name).name)
+
+
+@orgs.command("rename")
+@click.argument("old")
+@click.argument("new")
+@pass_state
+def orgs_rename(state: CliState, old: str, new: str) -> None:
+    """Rename an organization in the registry and in every note."""
+    count = state.service().rename_organization(old, new)
+    click.echo(f"Renamed {old!r} to {new!r} in {count} note(s).", err=True)
+
+
+@orgs.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def orgs_merge(state: CliState, source: str, target: str, yes: bool) -> None:
+    """Fold SOURCE into TARGET (the same agency typed two ways). A backup is taken first."""
+    service = state.service()
+    src, dst = service.organization(source), service.organization(target)
+    _confirm(f"Merge {src.name!r} into {dst.name!r}?", yes)
+    count = service.merge_organizations(src.name, dst.name)
+    click.echo(f"Merged {src.name!r} into {dst.name!r}; {count} note(s) updated.", err=True)
+
+
+# ---------------------------------------------------------------- people
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def people(ctx: click.Context, as_json: bool) -> None:
+    """Interview informants, by pseudonym: list (the default), add, edit."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(people_list, as_json=as_json)
+
+
+@people.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON, with interview counts.")
+@pass_state
+def people_list(state: CliState, as_json: bool) -> None:
+    """Every informant with role, organization, consent and interviews."""
+    service = state.service()
+    counts = service.interview_counts()
+    rows = [{**p.to_dict(), "interviews": counts[tag_key(p.pseudonym)]} for p in service.informants()]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        consent = f"{row['consent']} {row['consent_date']}".strip() or "consent not recorded"
+        click.echo(
+            f"{row['pseudonym']}\t{row['role'] or '-'}\t{row['organization'] or '-'}\t{consent}\t"
+            f"{row['interviews']} interview(s)"
+        )
+
+
+def _person_options(command: click.Command) -> click.Command:
+    for decorator in reversed(
+        [
+            click.option("--role", help="e.g. director, case manager, outreach worker."),
+            click.option("--org", "organization", help="Their organization."),
+            click.option("--consent", type=click.Choice(CONSENT_TYPES), help="How consent was given."),
+            click.option("--consent-date", help="When, as YYYY-MM-DD."),
+            click.option("--notes", help="Free notes (never a real name)."),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+@people.command("add")
+@click.argument("pseudonym")
+@_person_options
+@pass_state
+def people_add(state: CliState, pseudonym: str, **values: str | None) -> None:
+    """Add an informant under a pseudonym."""
+    person = Informant(pseudonym, **{k: v or "" for k, v in values.items()})
+    click.echo(state.service().save_informant(person).pseudonym)
+
+
+@people.command("edit")
+@click.argument("pseudonym")
+@click.option("--pseudonym", "new_pseudonym", help="A new pseudonym (interviews are updated).")
+@_person_options
+@pass_state
+def people_edit(state: CliState, pseudonym: str, new_pseudonym: str | None, **values: str | None) -> None:
+    """Change an informant."""
+    service = state.service()
+    person = service.informant(pseudonym)
+    changes = {k: v for k, v in values.items() if v is not None}
+    updated = replace(person, pseudonym=new_pseudonym or person.pseudonym, **changes)
+    click.echo(service.save_informant(updated, original=person.pseudonym).pseudonym)
+
+
+# ----------------------------------------------------------------- codes
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def codes(ctx: click.Context, as_json: bool) -> None:
+    """The codebook: list (the default), add, edit, rename, merge, move, import."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(codes_list, as_json=as_json)
+
+
+@codes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON, with usage counts.")
+@pass_state
+def codes_list(state: CliState, as_json: bool) -> None:
+    """The codebook as a tree: origin (D deductive, I inductive) and number of notes."""
+    service = state.service()
+    usage = service.code_usage()
+    codebook = service.codes()
+    if as_json:
+        print_json([{**c.to_dict(), "notes": usage[tag_key(c.name)]} for c in codebook])
+        return
+    children: dict[str, list[Code]] = {}
+    for code in codebook:
+        children.setdefault(tag_key(code.parent), []).append(code)
+
+    def show(parent: str, depth: int, seen: set[str]) -> None:
+        for code in children.get(parent, []):
+            key = tag_key(code.name)
+            if key in seen:
+                continue
+            mark = "D" if code.origin == "deductive" else "I"
+            click.echo(f"{'  ' * depth}{code.name}  [{mark}] {usage[key]} note(s)")
+            show(key, depth + 1, seen | {key})
+
+    show("", 0, set())
+
+
+def _code_options(command: click.Command) -> click.Command:
+    for decorator in reversed(
+        [
+            click.option("--description", help="Its definition: when to use it."),
+            click.option("--parent", help="The code it sits under."),
+            click.option(
+                "--origin", type=click.Choice(CODE_ORIGINS), help="Set up before fieldwork, or emerged."
+            ),
+            click.option("--color", help="A colour like #1f77b4."),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+@codes.command("add")
+@click.argument("name")
+@_code_options
+@pass_state
+def codes_add(
+    state: CliState,
+    name: str,
+    description: str | None,
+    parent: str | None,
+    origin: str | None,
+    color: str | None,
+) -> None:
+    """Add a code (deductive unless --origin inductive)."""
+    code = Code(
+        name,
+        description=description or "",
+        parent=parent or "",
+        origin=origin or "deductive",
+        color=color or "",
+    )
+    click.echo(state.service().save_code(code).name)
+
+
+@codes.command("edit")
+@click.argument("name")
+@_code_options
+@pass_state
+def codes_edit(state: CliState, name: str, **values: str | None) -> None:
+    """Change a code's description, parent, origin or colour."""
+    service = state.service()
+    code = service.code(name)
+    updated = replace(code, **{k: v for k, v in values.items() if v is not None})
+    click.echo(service.save_code(updated, original=code.name).name)
+
+
+@codes.command("rename")
+@click.argument("old")
+@click.argument("new")
+@pass_state
+def codes_rename(state: CliState, old: str, new: str) -> None:
+    """Rename a code in the codebook and in every note (a backup is taken first)."""
+    count = state.service().rename_code(old, new)
+    click.echo(f"Renamed {old!r} to {new!r} in {count} note(s).", err=True)
+
+
+@codes.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def codes_merge(state: CliState, source: str, target: str, yes: bool) -> None:
+    """Fold SOURCE into TARGET in every note. A backup is taken first."""
+    service = state.service()
+    src, dst = service.code(source), service.code(target)
+    _confirm(f"Merge the code {src.name!r} into {dst.name!r}?", yes)
+    count = service.merge_codes(src.name, dst.name)
+    click.echo(f"Merged {src.name!r} into {dst.name!r}; {count} note(s) updated.", err=True)
+
+
+@codes.command("move")
+@click.argument("name")
+@click.option("--under", "parent", help="The new parent code.")
+@click.option("--top", is_flag=True, help="Move to the top level.")
+@pass_state
+def codes_move(state: CliState, name: str, parent: str | None, top: bool) -> None:
+    """Move a code under another (or to the top with --top)."""
+    if bool(parent) == top:
+        fail("say where: --under PARENT or --top")
+    code = state.service().move_code(name, "" if top else (parent or ""))
+    click.echo(f"{code.name} is now {'at the top' if not code.parent else 'under ' + code.parent}.", err=True)
+
+
+@codes.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_state
+def codes_import(state: CliState, file: Path) -> None:
+    """Pre-load a codebook from CSV (name, parent, description[, origin]) or a REFI .qdc file."""
+    added, existing = state.service().import_codebook(file)
+    click.echo(f"Added {added} code(s); {existing} were already in the codebook.", err=True)

@@ -1,0 +1,415 @@
+"""Organizations, informants and the codebook as first-class registries.
+
+A mixin of the service (`FieldNotes`): every operation that renames, merges or
+moves also updates every note that uses the name, in one atomic write, after a
+backup of the whole database.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fieldnotes.model import (
+    CODE_ORIGINS,
+    ORG_TYPES,
+    Code,
+    Informant,
+    Note,
+    Organization,
+    ValidationError,
+    clean_tag,
+    tag_key,
+)
+from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS
+
+if TYPE_CHECKING:
+    from fieldnotes.service import FieldNotes as _Base
+else:
+    _Base = object
+
+
+class RegistryError(LookupError):
+    """No such organization, code or informant."""
+
+
+def _replace_tag(tags: list[str], old_keys: set[str], new: str) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        value = new if tag_key(tag) in old_keys else tag
+        if tag_key(value) not in seen:
+            seen.add(tag_key(value))
+            out.append(value)
+    return out
+
+
+class RegistryMixin(_Base):
+    # ---------------------------------------------------------- organizations
+    def organizations(self) -> list[Organization]:
+        orgs = [Organization.from_dict(doc) for doc in self.store.records(ORGANIZATIONS)]
+        return sorted(orgs, key=lambda org: org.name.casefold())
+
+    def _org_names(self) -> dict[str, str]:
+        """Every spelling (names and aliases) -> the registry name."""
+        names: dict[str, str] = {}
+        for org in self.organizations():
+            for alias in org.aliases:
+                names.setdefault(tag_key(alias), org.name)
+        for org in self.organizations():
+            names[tag_key(org.name)] = org.name
+        return names
+
+    def organization(self, name: str) -> Organization:
+        key = tag_key(name)
+        for org in self.organizations():
+            if key in org.spellings():
+                return org
+        raise RegistryError(f"no organization is called {name!r}")
+
+    def organization_types(self) -> list[str]:
+        used = {org.type for org in self.organizations() if org.type}
+        return [*ORG_TYPES, *sorted(used - set(ORG_TYPES), key=str.casefold)]
+
+    def organization_usage(self) -> dict[str, Counter[str]]:
+        """Organization key -> notes tagging it, counted by kind."""
+        usage: dict[str, Counter[str]] = {}
+        for note in self.note_views():
+            for org in note.organizations:
+                usage.setdefault(tag_key(org), Counter())[note.kind] += 1
+        return usage
+
+    def add_organization(self, org: Organization) -> Organization:
+        return self.save_organization(org)
+
+    def save_organization(self, org: Organization, *, original: str | None = None) -> Organization:
+        """Add, or edit the organization first called `original` (renaming notes if needed)."""
+        org = replace(org, name=clean_tag(org.name), type=clean_tag(org.type), aliases=list(org.aliases))
+        if not org.name:
+            raise ValidationError("an organization needs a name")
+        current = self.organization(original) if original else None
+        others = [o for o in self.organizations() if current is None or o.guid != current.guid]
+        taken = {key for other in others for key in other.spellings()}
+        clash = next((spelling for spelling in [org.name, *org.aliases] if tag_key(spelling) in taken), None)
+        if clash is not None:
+            raise ValidationError(f"{clash!r} is already an organization or an alias of one")
+        org.aliases = [a for a in org.aliases if tag_key(a) != tag_key(org.name)]
+        if current is not None:
+            org.guid = current.guid
+        with self.store.transaction():
+            if current is not None and current.name != org.name:
+                self.store.backup("before-rename")
+                self._retag_organizations(current.spellings() - {tag_key(a) for a in org.aliases}, org.name)
+            self.store.put_records(ORGANIZATIONS, [org.to_dict()])
+        return org
+
+    def rename_organization(self, old: str, new: str) -> int:
+        """Rename, updating every note that tags it. Returns how many notes changed."""
+        org = self.organization(old)
+        before = self._notes_tagging_org(org.spellings())
+        self.save_organization(replace(org, name=new), original=org.name)
+        return before
+
+    def merge_organizations(self, source: str, target: str) -> int:
+        """Fold `source` into `target`: tags and aliases. A backup is taken first."""
+        src, dst = self.organization(source), self.organization(target)
+        if src.guid == dst.guid:
+            raise ValidationError(f"{source!r} and {target!r} are the same organization")
+        changed = self._notes_tagging_org(src.spellings())
+        dst_keys = dst.spellings()
+        merged = replace(
+            dst,
+            aliases=[*dst.aliases, *(a for a in [src.name, *src.aliases] if tag_key(a) not in dst_keys)],
+            description=dst.description or src.description,
+            type=dst.type or src.type,
+        )
+        with self.store.transaction():
+            self.store.backup("before-merge")
+            self._retag_organizations(src.spellings(), dst.name)
+            self.store.delete_records(ORGANIZATIONS, [src.guid])
+            self.store.put_records(ORGANIZATIONS, [merged.to_dict()])
+        return changed
+
+    def _notes_tagging_org(self, keys: set[str]) -> int:
+        return sum(
+            1
+            for note in self.note_views()
+            if any(tag_key(o) in keys for o in [*note.organizations, *note.organizers, note.host])
+        )
+
+    def _retag_organizations(self, old_keys: set[str], new: str) -> None:
+        changed = []
+        for view in self.note_views():
+            names = [*view.organizations, *view.organizers, view.host]
+            if not any(tag_key(name) in old_keys for name in names if name):
+                continue
+            note = replace(view)
+            note.organizations = _replace_tag(note.organizations, old_keys, new)
+            note.organizers = _replace_tag(note.organizers, old_keys, new)
+            if note.host and tag_key(note.host) in old_keys:
+                note.host = new
+            changed.append(note)
+        self._save_retagged(changed)
+
+    def _save_retagged(self, notes: list[Note]) -> None:
+        if notes:
+            self.store.put_notes([note.to_dict() for note in notes])
+            for note in notes:
+                self._remember(note)
+
+    # ----------------------------------------------------------------- codes
+    def codes(self) -> list[Code]:
+        codes = [Code.from_dict(doc) for doc in self.store.records(CODES)]
+        return sorted(codes, key=lambda code: code.name.casefold())
+
+    def _code_names(self) -> dict[str, str]:
+        return {tag_key(code.name): code.name for code in self.codes()}
+
+    def code(self, name: str) -> Code:
+        key = tag_key(name)
+        for code in self.codes():
+            if tag_key(code.name) == key:
+                return code
+        raise RegistryError(f"no code is called {name!r}")
+
+    def code_usage(self) -> Counter[str]:
+        """Code key -> number of notes tagged with it."""
+        usage: Counter[str] = Counter()
+        for note in self.note_views():
+            usage.update(tag_key(code) for code in note.codes)
+        return usage
+
+    def add_code(self, code: Code) -> Code:
+        return self.save_code(code)
+
+    def save_code(self, code: Code, *, original: str | None = None) -> Code:
+        """Add, or edit the code first called `original` (renaming notes if needed)."""
+        code = replace(code, name=clean_tag(code.name), parent=clean_tag(code.parent))
+        code.validate()
+        current = self.code(original) if original else None
+        names = self._code_names()
+        if tag_key(code.name) in names and (current is None or tag_key(current.name) != tag_key(code.name)):
+            raise ValidationError(f"the code {code.name!r} exists already")
+        if code.parent:
+            if tag_key(code.parent) not in names:
+                raise ValidationError(f"the parent code {code.parent!r} does not exist")
+            code.parent = names[tag_key(code.parent)]
+            self._check_no_cycle(current.name if current else code.name, code.parent)
+        if current is not None:
+            code.guid = current.guid
+        with self.store.transaction():
+            if current is not None and current.name != code.name:
+                self.store.backup("before-rename")
+                self._retag_codes({tag_key(current.name)}, code.name)
+                self._reparent({tag_key(current.name)}, code.name)
+            self.store.put_records(CODES, [code.to_dict()])
+        return code
+
+    def _check_no_cycle(self, name: str, parent: str) -> None:
+        by_key = {tag_key(c.name): c for c in self.codes()}
+        key = tag_key(parent)
+        seen = set()
+        while key:
+            if key == tag_key(name):
+                raise ValidationError(f"{parent!r} is under {name!r}: a code can't be its own ancestor")
+            if key in seen or key not in by_key:
+                return
+            seen.add(key)
+            key = tag_key(by_key[key].parent) if by_key[key].parent else ""
+
+    def rename_code(self, old: str, new: str) -> int:
+        code = self.code(old)
+        changed = self.code_usage()[tag_key(code.name)]
+        self.save_code(replace(code, name=new), original=code.name)
+        return changed
+
+    def move_code(self, name: str, parent: str) -> Code:
+        """Put a code under `parent` ("" for the top level). A backup is taken first."""
+        code = self.code(name)
+        with self.store.transaction():
+            self.store.backup("before-move")
+            return self.save_code(replace(code, parent=parent), original=code.name)
+
+    def merge_codes(self, source: str, target: str) -> int:
+        """Fold `source` into `target` in every note; its children move under `target`."""
+        src, dst = self.code(source), self.code(target)
+        if src.guid == dst.guid:
+            raise ValidationError(f"{source!r} and {target!r} are the same code")
+        changed = self.code_usage()[tag_key(src.name)]
+        merged = replace(dst, description=dst.description or src.description)
+        if tag_key(merged.parent) == tag_key(src.name):
+            merged.parent = src.parent
+        with self.store.transaction():
+            self.store.backup("before-merge")
+            self._retag_codes({tag_key(src.name)}, dst.name)
+            self.store.delete_records(CODES, [src.guid])
+            self.store.put_records(CODES, [merged.to_dict()])
+            self._reparent({tag_key(src.name)}, dst.name)
+        return changed
+
+    def _retag_codes(self, old_keys: set[str], new: str) -> None:
+        changed = []
+        for view in self.note_views():
+            if any(tag_key(code) in old_keys for code in view.codes):
+                note = replace(view)
+                note.codes = _replace_tag(note.codes, old_keys, new)
+                changed.append(note)
+        self._save_retagged(changed)
+
+    def _reparent(self, old_keys: set[str], new_parent: str) -> None:
+        children = [
+            replace(code, parent=new_parent)
+            for code in self.codes()
+            if code.parent and tag_key(code.parent) in old_keys and tag_key(code.name) != tag_key(new_parent)
+        ]
+        self.store.put_records(CODES, [child.to_dict() for child in children])
+
+    def import_codebook(self, path: Path) -> tuple[int, int]:
+        """Pre-load codes from CSV (name, parent, description[, origin]) or a REFI .qdc.
+
+        New codes are deductive unless the file says otherwise; existing ones are
+        left as they are. Returns (added, already there).
+        """
+        if path.suffix.lower() == ".qdc":
+            from fieldnotes.export.refi import read_qdc
+
+            incoming = read_qdc(path)
+        else:
+            incoming = _read_codebook_csv(path)
+        names = self._code_names()
+        new = []
+        for code in incoming:
+            if tag_key(code.name) in names:
+                continue
+            names[tag_key(code.name)] = code.name
+            new.append(code)
+        for code in new:
+            code.validate()
+        ordered = _parents_first(new)
+        known = set(names)
+        for code in ordered:
+            if code.parent and tag_key(code.parent) not in known:
+                code.parent = ""
+        if ordered:
+            self.store.put_records(CODES, [code.to_dict() for code in ordered])
+        return len(ordered), len(incoming) - len(ordered)
+
+    # ------------------------------------------------------------ informants
+    def informants(self) -> list[Informant]:
+        people = [Informant.from_dict(doc) for doc in self.store.records(INFORMANTS)]
+        return sorted(people, key=lambda person: person.pseudonym.casefold())
+
+    def informant(self, pseudonym: str) -> Informant:
+        key = tag_key(pseudonym)
+        for person in self.informants():
+            if tag_key(person.pseudonym) == key:
+                return person
+        raise RegistryError(f"no informant has the pseudonym {pseudonym!r}")
+
+    def interview_counts(self) -> Counter[str]:
+        return Counter(
+            tag_key(note.informant)
+            for note in self.note_views()
+            if note.kind == "interview" and note.informant
+        )
+
+    def save_informant(self, person: Informant, *, original: str | None = None) -> Informant:
+        person = replace(
+            person, pseudonym=clean_tag(person.pseudonym), organization=clean_tag(person.organization)
+        )
+        person.validate()
+        current = self.informant(original) if original else None
+        taken = {tag_key(p.pseudonym) for p in self.informants() if current is None or p.guid != current.guid}
+        if tag_key(person.pseudonym) in taken:
+            raise ValidationError(f"the pseudonym {person.pseudonym!r} is taken")
+        if person.organization:
+            person.organization = self._org_names().get(tag_key(person.organization), person.organization)
+        if current is not None:
+            person.guid = current.guid
+        with self.store.transaction():
+            if person.organization and tag_key(person.organization) not in self._org_names():
+                self.store.put_records(ORGANIZATIONS, [Organization(person.organization).to_dict()])
+            if current is not None and current.pseudonym != person.pseudonym:
+                self.store.backup("before-rename")
+                changed = []
+                for view in self.note_views():
+                    if view.informant and tag_key(view.informant) == tag_key(current.pseudonym):
+                        changed.append(replace(view, informant=person.pseudonym))
+                self._save_retagged(changed)
+            self.store.put_records(INFORMANTS, [person.to_dict()])
+        return person
+
+    # ------------------------------------------------------ tags from a note
+    def _register_tags(self, note: Note) -> None:
+        """Unknown organizations, codes and informants named by a note join the registries."""
+        known_orgs = self._org_names()
+        new_orgs: dict[str, Organization] = {}
+        for name in [*note.organizations, *note.organizers, *([note.host] if note.host else [])]:
+            key = tag_key(name)
+            if key not in known_orgs and key not in new_orgs:
+                new_orgs[key] = Organization(name)
+        known_codes = self._code_names()
+        new_codes = [
+            Code(name, origin="inductive", first_note=note.id, first_date=note.start[:10])
+            for name in note.codes
+            if tag_key(name) not in known_codes
+        ]
+        self.store.put_records(ORGANIZATIONS, [org.to_dict() for org in new_orgs.values()])
+        self.store.put_records(CODES, [code.to_dict() for code in new_codes])
+        if note.kind == "interview" and note.informant.strip():
+            known = {tag_key(p.pseudonym) for p in self.informants()}
+            if tag_key(note.informant) not in known:
+                person = Informant(
+                    clean_tag(note.informant),
+                    role=note.informant_role,
+                    organization=note.organizations[0] if note.organizations else "",
+                    consent=note.consent,
+                    consent_date=note.start[:10] if note.consent in ("written", "verbal") else "",
+                )
+                self.store.put_records(INFORMANTS, [person.to_dict()])
+
+
+def _read_codebook_csv(path: Path) -> list[Code]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path.name} is not UTF-8 text") from None
+    codes = []
+    for number, row in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        name = row.get("name") or row.get("code") or ""
+        if not name:
+            raise ValidationError(f"{path.name} line {number}: no name (columns: name, parent, description)")
+        origin = (row.get("origin") or "deductive").lower()
+        if origin not in CODE_ORIGINS:
+            raise ValidationError(
+                f"{path.name} line {number}: origin {origin!r} is not deductive or inductive"
+            )
+        codes.append(
+            Code(name, description=row.get("description", ""), parent=row.get("parent", ""), origin=origin)
+        )
+    return codes
+
+
+def _parents_first(codes: list[Code]) -> list[Code]:
+    by_key = {tag_key(code.name): code for code in codes}
+    ordered: list[Code] = []
+    placed: set[str] = set()
+
+    def place(code: Code, trail: set[str]) -> None:
+        key = tag_key(code.name)
+        if key in placed or key in trail:
+            return
+        parent = by_key.get(tag_key(code.parent)) if code.parent else None
+        if parent is not None:
+            place(parent, trail | {key})
+        placed.add(key)
+        ordered.append(code)
+
+    for code in codes:
+        place(code, set())
+    return ordered
