@@ -137,7 +137,9 @@ def test_rename_merge_and_move_codes(city: FieldNotes) -> None:
 
 def test_import_codebook_csv_and_qdc(service: FieldNotes, tmp_path: Path) -> None:
     (tmp_path / "book.csv").write_text(
-        "name,parent,description\nframing: victim,framing,Trafficking as victimhood\nframing,,How problems are cast\n"
+        "name,parent,description\n"
+        "framing: victim,framing,Trafficking as victimhood\n"
+        "framing,,How problems are cast\n"
         "légitimité,,Accented names survive\n",
         encoding="utf-8",
     )
