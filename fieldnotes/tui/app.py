@@ -158,6 +158,21 @@ class FieldnotesApp(App[None]):
             ConfirmDialog(f"Delete the {note.kind} “{note.title}”?", yes="Delete", danger=True), answered
         )
 
+    def action_registry(self, which: str) -> None:
+        from fieldnotes.tui.screens.registries import CodebookScreen, InformantsScreen, OrganizationsScreen
+
+        screens = {
+            "organizations": OrganizationsScreen,
+            "informants": InformantsScreen,
+            "codebook": CodebookScreen,
+        }
+        self.push_screen(screens[which]())
+
+    def action_reports(self) -> None:
+        from fieldnotes.tui.screens.reports import ReportsScreen
+
+        self.push_screen(ReportsScreen())
+
     def apply_filter(self, **changes: Any) -> None:
         main = self.main_screen
         base = NoteFilter(text=main.filter.text) if changes.pop("reset", False) else main.filter
@@ -189,6 +204,18 @@ class FieldnotesApp(App[None]):
                 partial(self.apply_filter, code=code.name),
                 discover=False,
             )
+        yield SystemCommand(
+            "Organizations", "The organization registry (o)", partial(self.action_registry, "organizations")
+        )
+        yield SystemCommand(
+            "Informants", "Interview informants by pseudonym (p)", partial(self.action_registry, "informants")
+        )
+        yield SystemCommand(
+            "Codebook",
+            "Codes as a tree: deductive and inductive (c)",
+            partial(self.action_registry, "codebook"),
+        )
+        yield SystemCommand("Reports", "Contacts over time, ties, code frequencies (r)", self.action_reports)
         yield SystemCommand(
             "Export…",
             "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",

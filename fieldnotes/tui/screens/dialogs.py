@@ -182,6 +182,8 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("d", "delete the highlighted note (asks first)"),
             ("f", "filter by kind, organization, code, dates"),
             ("x", "export: NVivo CSV, REFI-QDA .qdpx or .qdc"),
+            ("o / p / c", "organizations / informants / codebook"),
+            ("r", "reports: contacts over time, ties, codes"),
             ("esc", "clear the search and filters"),
             ("ctrl+p", "command palette: every command, filters by name"),
             ("?", "this help"),
@@ -198,6 +200,17 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             (",", "add the tag exactly as typed"),
             ("backspace in an empty tag field", "remove the last tag"),
             ("→ at the end of a field", "accept the grey completion"),
+        ],
+    ),
+    (
+        "Organizations, informants, codebook",
+        [
+            ("/", "search the list"),
+            ("tab", "between the list and its notes; enter opens a note"),
+            ("a / e", "add / edit (a form)"),
+            ("r / m", "rename / merge, everywhere, after a backup"),
+            ("v", "codebook: move a code under another"),
+            ("esc", "back"),
         ],
     ),
     (

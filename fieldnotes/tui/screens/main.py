@@ -45,18 +45,24 @@ def describe_filter(flt: NoteFilter) -> str:
 
 
 class MainScreen(Screen[None]):
+    # Footer order matters: at 80 columns only the first few fit, so the
+    # capture keys, search and help come first.
     BINDINGS = [
         Binding("m", "new('meeting')", "Meeting"),
         Binding("v", "new('event')", "Event"),
         Binding("i", "new('interview')", "Interview"),
         Binding("n", "new('')", "New…", show=False),
         Binding("slash", "search", "Search"),
+        Binding("question_mark", "help", "Help"),
+        Binding("f", "filter", "Filter"),
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
-        Binding("f", "filter", "Filter"),
         Binding("x", "export", "Export"),
+        Binding("o", "app.registry('organizations')", "Orgs"),
+        Binding("p", "app.registry('informants')", "People"),
+        Binding("c", "app.registry('codebook')", "Codes"),
+        Binding("r", "app.reports", "Reports"),
         Binding("escape", "clear", "Clear", show=False),
-        Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
     ]
 

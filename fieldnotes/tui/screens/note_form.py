@@ -16,9 +16,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from fieldnotes.dates import DateParseError, to_iso
-from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note, ValidationError
+from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note, ValidationError, tag_key
 from fieldnotes.tui.screens.dialogs import ConfirmDialog
-from fieldnotes.tui.widgets.suggest import NamesSuggester
+from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 from fieldnotes.tui.widgets.tag_input import TagInput
 from fieldnotes.tui.widgets.when_input import WhenInput
 
@@ -177,7 +177,7 @@ class NoteFormScreen(Screen[str | None]):
                         note.informant if note else "",
                         id="informant",
                         placeholder="e.g. P-03",
-                        suggester=NamesSuggester(lambda: service.field_values("informant")),
+                        suggester=NamesSuggester(lambda: [p.pseudonym for p in service.informants()]),
                     ),
                 )
                 yield from self._row_field(
@@ -299,7 +299,40 @@ class NoteFormScreen(Screen[str | None]):
     def _next_field(self, event: Input.Submitted) -> None:
         """Enter in a one-line field moves on, like Tab."""
         event.stop()
+        if event.input.id == "informant":
+            self._fill_from_informant(complete_prefix=True)
         self.focus_next()
+
+    @on(Input.Blurred, "#informant")
+    def _left_informant(self) -> None:
+        self._fill_from_informant(complete_prefix=False)
+
+    def _fill_from_informant(self, *, complete_prefix: bool) -> None:
+        """A known informant fills role, organization and consent. Enter also
+        completes a typed prefix (like the grey suggestion); leaving the field
+        only recognises an exact pseudonym."""
+        entry = self.query_one("#informant", Input)
+        service = self.fn_app.service
+        typed = entry.value.strip()
+        if not typed:
+            return
+        names = [p.pseudonym for p in service.informants()]
+        if complete_prefix:
+            match = complete(typed, names)
+        else:
+            match = next((name for name in names if tag_key(name) == tag_key(typed)), None)
+        if match is None:
+            return
+        person = service.informant(match)
+        entry.value = person.pseudonym
+        role = self.query_one("#informant_role", Input)
+        if not role.value.strip() and person.role:
+            role.value = person.role
+        consent = self.query_one("#consent", Select)
+        if not isinstance(consent.value, str) and person.consent:
+            consent.value = person.consent
+        if person.organization:
+            self.query_one("#organizations", TagInput).add(person.organization)
 
     # ---------------------------------------------------------------- drafts
     @on(Input.Changed)

@@ -1,0 +1,105 @@
+"""Small modal forms for registry records, and a one-line prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
+
+
+@dataclass
+class FieldSpec:
+    """One field of a record form: an input (optionally with completion) or a choice."""
+
+    key: str
+    label: str
+    value: str = ""
+    choices: tuple[str, ...] = ()
+    suggestions: Callable[[], list[str]] | None = None
+    placeholder: str = ""
+    complete_on_save: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class RecordForm(ModalScreen[dict[str, str] | None]):
+    """Dismisses with {key: value} on save (ctrl+s or Enter), None on escape.
+
+    `apply` is called with the values on save (it may save them); an error
+    message it returns keeps the form open and shows the message."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
+
+    def __init__(
+        self, title: str, fields: list[FieldSpec], apply: Callable[[dict[str, str]], str | None] | None = None
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.apply = apply
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog record-form"):
+            yield Static(self.title_text, classes="dialog-question")
+            with Grid(classes="record-grid"):
+                for spec in self.fields:
+                    yield Label(spec.label)
+                    if spec.choices:
+                        yield Select(
+                            [(c, c) for c in spec.choices],
+                            value=spec.value or Select.NULL,
+                            prompt="(not recorded)",
+                            id=f"r-{spec.key}",
+                        )
+                    else:
+                        suggester = NamesSuggester(spec.suggestions) if spec.suggestions else None
+                        yield Input(
+                            spec.value, placeholder=spec.placeholder, id=f"r-{spec.key}", suggester=suggester
+                        )
+            yield Static("", id="r-error", classes="error-line")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="r-save", variant="primary")
+                yield Button("Cancel (esc)", id="r-cancel")
+
+    def on_mount(self) -> None:
+        first = self.query(f"#r-{self.fields[0].key}").first()
+        first.focus()
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#r-{spec.key}")
+            if isinstance(widget, Select):
+                out[spec.key] = widget.value if isinstance(widget.value, str) else ""
+            else:
+                assert isinstance(widget, Input)
+                text = widget.value.strip()
+                if spec.complete_on_save and spec.suggestions and text:
+                    text = complete(text, spec.suggestions()) or text
+                out[spec.key] = text
+        return out
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#r-save")
+    def action_save(self) -> None:
+        values = self.values()
+        problem = self.apply(values) if self.apply else None
+        if problem:
+            self.query_one("#r-error", Static).update(f"✗ {problem}")
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#r-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,173 @@
+"""The Reports screen (r): contacts over time, ties, and code frequencies."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from fieldnotes.dates import DateParseError, parse_when
+from fieldnotes.reports import (
+    CODE_GROUPS,
+    PERIODS,
+    CodeRow,
+    ContactRow,
+    TieRow,
+    contact_series,
+    headers,
+    periods_between,
+)
+from fieldnotes.service import NoteFilter
+
+if TYPE_CHECKING:
+    from fieldnotes.tui.app import FieldnotesApp
+
+
+class ReportsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("f", "focus_dates", "Dates")]
+
+    @property
+    def fn_app(self) -> FieldnotesApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="report-bar"):
+            yield Label("From")
+            yield Input(placeholder="any date", id="rep-since")
+            yield Label("Until")
+            yield Input(placeholder="any date", id="rep-until")
+            yield Label("By")
+            yield Select([(p, p) for p in PERIODS], value="month", allow_blank=False, id="rep-period")
+        yield Static("", id="rep-error", classes="error-line")
+        with TabbedContent(id="rep-tabs"):
+            with TabPane("Contacts over time", id="tab-contacts"), VerticalScroll():
+                yield Static("", id="rep-spark-title")
+                yield VerticalScroll(id="rep-sparks")
+                yield DataTable(id="rep-contacts", zebra_stripes=True, cursor_type="row")
+            with TabPane("Ties (co-presence)", id="tab-ties"):
+                yield DataTable(id="rep-ties", zebra_stripes=True, cursor_type="row")
+            with TabPane("Codes", id="tab-codes"):
+                yield Select(
+                    [(g, g) for g in CODE_GROUPS], value="org-type", allow_blank=False, id="rep-group"
+                )
+                yield DataTable(id="rep-codes", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Reports"
+        self.query_one("#rep-contacts", DataTable).add_columns(
+            *[h.replace("_", " ") for h in headers(ContactRow)]
+        )
+        self.query_one("#rep-ties", DataTable).add_columns(*[h.replace("_", " ") for h in headers(TieRow)])
+        self.query_one("#rep-codes", DataTable).add_columns(*[h.replace("_", " ") for h in headers(CodeRow)])
+        self.refresh_reports()
+
+    def _filter(self) -> NoteFilter | None:
+        dates: dict[str, datetime | None] = {}
+        for name in ("since", "until"):
+            text = self.query_one(f"#rep-{name}", Input).value.strip()
+            try:
+                dates[name] = parse_when(text, dayfirst=self.fn_app.dayfirst) if text else None
+            except DateParseError as exc:
+                self.query_one("#rep-error", Static).update(f"✗ {exc}")
+                return None
+        self.query_one("#rep-error", Static).update("")
+        return NoteFilter(since=dates["since"], until=dates["until"])
+
+    def refresh_reports(self) -> None:
+        flt = self._filter()
+        if flt is None:
+            return
+        service = self.fn_app.service
+        period = str(self.query_one("#rep-period", Select).value)
+        group = str(self.query_one("#rep-group", Select).value)
+        contacts = service.report_contacts(by=period, flt=flt)
+        self._fill("#rep-contacts", [self._cells(row) for row in contacts])
+        self._fill("#rep-ties", [self._cells(row) for row in service.report_ties(flt)])
+        self._fill("#rep-codes", [self._cells(row) for row in service.report_codes(by=group, flt=flt)])
+        self._sparks(contacts, period)
+
+    @staticmethod
+    def _cells(row: Any) -> tuple[Any, ...]:
+        return astuple(row)
+
+    def _fill(self, selector: str, rows: list[tuple[Any, ...]]) -> None:
+        table = self.query_one(selector, DataTable)
+        table.clear()
+        table.add_rows(rows)
+
+    def _sparks(self, rows: list[ContactRow], period: str) -> None:
+        box = self.query_one("#rep-sparks", VerticalScroll)
+        box.remove_children()
+        title = self.query_one("#rep-spark-title", Static)
+        if not rows:
+            title.update(" No notes in this range.")
+            return
+        starts = [_period_start(row.period) for row in rows]
+        periods = periods_between(min(starts), max(starts), period)
+        series = contact_series(rows, periods)
+        types = {row.organization: row.type for row in rows}
+        totals = {org: sum(values) for org, values in series.items()}
+        minutes: dict[str, int] = {}
+        for row in rows:
+            minutes[row.organization] = minutes.get(row.organization, 0) + row.minutes
+        title.update(
+            f" Notes per {period}, {periods[0]} to {periods[-1]} — one line per organization "
+            f"(total notes · hours)"
+        )
+        lines = []
+        for org in sorted(series, key=lambda name: (-totals[name], name.casefold())):
+            label = (
+                f"{org[:30]:<30} {types.get(org, '')[:28]:<28} {totals[org]:>4} · {minutes[org] / 60:>5.1f} h"
+            )
+            lines.append(
+                Horizontal(
+                    Label(label, classes="spark-label"),
+                    Sparkline(series[org], summary_function=max, classes="spark"),
+                    classes="spark-row",
+                )
+            )
+        box.mount_all(lines)
+
+    @on(Input.Submitted)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self.refresh_reports()
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if not event.value.strip():
+            self.refresh_reports()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_focus_dates(self) -> None:
+        self.query_one("#rep-since", Input).focus()
+
+
+def _period_start(period: str) -> str:
+    """The first day of a period ('2015-06' or '2015-W23') as YYYY-MM-DD."""
+    if "-W" in period:
+        year, week = period.split("-W")
+        return datetime.fromisocalendar(int(year), int(week), 1).strftime("%Y-%m-%d")
+    return f"{period}-01"
