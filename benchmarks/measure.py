@@ -143,3 +143,16 @@ def exports(db: Path, work: Path) -> dict[str, float]:
         results["export_nvivo_ms"] = timed(lambda: svc.export_nvivo(work / f"nvivo-{next(counter)}"), 3)
         results["export_qdpx_ms"] = timed(lambda: svc.export_qdpx(work / f"p-{next(counter)}.qdpx"), 3)
     return results
+
+
+def reports(db: Path) -> dict[str, float]:
+    """Each report over every note (median of 5); the slowest is reported too."""
+    with FieldNotes.open(db) as svc:
+        svc.count()
+        results = {
+            "report_contacts_ms": timed(lambda: svc.report_contacts(by="month"), 5),
+            "report_ties_ms": timed(svc.report_ties, 5),
+            "report_codes_ms": timed(lambda: svc.report_codes(by="org-type"), 5),
+        }
+    results["report_max_ms"] = max(results.values())
+    return results

@@ -22,6 +22,8 @@ from fieldnotes.model import (
     Organization,
     ValidationError,
     clean_tag,
+    new_id,
+    stable_guid,
     tag_key,
 )
 from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS
@@ -346,14 +348,22 @@ class RegistryMixin(_Base):
     def _register_tags(self, note: Note) -> None:
         """Unknown organizations, codes and informants named by a note join the registries."""
         known_orgs = self._org_names()
+        org_guids = {org.guid for org in self.organizations()}
         new_orgs: dict[str, Organization] = {}
         for name in [*note.organizations, *note.organizers, *([note.host] if note.host else [])]:
             key = tag_key(name)
             if key not in known_orgs and key not in new_orgs:
-                new_orgs[key] = Organization(name)
+                new_orgs[key] = Organization(name, guid=_fresh_guid("organization", key, org_guids))
         known_codes = self._code_names()
+        code_guids = {code.guid for code in self.codes()}
         new_codes = [
-            Code(name, origin="inductive", first_note=note.id, first_date=note.start[:10])
+            Code(
+                name,
+                origin="inductive",
+                first_note=note.id,
+                first_date=note.start[:10],
+                guid=_fresh_guid("code", tag_key(name), code_guids),
+            )
             for name in note.codes
             if tag_key(name) not in known_codes
         ]
@@ -370,6 +380,13 @@ class RegistryMixin(_Base):
                     consent_date=note.start[:10] if note.consent in ("written", "verbal") else "",
                 )
                 self.store.put_records(INFORMANTS, [person.to_dict()])
+
+
+def _fresh_guid(kind: str, key: str, taken: set[str]) -> str:
+    """The name's stable guid (so the same data gives the same guids), unless an
+    earlier record, since renamed, already holds it."""
+    guid = stable_guid(kind, key)
+    return new_id() if guid in taken else guid
 
 
 def _read_codebook_csv(path: Path) -> list[Code]:

@@ -258,3 +258,12 @@ def test_cli_registries_and_reports(city: FieldNotes, tmp_path: Path) -> None:
     assert code == 0 and "framing,interview,1" in out  # trust was merged into framing
     code, _, err = run("codes", "move", "nothing", "--top")
     assert code == 2 and "nothing" in err
+
+
+def test_a_renamed_codes_old_name_gets_a_new_guid(service: FieldNotes) -> None:
+    service.add(make_note(codes=["trust"]))
+    first = service.code("trust").guid
+    service.rename_code("trust", "mutual trust")
+    service.add(make_note(codes=["trust"]))
+    guids = [code.guid for code in service.codes()]
+    assert len(set(guids)) == 2 and service.code("mutual trust").guid == first

@@ -16,6 +16,7 @@ import click
 from fieldnotes import __version__
 from fieldnotes.cli.admin import backups, restore
 from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
+from fieldnotes.cli.demo import demo
 from fieldnotes.cli.exchange import export, import_notes
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
@@ -93,6 +94,7 @@ for command in (
     report,
     backups,
     restore,
+    demo,
 ):
     cli.add_command(command)
 
