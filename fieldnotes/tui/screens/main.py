@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from fieldnotes.export.common import plural
 from fieldnotes.service import NoteFilter
 from fieldnotes.tui.screens.dialogs import FilterDialog, HelpScreen, KindPicker
 from fieldnotes.tui.widgets.note_table import NoteTable
@@ -118,11 +119,11 @@ class MainScreen(Screen[None]):
         if text:
             desc = f"“{text}”" + (f" · {desc}" if desc else "")
         if desc:
-            line = f" {matching:,} of {total:,} notes · {desc}  [dim](esc clears)[/]"
+            line = f" {matching:,} of {plural(total, 'note')} · {desc}  [dim](esc clears)[/]"
             if matching == 0:
                 line = f" No notes match {desc}.  [dim]esc clears the search and filters[/]"
         else:
-            line = f" {total:,} notes, newest first"
+            line = f" {plural(total, 'note')}, newest first"
         more = self.table.more
         if more:
             line += f"  [dim]· first {self.table.shown:,} shown, more as you scroll[/]"
