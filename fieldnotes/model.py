@@ -43,6 +43,7 @@ COMMON_FIELDS: tuple[str, ...] = (
     "body",
     "memo",
     "followups",
+    "private",
     "created",
     "updated",
 )
@@ -132,6 +133,7 @@ class Note:
     body: str = ""
     memo: str = ""
     followups: str = ""
+    private: str = ""  # too sensitive to leave the laptop: never exported unless asked
     created: str = ""
     updated: str = ""
     # meeting
@@ -154,6 +156,11 @@ class Note:
     @property
     def end_dt(self) -> datetime | None:
         return datetime.fromisoformat(self.end) if self.end else None
+
+    @property
+    def unconsented(self) -> bool:
+        """An interview with no consent on record ("none recorded" or left empty)."""
+        return self.kind == "interview" and self.consent in ("", "none recorded")
 
     @property
     def duration_minutes(self) -> int | None:
@@ -347,7 +354,9 @@ class Code:
 
 @dataclass
 class Informant:
-    """An interview informant, known by a pseudonym only. No real name is kept here."""
+    """An interview informant, known by a pseudonym. Real names and aliases may be
+    kept, in the database only, so exports can replace them with the pseudonym;
+    lists never show them unless asked."""
 
     pseudonym: str
     role: str = ""
@@ -355,6 +364,7 @@ class Informant:
     consent: str = ""
     consent_date: str = ""
     notes: str = ""
+    real_names: list[str] = field(default_factory=list)
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
@@ -365,8 +375,15 @@ class Informant:
             "consent": self.consent,
             "consent_date": self.consent_date,
             "notes": self.notes,
+            "real_names": list(self.real_names),
             "guid": self.guid,
         }
+
+    def public_dict(self) -> dict[str, Any]:
+        """For lists and reports: everything but the real names."""
+        data = self.to_dict()
+        del data["real_names"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Informant:
@@ -378,6 +395,7 @@ class Informant:
             consent=str(data.get("consent") or ""),
             consent_date=str(data.get("consent_date") or ""),
             notes=str(data.get("notes") or ""),
+            real_names=_str_list(data.get("real_names")),
             guid=str(data.get("guid") or stable_guid("informant", tag_key(pseudonym))),
         )
 
@@ -391,3 +409,40 @@ class Informant:
                 datetime.strptime(self.consent_date, "%Y-%m-%d")
             except ValueError:
                 raise ValidationError(f"consent date {self.consent_date!r} is not YYYY-MM-DD") from None
+
+
+@dataclass
+class Project:
+    """Ethics metadata of the study."""
+
+    protocol: str = ""  # the ethics protocol number
+    destroy_by: str = ""  # YYYY-MM-DD: the data retention or destroy-by date
+    consent_forms: list[str] = field(default_factory=list)  # consent form versions
+    researcher: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol,
+            "destroy_by": self.destroy_by,
+            "consent_forms": list(self.consent_forms),
+            "researcher": self.researcher,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Project:
+        return cls(
+            protocol=str(data.get("protocol") or ""),
+            destroy_by=str(data.get("destroy_by") or ""),
+            consent_forms=_str_list(data.get("consent_forms")),
+            researcher=str(data.get("researcher") or ""),
+        )
+
+    def validate(self) -> None:
+        if self.destroy_by:
+            try:
+                datetime.strptime(self.destroy_by, "%Y-%m-%d")
+            except ValueError:
+                raise ValidationError(f"the destroy-by date {self.destroy_by!r} is not YYYY-MM-DD") from None
+
+    def overdue(self, today: str) -> bool:
+        return bool(self.destroy_by) and self.destroy_by < today

@@ -20,13 +20,14 @@ from fieldnotes.model import (
     Informant,
     Note,
     Organization,
+    Project,
     ValidationError,
     clean_tag,
     new_id,
     stable_guid,
     tag_key,
 )
-from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS
+from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS, PROJECT
 
 if TYPE_CHECKING:
     from fieldnotes.service import FieldNotes as _Base
@@ -343,6 +344,27 @@ class RegistryMixin(_Base):
                 self._save_retagged(changed)
             self.store.put_records(INFORMANTS, [person.to_dict()])
         return person
+
+    # --------------------------------------------------------------- project
+    def project(self) -> Project:
+        records = self.store.records(PROJECT)
+        return Project.from_dict(records[0]) if records else Project()
+
+    def save_project(self, project: Project) -> Project:
+        project.validate()
+        self.store.put_records(PROJECT, [{**project.to_dict(), "guid": "project"}])
+        return project
+
+    def retention_warning(self, today: str) -> str | None:
+        """A warning when the study's destroy-by date has passed."""
+        project = self.project()
+        if project.overdue(today):
+            protocol = f" (protocol {project.protocol})" if project.protocol else ""
+            return (
+                f"The destroy-by date of this study{protocol}, {project.destroy_by}, has passed. "
+                "Export what you must keep, then destroy the data as your ethics approval requires."
+            )
+        return None
 
     # ------------------------------------------------------ tags from a note
     def _register_tags(self, note: Note) -> None:

@@ -7,7 +7,7 @@ keeps an in-memory index so listing and searching stay fast at 10,000 notes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from fieldnotes.storage import BackupInfo, Store, restore_backup
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport, Progress
     from fieldnotes.export.importer import ImportReport
+    from fieldnotes.privacy import PossibleName
     from fieldnotes.reports import CodeRow, ContactRow, TieRow
 
 MIN_PREFIX = 4
@@ -281,22 +282,126 @@ class FieldNotes(RegistryMixin):
         return dedupe_tags([registry.get(tag_key(name), name) for name in names])
 
     # ------------------------------------------------------- export, import
-    def prepare_export(self, flt: NoteFilter | None = None) -> ExportJob:
-        """A snapshot of what to export. Its methods only write files, so a
-        front end may run them on a worker thread while the database stays on one."""
-        return ExportJob(self.notes(flt), self.organizations(), self.codes())
+    def prepare_export(
+        self,
+        flt: NoteFilter | None = None,
+        *,
+        include_private: bool = False,
+        include_unconsented: bool = False,
+        pseudonymise: bool = False,
+    ) -> ExportJob:
+        """A snapshot of what to export, with the protections applied: private fields
+        and interviews without recorded consent left out unless asked for, real
+        names replaced by pseudonyms on request, and the pre-flight name check.
+        Its methods only write files, so a front end may run them on a worker thread."""
+        from fieldnotes.privacy import Pseudonymiser, describe_possible_names, find_possible_names
 
-    def export_nvivo(self, folder: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
+        notes = self.notes(flt)
+        codes = self.codes()
+        warnings: list[str] = []
+        if not include_unconsented:
+            kept = [note for note in notes if not note.unconsented]
+            if len(kept) < len(notes):
+                warnings.append(
+                    f"{len(notes) - len(kept)} interview(s) without recorded consent were left out "
+                    "(--include-unconsented exports them)"
+                )
+            notes = kept
+        if not include_private:
+            notes = [replace(note, private="") if note.private else note for note in notes]
+        informants = self.informants()
+        real_names = [name for person in informants for name in person.real_names]
+        if pseudonymise:
+            pseudonymiser = Pseudonymiser(informants)
+            if not pseudonymiser:
+                warnings.append("--pseudonymise: no real names or aliases are recorded for any informant")
+            notes = [pseudonymiser.note(note) for note in notes]
+            codes = [replace(code, description=pseudonymiser.text(code.description)) for code in codes]
+        elif real_names:
+            leaking = Pseudonymiser(informants)
+            hits = sum(
+                1
+                for note in notes
+                if any(
+                    leaking.text(getattr(note, f)) != getattr(note, f)
+                    for f in ("title", "body", "memo", "followups", "private")
+                )
+            )
+            if hits:
+                warnings.append(
+                    f"{hits} note(s) contain an informant's real name or alias; "
+                    "add --pseudonymise to replace them"
+                )
+        possible = find_possible_names(notes, self._known_names(), include_private=include_private)
+        if possible:
+            warnings.append(
+                f"pre-flight: {len(possible)} capitalised word(s) look like names and are not in the "
+                "registry; review before sharing:\n    " + "\n    ".join(describe_possible_names(possible))
+            )
+        return ExportJob(
+            notes, self.organizations(), codes, include_private=include_private, warnings=warnings
+        )
+
+    def check_names(
+        self, flt: NoteFilter | None = None, *, include_private: bool = True
+    ) -> list[PossibleName]:
+        """The pre-flight check on its own: possible names not in the registry."""
+        from fieldnotes.privacy import find_possible_names
+
+        return find_possible_names(self.note_views(flt), self._known_names(), include_private=include_private)
+
+    def _known_names(self) -> list[str]:
+        """Words the name check need not flag: registry names, aliases, codes, pseudonyms, roles."""
+        informants = self.informants()
+        return [
+            *(name for org in self.organizations() for name in [org.name, *org.aliases]),
+            *(code.name for code in self.codes()),
+            *(person.pseudonym for person in informants),
+            *(person.role for person in informants),
+            *(name for person in informants for name in person.real_names),
+        ]
+
+    def export_nvivo(
+        self,
+        folder: Path,
+        flt: NoteFilter | None = None,
+        *,
+        include_private: bool = False,
+        include_unconsented: bool = False,
+        pseudonymise: bool = False,
+        **options: Any,
+    ) -> ExportReport:
         """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to."""
-        return self.prepare_export(flt).nvivo(folder, **options)
+        job = self.prepare_export(
+            flt,
+            include_private=include_private,
+            include_unconsented=include_unconsented,
+            pseudonymise=pseudonymise,
+        )
+        return job.nvivo(folder, **options)
 
-    def export_qdc(self, path: Path, *, force: bool = False) -> ExportReport:
+    def export_qdc(self, path: Path, *, force: bool = False, pseudonymise: bool = False) -> ExportReport:
         """The codebook as a REFI-QDA .qdc file."""
-        return self.prepare_export().qdc(path, force=force)
+        return self.prepare_export(pseudonymise=pseudonymise).qdc(path, force=force)
 
-    def export_qdpx(self, path: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
+    def export_qdpx(
+        self,
+        path: Path,
+        flt: NoteFilter | None = None,
+        *,
+        include_private: bool = False,
+        include_unconsented: bool = False,
+        pseudonymise: bool = False,
+        **options: Any,
+    ) -> ExportReport:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos."""
-        return self.prepare_export(flt).qdpx(path, **options)
+        job = self.prepare_export(
+            flt,
+            include_private=include_private,
+            include_unconsented=include_unconsented,
+            pseudonymise=pseudonymise,
+        )
+        return job.qdpx(path, **options)
 
     def import_notes(
         self,
@@ -386,11 +491,17 @@ class FieldNotes(RegistryMixin):
 
 @dataclass(frozen=True)
 class ExportJob:
-    """Notes and registries, copied out of the database, ready to be written."""
+    """Notes and registries, copied out of the database and protected, ready to be written."""
 
     notes: list[Note]
     organizations: list[Organization]
     codes: list[Code]
+    include_private: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def _finish(self, report: ExportReport) -> ExportReport:
+        report.warnings[:0] = self.warnings
+        return report
 
     def nvivo(
         self,
@@ -404,8 +515,10 @@ class ExportJob:
     ) -> ExportReport:
         from fieldnotes.export.nvivo import CsvOptions, write_folder
 
-        options = CsvOptions(flatten_newlines, excel_safe, code_columns, force)
-        return write_folder(folder, self.notes, self.organizations, self.codes, options, progress)
+        options = CsvOptions(flatten_newlines, excel_safe, code_columns, force, self.include_private)
+        return self._finish(
+            write_folder(folder, self.notes, self.organizations, self.codes, options, progress)
+        )
 
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
@@ -422,7 +535,7 @@ class ExportJob:
     ) -> ExportReport:
         from fieldnotes.export.refi import write_qdpx
 
-        return write_qdpx(
+        report = write_qdpx(
             path,
             self.notes,
             self.organizations,
@@ -430,7 +543,9 @@ class ExportJob:
             force=force,
             researcher=researcher,
             progress=progress,
+            include_private=self.include_private,
         )
+        return self._finish(report)
 
 
 def restore(db_path: Path | str, name: str) -> Path:

@@ -281,7 +281,7 @@ def test_csv_round_trip_field_for_field(study: FieldNotes, tmp_path: Path) -> No
     before = {n.id: n for n in study.notes()}
     for flatten in (False, True):
         out = tmp_path / f"x{flatten}"
-        study.export_nvivo(out, flatten_newlines=flatten)
+        study.export_nvivo(out, flatten_newlines=flatten, include_unconsented=True)
         other = FieldNotes.open(tmp_path / f"other{flatten}.json")
         report = other.import_notes(out / "notes.csv", unflatten_newlines=flatten)
         assert report.added == len(before)

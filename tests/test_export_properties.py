@@ -36,6 +36,7 @@ def notes(draw: st.DrawFn) -> Note:
         body=draw(TEXT),
         memo=draw(TEXT),
         followups=draw(TEXT),
+        private=draw(TEXT),
     )
     if kind == "meeting":
         note.host, note.agenda = draw(TEXT), draw(TEXT)
@@ -58,7 +59,7 @@ def test_any_notes_survive_export_and_import(batch: list[Note]) -> None:
         with FieldNotes.open(folder / "a.json") as source:
             source.upsert_many(batch)
             saved = {note.id: note for note in source.notes()}
-            source.export_nvivo(folder / "out")
+            source.export_nvivo(folder / "out", include_private=True, include_unconsented=True)
         with FieldNotes.open(folder / "b.json") as target:
             report = target.import_notes(folder / "out" / "notes.csv")
             assert report.added == len(saved)

@@ -28,6 +28,11 @@ class CliState:
             from fieldnotes.service import FieldNotes
 
             self._service = FieldNotes.open(self.db_path)
+            from datetime import date
+
+            warning = self._service.retention_warning(date.today().isoformat())
+            if warning:
+                click.echo(f"fieldnotes: warning: {warning}", err=True)
         return self._service
 
     def close(self) -> None:

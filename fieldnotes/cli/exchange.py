@@ -13,6 +13,36 @@ from fieldnotes.cli.notes import filter_options, note_filter
 _FORCE = click.option("--force", is_flag=True, help="Replace existing output files.")
 
 
+def _protections(command: Any) -> Any:
+    """--pseudonymise, --include-private, --include-unconsented: on every note export."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--pseudonymise",
+                is_flag=True,
+                help="Replace informants' real names and aliases with their pseudonyms in every text field.",
+            ),
+            click.option(
+                "--include-private", is_flag=True, help="Export private fields too (never by default)."
+            ),
+            click.option(
+                "--include-unconsented",
+                is_flag=True,
+                help="Export interviews whose consent is 'none recorded' too (never by default).",
+            ),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+def _pop_protections(values: dict[str, Any]) -> dict[str, bool]:
+    return {
+        name: bool(values.pop(name, False))
+        for name in ("pseudonymise", "include_private", "include_unconsented")
+    }
+
+
 def _report(lines: list[str]) -> None:
     for line in lines:
         click.echo(line, err=line.startswith("warning"))
@@ -34,6 +64,7 @@ def export() -> None:
 )
 @click.option("--excel-safe", is_flag=True, help="Prefix cells starting with = + - @ with an apostrophe.")
 @click.option("--code-columns", is_flag=True, help="Add one 0/1 column per code to notes.csv.")
+@_protections
 @_FORCE
 @pass_state
 def export_nvivo(
@@ -46,6 +77,7 @@ def export_nvivo(
     **values: Any,
 ) -> None:
     """Write OUTDIR/notes.csv, organizations.csv, informants.csv, codebook.csv and HOW-TO-IMPORT.txt."""
+    protections = _pop_protections(values)
     report = state.service().export_nvivo(
         outdir,
         note_filter(state, values),
@@ -53,28 +85,34 @@ def export_nvivo(
         excel_safe=excel_safe,
         code_columns=code_columns,
         force=force,
+        **protections,
     )
     _report(report.lines())
 
 
 @export.command("qdc")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pseudonymise", is_flag=True, help="Replace real names in code descriptions with pseudonyms.")
 @_FORCE
 @pass_state
-def export_qdc(state: CliState, file: Path, force: bool) -> None:
+def export_qdc(state: CliState, file: Path, pseudonymise: bool, force: bool) -> None:
     """Write the codebook as a REFI-QDA codebook (.qdc)."""
-    _report(state.service().export_qdc(file, force=force).lines())
+    _report(state.service().export_qdc(file, force=force, pseudonymise=pseudonymise).lines())
 
 
 @export.command("qdpx")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @filter_options
 @click.option("--researcher", help="Your name as the project's user (default: your login name).")
+@_protections
 @_FORCE
 @pass_state
 def export_qdpx(state: CliState, file: Path, researcher: str | None, force: bool, **values: Any) -> None:
     """Write a REFI-QDA project (.qdpx): notes, codes, codings, cases, memos."""
-    report = state.service().export_qdpx(file, note_filter(state, values), force=force, researcher=researcher)
+    protections = _pop_protections(values)
+    report = state.service().export_qdpx(
+        file, note_filter(state, values), force=force, researcher=researcher, **protections
+    )
     _report(report.lines())
 
 

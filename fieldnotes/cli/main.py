@@ -17,6 +17,7 @@ from fieldnotes import __version__
 from fieldnotes.cli.admin import backups, restore
 from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
 from fieldnotes.cli.demo import demo
+from fieldnotes.cli.ethics import check_names, project
 from fieldnotes.cli.exchange import export, import_notes
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
@@ -95,6 +96,8 @@ for command in (
     backups,
     restore,
     demo,
+    project,
+    check_names,
 ):
     cli.add_command(command)
 

@@ -145,20 +145,27 @@ def people(ctx: click.Context, as_json: bool) -> None:
 
 @people.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON, with interview counts.")
+@click.option("--show-names", is_flag=True, help="Also show the real names and aliases (hidden by default).")
 @pass_state
-def people_list(state: CliState, as_json: bool) -> None:
-    """Every informant with role, organization, consent and interviews."""
+def people_list(state: CliState, as_json: bool, show_names: bool) -> None:
+    """Every informant: role, organization, consent, interviews. Real names stay hidden unless asked."""
     service = state.service()
     counts = service.interview_counts()
-    rows = [{**p.to_dict(), "interviews": counts[tag_key(p.pseudonym)]} for p in service.informants()]
+    rows = [
+        {**(p.to_dict() if show_names else p.public_dict()), "interviews": counts[tag_key(p.pseudonym)]}
+        for p in service.informants()
+    ]
     if as_json:
         print_json(rows)
         return
     for row in rows:
         consent = f"{row['consent']} {row['consent_date']}".strip() or "consent not recorded"
+        names = (
+            f"\treal names: {'; '.join(row['real_names'])}" if show_names and row.get("real_names") else ""
+        )
         click.echo(
             f"{row['pseudonym']}\t{row['role'] or '-'}\t{row['organization'] or '-'}\t{consent}\t"
-            f"{row['interviews']} interview(s)"
+            f"{row['interviews']} interview(s){names}"
         )
 
 
@@ -170,6 +177,13 @@ def _person_options(command: click.Command) -> click.Command:
             click.option("--consent", type=click.Choice(CONSENT_TYPES), help="How consent was given."),
             click.option("--consent-date", help="When, as YYYY-MM-DD."),
             click.option("--notes", help="Free notes (never a real name)."),
+            click.option(
+                "--real-name",
+                "real_names",
+                multiple=True,
+                help="A real name or alias, kept only here and replaced by the pseudonym in exports "
+                "with --pseudonymise (repeat for more).",
+            ),
         ]
     ):
         command = decorator(command)
@@ -180,9 +194,9 @@ def _person_options(command: click.Command) -> click.Command:
 @click.argument("pseudonym")
 @_person_options
 @pass_state
-def people_add(state: CliState, pseudonym: str, **values: str | None) -> None:
+def people_add(state: CliState, pseudonym: str, real_names: tuple[str, ...], **values: str | None) -> None:
     """Add an informant under a pseudonym."""
-    person = Informant(pseudonym, **{k: v or "" for k, v in values.items()})
+    person = Informant(pseudonym, real_names=list(real_names), **{k: v or "" for k, v in values.items()})
     click.echo(state.service().save_informant(person).pseudonym)
 
 
@@ -191,11 +205,19 @@ def people_add(state: CliState, pseudonym: str, **values: str | None) -> None:
 @click.option("--pseudonym", "new_pseudonym", help="A new pseudonym (interviews are updated).")
 @_person_options
 @pass_state
-def people_edit(state: CliState, pseudonym: str, new_pseudonym: str | None, **values: str | None) -> None:
-    """Change an informant."""
+def people_edit(
+    state: CliState,
+    pseudonym: str,
+    new_pseudonym: str | None,
+    real_names: tuple[str, ...],
+    **values: str | None,
+) -> None:
+    """Change an informant. --real-name replaces the list of real names and aliases."""
     service = state.service()
     person = service.informant(pseudonym)
-    changes = {k: v for k, v in values.items() if v is not None}
+    changes: dict[str, object] = {k: v for k, v in values.items() if v is not None}
+    if real_names:
+        changes["real_names"] = list(real_names)
     updated = replace(person, pseudonym=new_pseudonym or person.pseudonym, **changes)
     click.echo(service.save_informant(updated, original=person.pseudonym).pseudonym)
 

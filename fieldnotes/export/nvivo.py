@@ -68,6 +68,7 @@ class CsvOptions:
     excel_safe: bool = False
     code_columns: bool = False
     force: bool = False
+    include_private: bool = False
 
 
 def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
@@ -103,6 +104,7 @@ def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
         "body": note.body,
         "memo": note.memo,
         "followups": note.followups,
+        "private": note.private,
     }
 
 
@@ -161,7 +163,8 @@ def write_folder(
     report = ExportReport(notes=len(notes))
     org_types = {tag_key(org.name): org.type for org in orgs}
     code_names = [code.name for code in codes]
-    header = list(NOTE_HEADER)
+    columns = NOTE_HEADER + (["private"] if options.include_private else [])
+    header = list(columns)
     if options.code_columns:
         header += [CODE_COLUMN_PREFIX + name for name in code_names]
     if len(header) > NVIVO_MAX_COLUMNS:
@@ -172,7 +175,7 @@ def write_folder(
     code_keys = [tag_key(name) for name in code_names]
     for index, note in enumerate(notes):
         row = note_row(note, org_types)
-        cells = [row[column] for column in NOTE_HEADER]
+        cells = [row[column] for column in columns]
         if options.code_columns:
             tagged = {tag_key(code) for code in note.codes}
             cells += ["1" if key in tagged else "0" for key in code_keys]

@@ -167,8 +167,11 @@ def write_qdc(path: Path, codes: list[Code], *, force: bool = False) -> ExportRe
 
 
 # ------------------------------------------------------------------- project
-def source_text(note: Note) -> tuple[str, int]:
-    """The plain text of a note's source, and where its body starts (code points)."""
+def source_text(note: Note, *, include_private: bool = False) -> tuple[str, int]:
+    """The plain text of a note's source, and where its body starts (code points).
+
+    Private observations are never part of it unless asked for; then they follow
+    the body under a "Private:" line (and codes cover the body only)."""
     when = note.start.replace("T", " ")
     if note.end:
         when += f" to {note.end.replace('T', ' ')}"
@@ -182,7 +185,10 @@ def source_text(note: Note) -> tuple[str, int]:
     if note.organizations:
         lines.append(f"Organizations: {'; '.join(note.organizations)}")
     header = xml_safe("\n".join(lines) + "\n\n")
-    return header + xml_safe(lf(note.body)), len(header)
+    text = header + xml_safe(lf(note.body))
+    if include_private and note.private:
+        text += "\n\nPrivate:\n" + xml_safe(lf(note.private))
+    return text, len(header)
 
 
 def _value(xml: XmlWriter, variable: Variable, value: str | int) -> None:
@@ -220,6 +226,7 @@ def project_files(
     *,
     researcher: str,
     progress: Progress | None = None,
+    include_private: bool = False,
 ) -> tuple[bytes, dict[str, str]]:
     """project.qde and the sources' texts (guid -> text), in the schema's order."""
     user = stable_guid("user", researcher)
@@ -252,7 +259,8 @@ def project_files(
     if notes:
         xml.start("Sources")
     for index, note in enumerate(notes):
-        text, body_start = source_text(note)
+        text, body_start = source_text(note, include_private=include_private)
+        body_end = body_start + len(lf(note.body))
         texts[note.id] = text
         created = _stamp(note.created or note.start)
         modified = _stamp(note.updated or note.created or note.start)
@@ -266,8 +274,7 @@ def project_files(
             modifyingUser=user,
             modifiedDateTime=modified,
         )
-        start = body_start if len(text) > body_start else 0
-        end = str(len(text))
+        start, end = (body_start, str(body_end)) if body_end > body_start else (0, str(len(text)))
         for code in note.codes:
             key = tag_key(code)
             target = code_guid.get(key)
@@ -356,11 +363,14 @@ def write_qdpx(
     force: bool = False,
     researcher: str | None = None,
     progress: Progress | None = None,
+    include_private: bool = False,
 ) -> ExportReport:
     prepare_file(path, force)
     report = ExportReport(notes=len(notes))
     researcher = researcher or _user_name()
-    qde, texts = project_files(notes, orgs, codes, researcher=researcher, progress=progress)
+    qde, texts = project_files(
+        notes, orgs, codes, researcher=researcher, progress=progress, include_private=include_private
+    )
     with (
         atomic_writer(path) as fd,
         open(fd, "wb", closefd=False) as raw,

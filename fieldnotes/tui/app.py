@@ -89,6 +89,9 @@ class FieldnotesApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        warning = self.service.retention_warning(self.now().strftime("%Y-%m-%d"))
+        if warning:
+            self.notify(warning, title="Data retention", severity="warning", timeout=30)
         draft = self.service.load_draft()
         if draft and draft.get("kind") in KINDS:
             self.push_screen(DraftDialog(draft), partial(self._draft_answer, draft))
@@ -168,6 +171,36 @@ class FieldnotesApp(App[None]):
         }
         self.push_screen(screens[which]())
 
+    def action_project(self) -> None:
+        """Ethics metadata: protocol number, destroy-by date, consent form versions."""
+        from dataclasses import replace
+
+        from fieldnotes.model import ValidationError
+        from fieldnotes.tui.screens.record_form import FieldSpec, RecordForm
+
+        info = self.service.project()
+        fields = [
+            FieldSpec("protocol", "Ethics protocol", info.protocol, placeholder="e.g. IRB-2015-0412"),
+            FieldSpec("destroy_by", "Destroy by", info.destroy_by, placeholder="YYYY-MM-DD"),
+            FieldSpec(
+                "consent_forms",
+                "Consent forms",
+                "; ".join(info.consent_forms),
+                placeholder="versions, separated by ;",
+            ),
+            FieldSpec("researcher", "Researcher", info.researcher),
+        ]
+
+        def apply(values: dict[str, str]) -> str | None:
+            forms = [form.strip() for form in values.pop("consent_forms").split(";") if form.strip()]
+            try:
+                self.service.save_project(replace(info, consent_forms=forms, **values))
+            except ValidationError as exc:
+                return str(exc)
+            return None
+
+        self.push_screen(RecordForm("Project settings (ethics)", fields, apply))
+
     def action_reports(self) -> None:
         from fieldnotes.tui.screens.reports import ReportsScreen
 
@@ -214,6 +247,9 @@ class FieldnotesApp(App[None]):
             "Codebook",
             "Codes as a tree: deductive and inductive (c)",
             partial(self.action_registry, "codebook"),
+        )
+        yield SystemCommand(
+            "Project settings", "Ethics protocol, destroy-by date, consent forms", self.action_project
         )
         yield SystemCommand("Reports", "Contacts over time, ties, code frequencies (r)", self.action_reports)
         yield SystemCommand(

@@ -71,6 +71,13 @@ class ExportDialog(ModalScreen[None]):
             yield Checkbox("Flatten line breaks to ' ¶ ' (one record per line)", id="x-flatten")
             yield Checkbox("Excel-safe: prefix cells starting with = + - @ with '", id="x-excel")
             yield Checkbox("One 0/1 column per code", id="x-codecols")
+            yield Checkbox(
+                "Pseudonymise: replace informants' real names and aliases with pseudonyms", id="x-pseudo"
+            )
+            yield Checkbox("Include private fields (never by default)", id="x-private")
+            yield Checkbox(
+                "Include interviews with no consent recorded (never by default)", id="x-unconsented"
+            )
             yield Checkbox("Replace existing files", id="x-force")
             yield ProgressBar(id="x-progress", show_eta=False)
             yield Static("", id="x-summary")
@@ -88,7 +95,8 @@ class ExportDialog(ModalScreen[None]):
         self.query_one("#x-path", Input).value = str(default_target(self.format, self.fn_app.now()))
         for box in ("#x-flatten", "#x-excel", "#x-codecols"):
             self.query_one(box).display = self.format == "nvivo"
-        self.query_one("#x-filtered").display = self.format != "qdc"
+        for box in ("#x-filtered", "#x-private", "#x-unconsented"):
+            self.query_one(box).display = self.format != "qdc"
 
     @on(Button.Pressed, "#x-close")
     def action_close(self) -> None:
@@ -104,7 +112,12 @@ class ExportDialog(ModalScreen[None]):
             self._summary("✗ Say where to write the export.", error=True)
             return
         filtered = self.query_one("#x-filtered", Checkbox).value
-        job = self.fn_app.service.prepare_export(self.filter if filtered else NoteFilter())
+        job = self.fn_app.service.prepare_export(
+            self.filter if filtered else NoteFilter(),
+            pseudonymise=self.query_one("#x-pseudo", Checkbox).value,
+            include_private=self.query_one("#x-private", Checkbox).value,
+            include_unconsented=self.query_one("#x-unconsented", Checkbox).value,
+        )
         options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
         if self.format == "nvivo":
             options.update(

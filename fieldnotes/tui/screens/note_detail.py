@@ -53,6 +53,9 @@ def note_header(note: Note, color: str) -> Text:
         if value:
             text.append(f"{label:>14}  ", style="dim")
             text.append(f"{value}\n")
+    if note.unconsented:
+        text.append(f"{'Consent':>14}  ", style="dim")
+        text.append("⚠ none recorded: left out of exports unless asked\n", style="bold red")
     text.append(f"{'Saved':>14}  ", style="dim")
     text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
     return text
@@ -77,7 +80,7 @@ class NoteDetailScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="detail"):
             yield Static(id="detail-head")
-            for section in ("body", "memo", "followups"):
+            for section in ("body", "memo", "followups", "private"):
                 yield Static(classes="detail-section-title", id=f"title-{section}")
                 yield Static(classes="detail-text", id=f"text-{section}", markup=False)
         yield Footer()
@@ -89,7 +92,13 @@ class NoteDetailScreen(Screen[None]):
         note = self.fn_app.service.get(self.note_id)
         color = self.fn_app.kind_colors().get(note.kind, "")
         self.query_one("#detail-head", Static).update(note_header(note, color))
-        for section, title in (("body", "Notes"), ("memo", "Memo"), ("followups", "Follow-ups")):
+        sections = (
+            ("body", "Notes"),
+            ("memo", "Memo"),
+            ("followups", "Follow-ups"),
+            ("private", "🔒 Private — never exported unless asked"),
+        )
+        for section, title in sections:
             text = getattr(note, section)
             self.query_one(f"#title-{section}", Static).update(title if text else "")
             self.query_one(f"#title-{section}").display = bool(text)

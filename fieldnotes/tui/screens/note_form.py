@@ -145,6 +145,10 @@ class NoteFormScreen(Screen[str | None]):
             yield from self._field(
                 "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
             )
+            yield from self._field(
+                "🔒 Private — stays on this laptop, never exported unless you ask",
+                self._area(note.private if note else "", "private", short=True).add_class("private-area"),
+            )
             yield Static("", id="form-error", classes="error-line")
         yield Footer()
 

@@ -386,10 +386,19 @@ class InformantsScreen(RegistryScreen):
             FieldSpec("consent", "Consent", person.consent, choices=CONSENT_TYPES),
             FieldSpec("consent_date", "Consent date", person.consent_date, placeholder="YYYY-MM-DD"),
             FieldSpec("notes", "Notes", person.notes),
+            FieldSpec(
+                "real_names",
+                "Real names",
+                "; ".join(person.real_names),
+                placeholder="kept here only; exports can replace them (;-separated)",
+            ),
         ]
 
         def apply(values: dict[str, str]) -> str | None:
-            return _attempt(lambda: service.save_informant(replace(person, **values), original=key))
+            names = [name.strip() for name in values.pop("real_names").split(";") if name.strip()]
+            return _attempt(
+                lambda: service.save_informant(replace(person, real_names=names, **values), original=key)
+            )
 
         def done(values: dict[str, str] | None) -> None:
             if values:

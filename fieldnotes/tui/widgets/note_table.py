@@ -13,12 +13,16 @@ from textual.widgets import DataTable
 from fieldnotes.model import Note
 
 PAGE = 100
-FIXED = {"date": 16, "kind": 11}
+FIXED = {"date": 16, "kind": 13}
 
 
-def kind_cell(kind: str, colors: dict[str, str]) -> Text:
-    """The kind as a word and a coloured mark: never colour alone."""
-    return Text.assemble(("● ", colors.get(kind, "")), (kind, "bold"))
+def kind_cell(note: Note, colors: dict[str, str]) -> Text:
+    """The kind as a word and a coloured mark (never colour alone); ⚠ flags an
+    interview without recorded consent."""
+    cell = Text.assemble(("● ", colors.get(note.kind, "")), (note.kind, "bold"))
+    if note.unconsented:
+        cell.append(" ⚠", style="bold red")
+    return cell
 
 
 class NoteTable(DataTable[str | Text]):
@@ -84,8 +88,8 @@ class NoteTable(DataTable[str | Text]):
     def _cells(self, note: Note) -> tuple[str | Text, ...]:
         return (
             note.start.replace("T", " "),
-            kind_cell(note.kind, self.kind_colors),
-            " ".join(note.title.split()),
+            kind_cell(note, self.kind_colors),
+            ("🔒 " if note.private.strip() else "") + " ".join(note.title.split()),
             ", ".join(note.organizations),
             ", ".join(note.codes),
         )
