@@ -89,8 +89,9 @@ class FieldNotes(RegistryMixin):
         self._generation = -1
 
     @classmethod
-    def open(cls, path: Path | str) -> FieldNotes:
-        return cls(Store(path))
+    def open(cls, path: Path | str, *, passphrase: str | None = None) -> FieldNotes:
+        """Open (or create) the database at `path`; `passphrase` opens an encrypted one."""
+        return cls(Store(path, passphrase=passphrase))
 
     @property
     def path(self) -> Path:
@@ -548,6 +549,20 @@ class ExportJob:
         return self._finish(report)
 
 
-def restore(db_path: Path | str, name: str) -> Path:
+def restore(db_path: Path | str, name: str, *, passphrase: str | None = None) -> Path:
     """Restore a backup over the database at `db_path` (which may be damaged)."""
-    return restore_backup(db_path, name)
+    return restore_backup(db_path, name, passphrase=passphrase)
+
+
+def encrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
+    """Encrypt the database, its backups and its draft. Returns the files converted."""
+    from fieldnotes.storage.store import convert_database
+
+    return convert_database(db_path, passphrase, encrypt=True)
+
+
+def decrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
+    """Turn an encrypted database (and its backups and draft) back into plain TinyDB files."""
+    from fieldnotes.storage.store import convert_database
+
+    return convert_database(db_path, passphrase, encrypt=False)

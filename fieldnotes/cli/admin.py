@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fieldnotes.cli.common import CliState, fail, pass_state
+from fieldnotes.cli.common import CliState, ask_passphrase, fail, pass_state
 
 
 @click.command()
@@ -34,7 +34,48 @@ def restore(state: CliState, backup: str) -> None:
 
     state.close()
     try:
-        source = restore_db(state.db_path, backup)
+        source = restore_db(state.db_path, backup, passphrase=_passphrase_if_encrypted(state))
     except FileNotFoundError:
         fail(f"no backup {backup!r}; see `fieldnotes backups`")
     click.echo(f"Restored {source.name} into {state.db_path}", err=True)
+
+
+def _passphrase_if_encrypted(state: CliState) -> str | None:
+    from fieldnotes.storage.crypto import is_encrypted
+
+    path = state.db_path
+    if state.passphrase or not path.exists():
+        return state.passphrase
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    return ask_passphrase(f"Passphrase for {path.name}") if is_encrypted(head) else None
+
+
+@click.command()
+@pass_state
+def encrypt(state: CliState) -> None:
+    """Encrypt the database, its backups and its draft with a passphrase.
+
+    AES-256-GCM with a key from the passphrase through scrypt. The passphrase is
+    asked once per start (or read from FIELDNOTES_PASSPHRASE, for scripts: it is
+    then visible to other programs of yours, so prefer typing it). Lose it and
+    the notes are gone: keep it somewhere safe.
+    """
+    from fieldnotes.service import encrypt_database
+
+    state.close()
+    passphrase = state.passphrase or ask_passphrase("New passphrase", confirm=True)
+    converted = encrypt_database(state.db_path, passphrase)
+    click.echo(f"Encrypted {len(converted)} file(s): the database, its backups and draft.", err=True)
+
+
+@click.command()
+@pass_state
+def decrypt(state: CliState) -> None:
+    """Turn an encrypted database (and its backups and draft) back into plain files."""
+    from fieldnotes.service import decrypt_database
+
+    state.close()
+    passphrase = state.passphrase or ask_passphrase(f"Passphrase for {state.db_path.name}")
+    converted = decrypt_database(state.db_path, passphrase)
+    click.echo(f"Decrypted {len(converted)} file(s).", err=True)

@@ -15,19 +15,40 @@ EXIT_BAD_INPUT = 2
 EXIT_STORAGE = 1
 
 
+def ask_passphrase(prompt: str = "Passphrase", *, confirm: bool = False) -> str:
+    """From FIELDNOTES_PASSPHRASE, else typed (hidden) at the terminal; never echoed."""
+    import os
+    import sys
+
+    from fieldnotes.storage.crypto import PASSPHRASE_ENV
+
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        fail(f"the database is encrypted: set {PASSPHRASE_ENV}, or type the passphrase in a terminal")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+
+
 @dataclass
 class CliState:
     """What every command shares: where the database is, and its service."""
 
     db_path: Path
     dayfirst: bool = False
+    passphrase: str | None = field(default=None, repr=False)
     _service: FieldNotes | None = field(default=None, repr=False)
 
     def service(self) -> FieldNotes:
         if self._service is None:
             from fieldnotes.service import FieldNotes
+            from fieldnotes.storage.crypto import PassphraseNeededError
 
-            self._service = FieldNotes.open(self.db_path)
+            try:
+                self._service = FieldNotes.open(self.db_path, passphrase=self.passphrase)
+            except PassphraseNeededError:
+                self.passphrase = ask_passphrase(f"Passphrase for {self.db_path.name}")
+                self._service = FieldNotes.open(self.db_path, passphrase=self.passphrase)
             from datetime import date
 
             warning = self._service.retention_warning(date.today().isoformat())

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from fieldnotes import __version__
-from fieldnotes.cli.admin import backups, restore
+from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
 from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
@@ -35,10 +35,13 @@ class FieldnotesGroup(click.Group):
         from fieldnotes.registries import RegistryError
         from fieldnotes.service import NotFoundError
         from fieldnotes.storage import StorageError
+        from fieldnotes.storage.crypto import PassphraseNeededError, WrongPassphraseError
 
         try:
             return super().invoke(ctx)
         except (DateParseError, ValidationError, NotFoundError, EmptyCodebookError, RegistryError) as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
+        except (PassphraseNeededError, WrongPassphraseError) as exc:
             fail(str(exc), EXIT_BAD_INPUT)
         except StorageError as exc:
             fail(str(exc), EXIT_STORAGE)
@@ -72,13 +75,19 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
     """
     if dayfirst is None:
         dayfirst = os.environ.get("FIELDNOTES_DAYFIRST", "").strip().lower() in ("1", "true", "yes")
-    state = CliState(db_path=(db_path or default_db_path()).expanduser(), dayfirst=dayfirst)
+    from fieldnotes.storage.crypto import PASSPHRASE_ENV
+
+    state = CliState(
+        db_path=(db_path or default_db_path()).expanduser(),
+        dayfirst=dayfirst,
+        passphrase=os.environ.get(PASSPHRASE_ENV) or None,
+    )
     ctx.obj = state
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None:
         from fieldnotes.cli.tui_launch import run_tui
 
-        run_tui(state.db_path, dayfirst=dayfirst)
+        run_tui(state.db_path, dayfirst=dayfirst, passphrase=state.passphrase)
 
 
 for command in (
@@ -98,6 +107,8 @@ for command in (
     demo,
     project,
     check_names,
+    encrypt,
+    decrypt,
 ):
     cli.add_command(command)
 

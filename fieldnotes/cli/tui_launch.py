@@ -7,17 +7,27 @@ from pathlib import Path
 from fieldnotes.cli.common import EXIT_STORAGE, fail
 
 
-def run_tui(db_path: Path, *, dayfirst: bool = False, banner: str = "") -> None:
+def run_tui(
+    db_path: Path, *, dayfirst: bool = False, banner: str = "", passphrase: str | None = None
+) -> None:
+    """Open the database and run the app; an encrypted database without a
+    passphrase opens on a passphrase screen instead."""
     from fieldnotes.service import FieldNotes
     from fieldnotes.storage import StorageError
+    from fieldnotes.storage.crypto import PassphraseNeededError
 
+    service: FieldNotes | None
     try:
-        service = FieldNotes.open(db_path)
+        service = FieldNotes.open(db_path, passphrase=passphrase)
+    except PassphraseNeededError:
+        service = None
     except StorageError as exc:
         fail(str(exc), EXIT_STORAGE)
     from fieldnotes.tui.app import FieldnotesApp
 
+    app = FieldnotesApp(service, dayfirst=dayfirst, banner=banner, db_path=db_path)
     try:
-        FieldnotesApp(service, dayfirst=dayfirst, banner=banner).run()
+        app.run()
     finally:
-        service.close()
+        if app.service is not None:
+            app.service.close()

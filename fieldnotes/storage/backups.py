@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -65,14 +66,15 @@ class Backups:
         for info in self.list()[self.keep :]:
             info.path.unlink(missing_ok=True)
 
-    def newest_good(self) -> Path | None:
-        """The newest backup that parses as a TinyDB file, if any."""
+    def newest_good(self, decode: Callable[[bytes], object] | None = None) -> Path | None:
+        """The newest backup that `decode` reads (by default: parses as a plain TinyDB file)."""
         from fieldnotes.storage.durable import DamagedFileError, parse_main
+        from fieldnotes.storage.errors import StorageError
 
         for info in self.list():
             try:
-                parse_main(info.path.read_bytes())
-            except (DamagedFileError, OSError):
+                (decode or parse_main)(info.path.read_bytes())
+            except (DamagedFileError, StorageError, OSError):
                 continue
             return info.path
         return None

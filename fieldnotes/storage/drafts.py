@@ -9,16 +9,20 @@ from typing import Any
 import orjson
 
 from fieldnotes.files import atomic_write_bytes
+from fieldnotes.storage.durable import DurableStorage
+from fieldnotes.storage.errors import StorageError
 
 
 class Drafts:
-    """One draft at a time: `<db>.draft`, owner-only, replaced atomically."""
+    """One draft at a time: `<db>.draft`, owner-only, replaced atomically, and
+    sealed like the database when the database is encrypted."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, storage: DurableStorage) -> None:
         self.path = db_path.with_name(db_path.name + ".draft")
+        self.storage = storage
 
     def save(self, draft: dict[str, Any]) -> None:
-        atomic_write_bytes(self.path, orjson.dumps(draft))
+        atomic_write_bytes(self.path, self.storage.seal(orjson.dumps(draft)))
 
     def load(self) -> dict[str, Any] | None:
         """The saved draft, or None. A damaged draft is kept aside, not lost."""
@@ -27,8 +31,8 @@ class Drafts:
         except FileNotFoundError:
             return None
         try:
-            draft = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            draft = orjson.loads(self.storage.open_sealed(raw, name=str(self.path)))
+        except (orjson.JSONDecodeError, StorageError):
             draft = None
         if not isinstance(draft, dict):
             with contextlib.suppress(OSError):

@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
 from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, write_all
+from fieldnotes.storage.crypto import PASSPHRASE_ENV, Cipher, PassphraseNeededError, is_encrypted
 from fieldnotes.storage.errors import StorageError
 
 Tables = dict[str, dict[str, Any]]
@@ -132,8 +133,13 @@ def parse_main(raw: bytes) -> Tables:
 class DurableStorage(Storage):
     """See the module docstring. One instance per open database file."""
 
-    def __init__(self, path: Path, *, fold_bytes: int = JOURNAL_FOLD_BYTES) -> None:
+    def __init__(
+        self, path: Path, *, fold_bytes: int = JOURNAL_FOLD_BYTES, passphrase: str | None = None
+    ) -> None:
         self.path = path
+        self.passphrase = passphrase
+        self.cipher: Cipher | None = None
+        self.encrypted = False  # decided by the main file: sealed files stay sealed
         self.journal_path = path.with_name(path.name + ".journal")
         self.lock = FileLock(
             str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S, mode=PRIVATE_FILE
@@ -172,9 +178,28 @@ class DurableStorage(Storage):
         with self.locked():
             self._load_locked()
 
+    def decode(self, raw: bytes, *, name: str | None = None) -> Tables:
+        """Parse a database or backup file, opening it first if it is encrypted."""
+        if not is_encrypted(raw):
+            return parse_main(raw)
+        if not self.passphrase:
+            raise PassphraseNeededError(
+                f"{self.path} is encrypted: give its passphrase (type it when asked, or set {PASSPHRASE_ENV})"
+            )
+        if self.cipher is None:
+            self.cipher = Cipher(self.passphrase)
+            self.cipher.adopt(raw)
+        return parse_main(self.cipher.open_file(raw, name=name or str(self.path)))
+
     def _load_locked(self) -> None:
         stamp = self._current_stamp()
-        self._adopt(parse_main(self.path.read_bytes()) if stamp[0] is not None else {})
+        if stamp[0] is None:
+            self._adopt({})
+        else:
+            raw = self.path.read_bytes()
+            tables = self.decode(raw)
+            self.encrypted = is_encrypted(raw)
+            self._adopt(tables)
         self._journal_offset = 0
         if stamp[1] is not None:
             self._replay(self.journal_path.read_bytes())
@@ -192,7 +217,8 @@ class DurableStorage(Storage):
         lines = raw.split(b"\n")[:-1]
         for index, line in enumerate(lines):
             try:
-                self._apply_entry(orjson.loads(line))
+                payload = self.cipher.open_line(line) if self.encrypted and self.cipher else line
+                self._apply_entry(orjson.loads(payload))
             except (orjson.JSONDecodeError, ValueError, AttributeError, TypeError):
                 if index == len(lines) - 1:
                     break
@@ -288,7 +314,7 @@ class DurableStorage(Storage):
                 self._commit(data, entry)
                 self._pending.append(entry)
                 return
-            self._persist(orjson.dumps(entry) + b"\n")
+            self._persist(self._line(entry))
             self._commit(data, entry)
             self._maybe_fold()
 
@@ -309,12 +335,32 @@ class DurableStorage(Storage):
                 entries, self._pending = self._pending, None
                 if entries:
                     entry = entries[0] if len(entries) == 1 else {"batch": entries}
-                    self._persist(orjson.dumps(entry) + b"\n")
+                    self._persist(self._line(entry))
                     self._maybe_fold()
             except BaseException:
                 self._pending = None
                 self.invalidate()
                 raise
+
+    def _line(self, entry: dict[str, Any]) -> bytes:
+        """One journal line: sealed when the database is encrypted."""
+        if self.encrypted and self.cipher is not None:
+            return self.cipher.seal_line(orjson.dumps(entry))
+        return orjson.dumps(entry) + b"\n"
+
+    def seal(self, data: bytes) -> bytes:
+        """A whole file's bytes as they may touch the disk in this database's mode."""
+        if self.encrypted and self.cipher is not None:
+            return self.cipher.seal_file(data)
+        return data
+
+    def open_sealed(self, raw: bytes, *, name: str) -> bytes:
+        """The plaintext of a file written by `seal` (plain files pass through)."""
+        if is_encrypted(raw):
+            if self.cipher is None:
+                raise PassphraseNeededError(f"{name} is encrypted: give its passphrase")
+            return self.cipher.open_file(raw, name=name)
+        return raw
 
     def _persist(self, line: bytes) -> None:
         try:
@@ -390,8 +436,8 @@ class DurableStorage(Storage):
         dirty.clear()
 
     def snapshot_bytes(self) -> bytes:
-        """The whole database as TinyDB JSON, as it is in memory."""
-        return orjson.dumps(self._tables)
+        """The whole database as TinyDB JSON, as it is in memory (sealed when encrypted)."""
+        return self.seal(orjson.dumps(self._tables))
 
     def fold(self) -> None:
         """Write everything into the main file atomically and drop the journal."""
@@ -413,7 +459,8 @@ class DurableStorage(Storage):
         the caller has removed the journal itself (the old file is damaged).
         """
         with self.locked():
-            tables = parse_main(raw)
+            tables = self.decode(raw)
+            raw = self.seal(orjson.dumps(tables)) if not (self.encrypted and is_encrypted(raw)) else raw
             if fold_first:
                 self.fold()
             atomic_write_bytes(self.path, raw)

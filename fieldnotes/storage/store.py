@@ -13,13 +13,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from fieldnotes.files import ensure_private_dir
+from fieldnotes.files import atomic_write_bytes, ensure_private_dir
 from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
+from fieldnotes.storage.crypto import Cipher, WrongPassphraseError, is_encrypted
 from fieldnotes.storage.drafts import Drafts
-from fieldnotes.storage.durable import DamagedFileError, DurableStorage, parse_main
+from fieldnotes.storage.durable import DamagedFileError, DurableStorage
 from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
 
 NOTES = "notes"
@@ -33,21 +35,33 @@ REGISTRIES = (ORGANIZATIONS, CODES, INFORMANTS, PROJECT)
 class Store:
     """Open with `Store(path)`; close with `close()` or a `with` block."""
 
-    def __init__(self, path: Path | str, *, keep_backups: int = DEFAULT_KEEP) -> None:
+    def __init__(
+        self, path: Path | str, *, keep_backups: int = DEFAULT_KEEP, passphrase: str | None = None
+    ) -> None:
         self.path = Path(path).expanduser().absolute()
         self.backups = Backups(self.path, keep_backups)
-        self.drafts = Drafts(self.path)
         try:
             ensure_private_dir(self.path.parent)
         except OSError as exc:
             raise StorageError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
         if self.path.is_dir():
             raise StorageError(f"{self.path} is a folder, not a database file")
-        self._storage = DurableStorage(self.path)
+        self._storage = DurableStorage(self.path, passphrase=passphrase)
+        self.drafts = Drafts(self.path, self._storage)
         try:
             self._storage.load()
         except DamagedFileError as exc:
-            raise CorruptDatabaseError(self.path, str(exc), self.backups.newest_good()) from None
+            raise CorruptDatabaseError(
+                self.path, str(exc), self.backups.newest_good(self._storage.decode)
+            ) from None
+        except WrongPassphraseError:
+            # GCM cannot tell a wrong passphrase from a damaged file; a backup that opens can.
+            backup = self.backups.newest_good(self._storage.decode)
+            if backup is not None:
+                raise CorruptDatabaseError(
+                    self.path, "it cannot be decrypted: the file is damaged", backup
+                ) from None
+            raise
         except PermissionError as exc:
             raise StorageError(f"cannot read {self.path}: {exc.strerror}") from None
         storage = self._storage
@@ -70,6 +84,10 @@ class Store:
     def flush(self) -> None:
         """Fold the journal into the main file now (it is durable already)."""
         self._storage.fold()
+
+    @property
+    def encrypted(self) -> bool:
+        return self._storage.encrypted
 
     @property
     def generation(self) -> int:
@@ -249,11 +267,14 @@ class Store:
             self.backup("daily")
 
 
-def restore_backup(db_path: Path | str, name: str, *, keep_backups: int = DEFAULT_KEEP) -> Path:
+def restore_backup(
+    db_path: Path | str, name: str, *, keep_backups: int = DEFAULT_KEEP, passphrase: str | None = None
+) -> Path:
     """Make the backup `name` the database, keeping a copy of what it replaces.
 
     Works when the current database is damaged: its raw bytes (and any journal)
-    are kept as a backup first, so a restore never loses anything.
+    are kept as a backup first, so a restore never loses anything. The database
+    keeps its mode: an encrypted database stays encrypted.
     """
     path = Path(db_path).expanduser().absolute()
     backups = Backups(path, keep_backups)
@@ -261,25 +282,66 @@ def restore_backup(db_path: Path | str, name: str, *, keep_backups: int = DEFAUL
     if source is None:
         raise FileNotFoundError(name)
     raw = source.read_bytes()
+    storage = DurableStorage(path, passphrase=passphrase)
     try:
-        parse_main(raw)
+        storage.decode(raw, name=str(source))
     except DamagedFileError as exc:
         raise StorageError(f"the backup {source} is damaged too ({exc}); pick another") from None
-    storage = DurableStorage(path)
     with storage.locked():
         try:
             storage.load()
             backups.make(storage.snapshot_bytes(), "before-restore")
             storage.replace_with(raw)
-        except DamagedFileError:
-            # Keep the damaged bytes exactly as they are, journal included.
+        except (DamagedFileError, WrongPassphraseError):
+            # The backup opened with this passphrase, so the database is damaged.
+            # Keep its bytes exactly as they are, journal included.
+            main_raw = path.read_bytes() if path.exists() else b""
             for part, reason in ((path, "damaged"), (storage.journal_path, "damaged-journal")):
                 if part.exists():
                     backups.make(part.read_bytes(), f"before-restore-{reason}")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(storage.journal_path)
+            storage.encrypted = is_encrypted(main_raw) or is_encrypted(raw)
             storage.replace_with(raw, fold_first=False)
     return source
+
+
+def convert_database(db_path: Path | str, passphrase: str, *, encrypt: bool) -> list[Path]:
+    """Encrypt (or decrypt) a database, its backups and its draft, each file atomically.
+
+    Returns the files converted. A crash midway leaves every file readable in
+    its own mode; running the command again finishes the job.
+    """
+    path = Path(db_path).expanduser().absolute()
+    storage = DurableStorage(path, passphrase=passphrase)
+    converted: list[Path] = []
+    with storage.locked():
+        storage.load()
+        if storage.encrypted == encrypt:
+            raise StorageError(f"{path} is {'already' if encrypt else 'not'} encrypted")
+        storage.fold()  # one complete main file, no journal
+        if encrypt:
+            storage.cipher = Cipher(passphrase)
+        assert storage.cipher is not None
+
+        def convert(raw: bytes, name: str) -> bytes:
+            plain = storage.open_sealed(raw, name=name)
+            return storage.cipher.seal_file(plain) if encrypt else plain  # type: ignore[union-attr]
+
+        others = [info.path for info in Backups(path).list()]
+        draft = path.with_name(path.name + ".draft")
+        if draft.exists():
+            others.append(draft)
+        for other in others:
+            raw = other.read_bytes()
+            if is_encrypted(raw) != encrypt:
+                atomic_write_bytes(other, convert(raw, str(other)))
+                converted.append(other)
+        plain_main = orjson.dumps(storage._tables)
+        storage.encrypted = encrypt
+        atomic_write_bytes(path, storage.seal(plain_main))
+        converted.append(path)
+    return converted
 
 
 __all__ = [
@@ -288,5 +350,6 @@ __all__ = [
     "ORGANIZATIONS",
     "BackupInfo",
     "Store",
+    "convert_database",
     "restore_backup",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -71,24 +72,50 @@ class FieldnotesApp(App[None]):
 
     def __init__(
         self,
-        service: FieldNotes,
+        service: FieldNotes | None,
         *,
         dayfirst: bool = False,
         banner: str = "",
         now: Callable[[], datetime] = datetime.now,
+        db_path: Path | None = None,
     ) -> None:
+        """`service` None means an encrypted database at `db_path` still to unlock."""
         super().__init__()
-        self.service = service
+        self._service = service
+        self.db_path = service.path if service is not None else db_path
         self.dayfirst = dayfirst
         self.banner = banner
         self.now = now
-        self.sub_title = str(service.path)
+        self.sub_title = str(self.db_path)
+
+    @property
+    def service(self) -> FieldNotes:
+        assert self._service is not None, "the database is still locked"
+        return self._service
 
     def get_default_screen(self) -> Screen[Any]:
+        if self._service is None:
+            from fieldnotes.tui.screens.unlock import UnlockScreen
+
+            assert self.db_path is not None
+            path = self.db_path
+            return UnlockScreen(
+                path.name, lambda passphrase: FieldNotes.open(path, passphrase=passphrase), self._unlocked
+            )
         return MainScreen()
+
+    def _unlocked(self, service: FieldNotes) -> None:
+        self._service = service
+        self.push_screen(MainScreen())
+        self.call_after_refresh(self._database_ready)
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._service is not None:
+            self._database_ready()
+
+    def _database_ready(self) -> None:
+        """Once the database is open: the retention warning, and a draft to resume."""
         warning = self.service.retention_warning(self.now().strftime("%Y-%m-%d"))
         if warning:
             self.notify(warning, title="Data retention", severity="warning", timeout=30)
@@ -114,15 +141,16 @@ class FieldnotesApp(App[None]):
         return {kind: variables.get(name, "") for kind, name in KIND_THEME_VARIABLE.items()}
 
     def _theme_changed(self, _theme: object) -> None:
+        if self._service is None:
+            return
         main = self.main_screen
         main.table.kind_colors = self.kind_colors()
         main.refresh_notes()
 
     @property
     def main_screen(self) -> MainScreen:
-        screen = self.screen_stack[0]
-        assert isinstance(screen, MainScreen)
-        return screen
+        """The notes list: the bottom screen, or the one above the passphrase screen."""
+        return next(screen for screen in self.screen_stack if isinstance(screen, MainScreen))
 
     # ---------------------------------------------------------------- flows
     def new_note(self, kind: str) -> None:
