@@ -19,6 +19,7 @@ from benchmarks import measure
 
 GOALS = {
     "save_ratio": ("save vs plain TinyDB", ">= 10x", lambda v: v >= 10),
+    "encrypted_ratio": ("encrypted save vs plain save", "<= 3x", lambda v: v <= 3),
     "tui_start_ms": ("TUI start", "<= 1000 ms", lambda v: v <= 1000),
     "search_keystroke_ms": ("search keystroke", "<= 30 ms", lambda v: v <= 30),
     "open_note_ms": ("open a note", "<= 100 ms", lambda v: v <= 100),
@@ -35,6 +36,7 @@ COLUMNS = [
     ("save_ms", "save ms", "{:.2f}"),
     ("plain_save_ms", "TinyDB save ms", "{:.1f}"),
     ("save_ratio", "ratio", "{:.0f}x"),
+    ("encrypted_save_ms", "encrypted save ms", "{:.2f}"),
     ("cli_list_ms", "CLI list ms", "{:.0f}"),
     ("tui_start_ms", "TUI start ms", "{:.0f}"),
     ("search_keystroke_ms", "search ms/key", "{:.1f}"),
@@ -71,6 +73,8 @@ def run_size(count: int, work: Path) -> dict[str, float]:
     row["save_ms"] = measure.save_ours(db, work)
     row["plain_save_ms"] = measure.save_plain_tinydb(db, work, repeat=5 if count >= 10_000 else 10)
     row["save_ratio"] = row["plain_save_ms"] / row["save_ms"]
+    row["encrypted_save_ms"] = measure.save_ours(db, work, passphrase="benchmark passphrase")
+    row["encrypted_ratio"] = row["encrypted_save_ms"] / row["save_ms"]
     row["cli_list_ms"] = measure.cli_list(db)
     row["tui_start_ms"], row["peak_rss_mb"] = measure.tui_start(db)
     row.update(asyncio.run(measure.tui_interactions(db)))

@@ -38,12 +38,16 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def save_ours(db: Path, work: Path) -> float:
-    """One durable save (a new note, fsynced) in fieldnotes' storage."""
-    copy = work / "ours.json"
+def save_ours(db: Path, work: Path, *, passphrase: str | None = None) -> float:
+    """One durable save (a new note, fsynced) in fieldnotes' storage; encrypted with a passphrase."""
+    from fieldnotes.service import encrypt_database
+
+    copy = work / ("ours-encrypted.json" if passphrase else "ours.json")
     shutil.copy(db, copy)
+    if passphrase:
+        encrypt_database(copy, passphrase)
     extra = iter(make_notes(50, seed=99))
-    with FieldNotes.open(copy) as svc:
+    with FieldNotes.open(copy, passphrase=passphrase) as svc:
         svc.count()
         return timed(lambda: svc.add(next(extra)), 20)
 

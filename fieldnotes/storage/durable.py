@@ -391,6 +391,8 @@ class DurableStorage(Storage):
             if old is None:
                 sets[name] = dict(table)
                 continue
+            if old is table and name not in dirty_by_table:
+                continue  # a table this write did not touch: TinyDB hands back our own dict
             changed = {key: doc for key, doc in table.items() if old.get(key) is not doc}
             for key in dirty_by_table.get(name, ()):
                 if key in table:
