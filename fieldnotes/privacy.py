@@ -244,8 +244,20 @@ COMMON_WORDS = frozenset(
         "okay",
     ]
 )
-_WORD = re.compile(r"(?<![\w'’])([^\W\d_][\w'’-]*)")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"“(]\s*)$")
+# A word starting with a capital (Latin, Greek, Cyrillic): only these are candidates, so the
+# check stays fast on 10,000 notes; `isupper()` confirms each one.
+# No look-behind in the pattern (it slows the scan of every character); the character
+# before a match is checked in Python instead.
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſΆ-ΫЀ-Я][\w'’-]*")
+_SENTENCE_END = frozenset(".!?:;\n\"“(")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """True when only spaces stand between `start` and a sentence end (or the text's start)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
 
 
 def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -298,28 +310,41 @@ def find_possible_names(
     and not part of an organization, code, pseudonym or registered name."""
     known_words = {w.casefold() for phrase in known for w in re.findall(r"[\w'’-]+", phrase)}
     found: dict[str, PossibleName] = {}
+    verdicts: dict[str, str | None] = {}  # a matched token -> the name it counts as, or None
+
+    def judge(token: str) -> str | None:
+        word = token.rstrip("'’-")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if len(word) < 2 or not word[0].isupper() or word.isupper():
+            return None
+        folded = word.casefold()
+        return None if folded in COMMON_WORDS or folded in known_words else word
+
     fields = [f for f in TEXT_FIELDS if include_private or f != "private"]
     for note in notes:
         for name in fields:
             text = getattr(note, name)
             if not text:
                 continue
-            for match in _WORD.finditer(text):
-                word = match.group(1).rstrip("'’-")
-                if word.endswith(("'s", "’s")):
-                    word = word[:-2]
-                if len(word) < 2 or not word[0].isupper() or word.isupper():
+            for match in _CAPITALISED.finditer(text):
+                start = match.start()
+                if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
+                    continue  # inside a word
+                if _starts_sentence(text, start):
                     continue
-                folded = word.casefold()
-                if folded in COMMON_WORDS or folded in known_words:
-                    continue
-                if _SENTENCE_START.search(text[: match.start()]):
+                token = match.group(0)
+                if token not in verdicts:
+                    verdicts[token] = judge(token)
+                word = verdicts[token]
+                if word is None:
                     continue
                 entry = found.setdefault(word, PossibleName(word))
                 entry.count += 1
-                place = f"note {note.id[:8]} {name}"
-                if place not in entry.where and len(entry.where) < limit_places:
-                    entry.where.append(place)
+                if len(entry.where) < limit_places:
+                    place = f"note {note.id[:8]} {name}"
+                    if place not in entry.where:
+                        entry.where.append(place)
     return sorted(found.values(), key=lambda p: (-p.count, p.word.casefold()))
 
 

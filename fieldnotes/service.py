@@ -297,7 +297,7 @@ class FieldNotes(RegistryMixin):
         Its methods only write files, so a front end may run them on a worker thread."""
         from fieldnotes.privacy import Pseudonymiser, describe_possible_names, find_possible_names
 
-        notes = self.notes(flt)
+        notes = self.note_views(flt)  # read-only views: any change below makes a copy
         codes = self.codes()
         warnings: list[str] = []
         if not include_unconsented:

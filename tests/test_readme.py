@@ -47,6 +47,8 @@ def test_cli_blocks_run_as_written(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     assert (tmp_path / "nvivo-export" / "notes.csv").exists()
     assert (tmp_path / "fieldwork.qdpx").exists() and (tmp_path / "codebook.qdc").exists()
+    shared = (tmp_path / "shareable" / "notes.csv").read_text(encoding="utf-8-sig")
+    assert "P-01's account" in shared and "Dana" not in shared  # the pseudonymised export
 
 
 def test_readme_shows_the_committed_screenshot() -> None:

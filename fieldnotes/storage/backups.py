@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from fieldnotes.files import atomic_write_bytes, ensure_private_dir
+from fieldnotes.files import atomic_write_bytes, atomic_writer, ensure_private_dir, write_all
 
 DEFAULT_KEEP = 30
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.json$")
@@ -37,13 +37,25 @@ class Backups:
         self.folder = db_path.parent / "backups"
         self.keep = keep
 
-    def make(self, data: bytes, reason: str) -> Path:
-        """Write `data` as a new, independent backup file and prune old ones."""
+    def _new_path(self, reason: str) -> Path:
         ensure_private_dir(self.folder)
         slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        path = self.folder / f"{self.db_path.stem}-{stamp}-{slug}.json"
+        return self.folder / f"{self.db_path.stem}-{stamp}-{slug}.json"
+
+    def make(self, data: bytes, reason: str) -> Path:
+        """Write `data` as a new, independent backup file and prune old ones."""
+        path = self._new_path(reason)
         atomic_write_bytes(path, data)
+        self.prune()
+        return path
+
+    def copy_of(self, source: Path, reason: str) -> Path:
+        """An independent copy of a complete database file, streamed (no second copy in memory)."""
+        path = self._new_path(reason)
+        with atomic_writer(path) as fd, open(source, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                write_all(fd, chunk)
         self.prune()
         return path
 

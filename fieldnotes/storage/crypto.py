@@ -18,12 +18,12 @@ import binascii
 import json
 import os
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING
 
 from fieldnotes.storage.errors import StorageError
+
+if TYPE_CHECKING:  # imported when a passphrase is used: plain databases start without it
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"FIELDNOTES-ENCRYPTED v1\n"
 NONCE_BYTES = 12
@@ -93,6 +93,9 @@ class Cipher:
         self.params = params or KdfParams.fresh()
 
     def _aead(self, params: KdfParams) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
         if params not in self._keys:
             kdf = Scrypt(salt=params.salt, length=32, n=params.n, r=params.r, p=params.p)
             self._keys[params] = AESGCM(kdf.derive(self._passphrase))
@@ -112,6 +115,8 @@ class Cipher:
             params, start = read_params(raw)
         except ValueError as exc:
             raise StorageError(f"{name}: {exc}") from None
+        from cryptography.exceptions import InvalidTag
+
         blob = raw[start:]
         try:
             return self._aead(params).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], MAGIC)
@@ -127,6 +132,8 @@ class Cipher:
 
     def open_line(self, line: bytes) -> bytes:
         """Raises ValueError when the line is torn or not ours."""
+        from cryptography.exceptions import InvalidTag
+
         try:
             blob = base64.b64decode(line, validate=True)
             return self._aead(self.params).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], b"journal")

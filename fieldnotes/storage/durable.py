@@ -437,6 +437,16 @@ class DurableStorage(Storage):
         self._tables = data
         dirty.clear()
 
+    def main_is_complete(self) -> bool:
+        """True when the main file alone holds everything (no journal, no pending batch)."""
+        return (
+            self._loaded
+            and self._pending is None
+            and self._journal_offset == 0
+            and self.path.exists()
+            and self._current_stamp() == self._stamp
+        )
+
     def snapshot_bytes(self) -> bytes:
         """The whole database as TinyDB JSON, as it is in memory (sealed when encrypted)."""
         return self.seal(orjson.dumps(self._tables))

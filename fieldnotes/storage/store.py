@@ -253,6 +253,8 @@ class Store:
         """An independent copy of the whole database as it is now."""
         self._sync()
         try:
+            if self._storage.main_is_complete():  # nothing in the journal: copy the file as it is
+                return self.backups.copy_of(self.path, reason)
             return self.backups.make(self._storage.snapshot_bytes(), reason)
         except OSError as exc:
             raise StorageError(f"could not write a backup in {self.backups.folder}: {exc.strerror}") from None

@@ -185,7 +185,7 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("o / p / c", "organizations / informants / codebook"),
             ("r", "reports: contacts over time, ties, codes"),
             ("esc", "clear the search and filters"),
-            ("ctrl+p", "command palette: every command, filters by name"),
+            ("ctrl+p", "command palette: every command, filters by name, project settings"),
             ("?", "this help"),
             ("q", "quit"),
         ],
@@ -200,6 +200,7 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             (",", "add the tag exactly as typed"),
             ("backspace in an empty tag field", "remove the last tag"),
             ("→ at the end of a field", "accept the grey completion"),
+            ("🔒 Private box", "never exported unless you ask"),
         ],
     ),
     (
