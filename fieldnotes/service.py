@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fieldnotes.reports import CodeRow, ContactRow, TieRow
 
 MIN_PREFIX = 4
+EXPORT_PROTECTIONS = ("include_private", "include_unconsented", "pseudonymise")
 
 
 class NotFoundError(LookupError):
@@ -362,47 +363,27 @@ class FieldNotes(RegistryMixin):
             *(name for person in informants for name in person.real_names),
         ]
 
-    def export_nvivo(
-        self,
-        folder: Path,
-        flt: NoteFilter | None = None,
-        *,
-        include_private: bool = False,
-        include_unconsented: bool = False,
-        pseudonymise: bool = False,
-        **options: Any,
-    ) -> ExportReport:
-        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to."""
-        job = self.prepare_export(
-            flt,
-            include_private=include_private,
-            include_unconsented=include_unconsented,
-            pseudonymise=pseudonymise,
-        )
-        return job.nvivo(folder, **options)
+    def _protected_job(self, flt: NoteFilter | None, options: dict[str, Any]) -> ExportJob:
+        """The export snapshot, taking the protection switches out of `options`."""
+        switches = {name: bool(options.pop(name)) for name in EXPORT_PROTECTIONS if name in options}
+        return self.prepare_export(flt, **switches)
+
+    def export_nvivo(self, folder: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
+        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to.
+
+        Options: the protections (include_private, include_unconsented, pseudonymise)
+        and the CSV ones (flatten_newlines, excel_safe, code_columns, force, progress)."""
+        return self._protected_job(flt, options).nvivo(folder, **options)
 
     def export_qdc(self, path: Path, *, force: bool = False, pseudonymise: bool = False) -> ExportReport:
         """The codebook as a REFI-QDA .qdc file."""
         return self.prepare_export(pseudonymise=pseudonymise).qdc(path, force=force)
 
-    def export_qdpx(
-        self,
-        path: Path,
-        flt: NoteFilter | None = None,
-        *,
-        include_private: bool = False,
-        include_unconsented: bool = False,
-        pseudonymise: bool = False,
-        **options: Any,
-    ) -> ExportReport:
-        """A REFI-QDA project: sources, codes, codings, cases, variables, memos."""
-        job = self.prepare_export(
-            flt,
-            include_private=include_private,
-            include_unconsented=include_unconsented,
-            pseudonymise=pseudonymise,
-        )
-        return job.qdpx(path, **options)
+    def export_qdpx(self, path: Path, flt: NoteFilter | None = None, **options: Any) -> ExportReport:
+        """A REFI-QDA project: sources, codes, codings, cases, variables, memos.
+
+        Options: the protections, and force, researcher, progress."""
+        return self._protected_job(flt, options).qdpx(path, **options)
 
     def import_notes(
         self,
