@@ -42,6 +42,7 @@ COLUMNS = [
     ("search_keystroke_ms", "search ms/key", "{:.1f}"),
     ("open_note_ms", "open note ms", "{:.1f}"),
     ("open_form_ms", "open form ms", "{:.1f}"),
+    ("open_form_full_ms", "form complete ms", "{:.1f}"),
     ("export_nvivo_ms", "nvivo ms", "{:.0f}"),
     ("export_qdpx_ms", "qdpx ms", "{:.0f}"),
     ("report_max_ms", "report ms", "{:.0f}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -120,20 +121,25 @@ async def tui_interactions(db: Path) -> dict[str, float]:
         results["search_keystroke_max_ms"] = max(samples)
         main.set_filter(NoteFilter())
         note_id = service.note_views()[0].id
-        opens, forms = [], []
-        for _ in range(5):
+        opens, forms, full_forms = [], [], []
+        for kind in ("meeting", "event", "interview") * 3:
             t0 = time.perf_counter()
             await app.push_screen(NoteDetailScreen(note_id))
             opens.append((time.perf_counter() - t0) * 1000)
             app.pop_screen()
             await pilot.pause()
             t0 = time.perf_counter()
-            await app.push_screen(NoteFormScreen("meeting"))
+            form = NoteFormScreen(kind)
+            await app.push_screen(form)  # ready for typing: the title field has the cursor
             forms.append((time.perf_counter() - t0) * 1000)
+            while not form.complete:  # every field mounted, a frame later
+                await asyncio.sleep(0.001)
+            full_forms.append((time.perf_counter() - t0) * 1000)
             app.pop_screen()
             await pilot.pause()
         results["open_note_ms"] = statistics.median(opens)
         results["open_form_ms"] = statistics.median(forms)
+        results["open_form_full_ms"] = statistics.median(full_forms)
     service.close()
     return results
 

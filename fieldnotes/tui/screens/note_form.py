@@ -58,6 +58,7 @@ class NoteFormScreen(Screen[str | None]):
         self._initial: dict[str, Any] = {}
         self._last_edit: float | None = None  # monotonic time of an edit not yet in a draft
         self._saved = False
+        self.complete = False  # True once every field is mounted
 
     @property
     def fn_app(self) -> FieldnotesApp:
@@ -128,29 +129,36 @@ class NoteFormScreen(Screen[str | None]):
                     placeholder="e.g. legitimacy; new codes are created on save",
                 ),
             )
-            yield from self._kind_fields(note, orgs)
-            yield from self._field(
-                "People present",
-                TagInput(
-                    lambda: service.field_values("people"),
-                    tags=note.people if note else [],
-                    id="people",
-                    placeholder="names or pseudonyms",
-                ),
-            )
-            yield from self._field("Notes", self._area(note.body if note else "", "body"))
-            yield from self._field(
-                "Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True)
-            )
-            yield from self._field(
-                "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
-            )
-            yield from self._field(
-                "🔒 Private — stays on this laptop, never exported unless you ask",
-                self._area(note.private if note else "", "private", short=True).add_class("private-area"),
-            )
             yield Static("", id="form-error", classes="error-line")
         yield Footer()
+
+    def compose_rest(self) -> ComposeResult:
+        """The fields below the first screenful, mounted just after the form first paints,
+        so the form is ready for typing at once (see `_mount_rest`)."""
+        service = self.fn_app.service
+        note = self.note
+        orgs = lambda: [o.name for o in service.organizations()]  # noqa: E731
+        yield from self._kind_fields(note, orgs)
+        yield from self._field(
+            "People present",
+            TagInput(
+                lambda: service.field_values("people"),
+                tags=note.people if note else [],
+                id="people",
+                placeholder="names or pseudonyms",
+            ),
+        )
+        yield from self._field("Notes", self._area(note.body if note else "", "body"))
+        yield from self._field(
+            "Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True)
+        )
+        yield from self._field(
+            "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
+        )
+        yield from self._field(
+            "🔒 Private — stays on this laptop, never exported unless you ask",
+            self._area(note.private if note else "", "private", short=True).add_class("private-area"),
+        )
 
     def _kind_fields(self, note: Note | None, orgs: Callable[[], list[str]]) -> ComposeResult:
         service = self.fn_app.service
@@ -242,15 +250,18 @@ class NoteFormScreen(Screen[str | None]):
         )
 
     def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+        self.call_after_refresh(self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        """Mount the rest of the form, then restore a draft and note the starting values."""
+        await self.query_one("#form-body").mount(_RestOfForm(self), before="#form-error")
         if self.draft:
             self._restore(self.draft.get("fields", {}))
-        self.call_after_refresh(self._settle)
-        self.set_interval(DRAFT_CHECK_S, self._autosave)
-        self.query_one("#title", Input).focus()
-
-    def _settle(self) -> None:
-        """Remember the starting values, to know later if anything changed."""
+        # The starting values, to know later whether anything changed (a draft is a change).
         self._initial = self.values() if not self.draft else {}
+        self.set_interval(DRAFT_CHECK_S, self._autosave)
+        self.complete = True
 
     # ---------------------------------------------------------------- values
     def values(self) -> dict[str, Any]:
@@ -410,6 +421,8 @@ class NoteFormScreen(Screen[str | None]):
         return note
 
     def action_save(self) -> None:
+        if not self.complete:
+            return  # the rest of the form mounts within a frame
         note = self.build_note()
         if note is None:
             return
@@ -429,6 +442,8 @@ class NoteFormScreen(Screen[str | None]):
         self.dismiss(saved.id)
 
     def action_leave(self) -> None:
+        if not self.complete:
+            return
         if not self.dirty:
             self.fn_app.service.clear_draft()
             self.dismiss(None)
@@ -449,3 +464,16 @@ class NoteFormScreen(Screen[str | None]):
             ),
             answered,
         )
+
+
+class _RestOfForm(Vertical):
+    """The lower part of a note form (see `NoteFormScreen.compose_rest`)."""
+
+    DEFAULT_CSS = "_RestOfForm { height: auto; }"
+
+    def __init__(self, form: NoteFormScreen) -> None:
+        super().__init__(id="form-rest")
+        self.form = form
+
+    def compose(self) -> ComposeResult:
+        yield from self.form.compose_rest()
