@@ -55,24 +55,26 @@ class NoteFilter:
         return self == NoteFilter()
 
 
-@dataclass
 class _Entry:
-    note: Note
-    haystack: str
-    org_keys: frozenset[str]
-    code_keys: frozenset[str]
+    """A note with what filtering needs. The search text is built on the first search,
+    not at start-up: most sessions open, capture a note and close."""
 
+    __slots__ = ("_haystack", "code_keys", "note", "org_keys")
 
-def _entry(note: Note) -> _Entry:
-    haystack = "\n".join(
-        (note.title, note.body, note.memo, *note.people, *note.organizations, *note.codes)
-    ).casefold()
-    return _Entry(
-        note,
-        haystack,
-        frozenset(tag_key(o) for o in note.organizations),
-        frozenset(tag_key(c) for c in note.codes),
-    )
+    def __init__(self, note: Note) -> None:
+        self.note = note
+        self.org_keys = frozenset(tag_key(o) for o in note.organizations)
+        self.code_keys = frozenset(tag_key(c) for c in note.codes)
+        self._haystack: str | None = None
+
+    @property
+    def haystack(self) -> str:
+        if self._haystack is None:
+            note = self.note
+            self._haystack = "\n".join(
+                (note.title, note.body, note.memo, *note.people, *note.organizations, *note.codes)
+            ).casefold()
+        return self._haystack
 
 
 def _sort_key(entry: _Entry) -> tuple[str, str]:
@@ -114,7 +116,7 @@ class FieldNotes(RegistryMixin):
             self._entries = {}
             for doc in self.store.all_notes():
                 note = Note.from_dict(doc)
-                self._entries[note.id] = _entry(note)
+                self._entries[note.id] = _Entry(note)
             self._changed()
             self._generation = generation
 
@@ -125,7 +127,7 @@ class FieldNotes(RegistryMixin):
         return self._ordered
 
     def _remember(self, note: Note) -> None:
-        self._entries[note.id] = _entry(note)
+        self._entries[note.id] = _Entry(note)
         self._changed()
 
     def _changed(self) -> None:
@@ -134,6 +136,11 @@ class FieldNotes(RegistryMixin):
         self._values.clear()
 
     # ----------------------------------------------------------------- notes
+    def prepare_search(self) -> None:
+        """Build the search text of every note now (e.g. just after the first screen shows)."""
+        for entry in self._ordered_entries():
+            entry.haystack  # noqa: B018 - computed and cached on first access
+
     def count(self) -> int:
         self._sync()
         return len(self._entries)

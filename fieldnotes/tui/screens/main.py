@@ -92,6 +92,8 @@ class MainScreen(Screen[None]):
         self.table.kind_colors = self.fn_app.kind_colors()
         self.refresh_notes()
         self.table.focus()
+        # Search text is built after the first paint, before anyone can type a query.
+        self.call_after_refresh(self.fn_app.service.prepare_search)
 
     @property
     def table(self) -> NoteTable:
