@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -276,13 +276,7 @@ class Organization:
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "aliases": list(self.aliases),
-            "description": self.description,
-            "guid": self.guid,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Organization:
@@ -316,16 +310,7 @@ class Code:
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "parent": self.parent,
-            "origin": self.origin,
-            "color": self.color,
-            "first_note": self.first_note,
-            "first_date": self.first_date,
-            "guid": self.guid,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Code:
@@ -368,16 +353,7 @@ class Informant:
     guid: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "pseudonym": self.pseudonym,
-            "role": self.role,
-            "organization": self.organization,
-            "consent": self.consent,
-            "consent_date": self.consent_date,
-            "notes": self.notes,
-            "real_names": list(self.real_names),
-            "guid": self.guid,
-        }
+        return asdict(self)
 
     def public_dict(self) -> dict[str, Any]:
         """For lists and reports: everything but the real names."""
@@ -421,12 +397,7 @@ class Project:
     researcher: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "protocol": self.protocol,
-            "destroy_by": self.destroy_by,
-            "consent_forms": list(self.consent_forms),
-            "researcher": self.researcher,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Project:
