@@ -249,7 +249,7 @@ COMMON_WORDS = frozenset(
 # No look-behind in the pattern (it slows the scan of every character); the character
 # before a match is checked in Python instead.
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſΆ-ΫЀ-Я][\w'’-]*")
-_SENTENCE_END = frozenset(".!?:;\n\"“(")
+_SENTENCE_END = frozenset('.!?:;\n"“(')
 
 
 def _starts_sentence(text: str, start: int) -> bool:

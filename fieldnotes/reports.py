@@ -12,7 +12,7 @@ from dataclasses import astuple, dataclass, fields
 from datetime import date
 from itertools import combinations
 
-from fieldnotes.model import KINDS, Note, Organization, tag_key
+from fieldnotes.model import Note, Organization, tag_key
 
 PERIODS = ("month", "week")
 CODE_GROUPS = ("org-type", "org", "kind")
@@ -184,11 +184,6 @@ def code_frequencies(
             count.items(), key=lambda item: (item[0][0].casefold(), -item[1], item[0][1])
         )
     ]
-
-
-def kinds_present(notes: Sequence[Note]) -> list[str]:
-    present = {note.kind for note in notes}
-    return [kind for kind in KINDS if kind in present]
 
 
 def headers(row_type: type) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from pathlib import Path
 
@@ -181,3 +182,14 @@ def test_project_metadata_and_retention_warning(service: FieldNotes) -> None:
     shown = runner.invoke(cli, ["--db", str(service.path), "project"])
     assert "2017-01-01" in shown.stdout and "v3" in shown.stdout and "IRB-2015-0412" in shown.stdout
     assert "destroy-by date" in shown.stderr  # every command warns once the date has passed
+
+
+def test_cli_list_flags_unconsented_and_private(protected: FieldNotes) -> None:
+    protected.close()
+    out = CliRunner().invoke(cli, ["--db", str(protected.path), "list"]).stdout
+    def line(title: str) -> str:
+        return next(line for line in out.splitlines() if re.search(rf"  {re.escape(title)}(  |$)", line))
+
+    assert "⚠ no consent recorded" in line("No consent on record")
+    assert "⚠" not in line("Consented")
+    assert "🔒 private" in line("Meeting with Maria")

@@ -20,7 +20,10 @@ def note_line(note: Note) -> str:
     codes = ", ".join(note.codes)
     extra = "  ".join(part for part in (f"[{tags}]" if tags else "", f"#{codes}" if codes else "") if part)
     title = " ".join(note.title.split())
-    return f"{note.id[:8]}  {note.start.replace('T', ' ')}  {note.kind:<9}  {title}  {extra}".rstrip()
+    flags = ("  ⚠ no consent recorded" if note.unconsented else "") + (
+        "  🔒 private" if note.private.strip() else ""
+    )
+    return f"{note.id[:8]}  {note.start.replace('T', ' ')}  {note.kind:<9}  {title}  {extra}{flags}".rstrip()
 
 
 def note_text(note: Note) -> str:
@@ -46,7 +49,15 @@ def note_text(note: Note) -> str:
     rows += [("created", note.created.replace("T", " ")), ("updated", note.updated.replace("T", " "))]
     width = max(len(label) for label, _ in rows)
     lines = [f"{label:>{width}}: {value}" for label, value in rows if value]
-    for label, text in (("Notes", note.body), ("Memo", note.memo), ("Follow-ups", note.followups)):
+    if note.unconsented:
+        lines.append("⚠ consent: none recorded — left out of exports unless --include-unconsented")
+    sections = (
+        ("Notes", note.body),
+        ("Memo", note.memo),
+        ("Follow-ups", note.followups),
+        ("Private (never exported unless asked)", note.private),
+    )
+    for label, text in sections:
         if text:
             lines += ["", f"--- {label} ---", text]
     return "\n".join(lines)

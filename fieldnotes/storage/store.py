@@ -145,9 +145,6 @@ class Store:
         doc = self._table(NOTES).get(doc_id=doc_id)
         return dict(doc) if doc is not None else None
 
-    def note_ids(self) -> list[str]:
-        return list(self._note_index())
-
     def put_note(self, note: dict[str, Any]) -> None:
         """Insert the note, or replace the stored note with the same id."""
         with self.transaction():
@@ -190,12 +187,6 @@ class Store:
         self._sync()
         return [dict(doc) for doc in self._table(table).all()]
 
-    def all_organizations(self) -> list[dict[str, Any]]:
-        return self.records(ORGANIZATIONS)
-
-    def all_codes(self) -> list[dict[str, Any]]:
-        return self.records(CODES)
-
     def put_records(self, table: str, docs: list[dict[str, Any]]) -> None:
         """Insert, or replace the record with the same guid."""
         if not docs:
@@ -223,12 +214,6 @@ class Store:
             doomed = [doc.doc_id for doc in tiny.all() if doc.get("guid") in set(guids)]
             if doomed:
                 tiny.remove(doc_ids=doomed)
-
-    def add_organizations(self, orgs: list[dict[str, Any]]) -> None:
-        self.put_records(ORGANIZATIONS, orgs)
-
-    def add_codes(self, codes: list[dict[str, Any]]) -> None:
-        self.put_records(CODES, codes)
 
     def _migrate(self) -> None:
         """Give registry records made before guids existed a stable guid."""

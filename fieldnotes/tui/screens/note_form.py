@@ -149,9 +149,7 @@ class NoteFormScreen(Screen[str | None]):
             ),
         )
         yield from self._field("Notes", self._area(note.body if note else "", "body"))
-        yield from self._field(
-            "Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True)
-        )
+        yield from self._field("Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True))
         yield from self._field(
             "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
         )
