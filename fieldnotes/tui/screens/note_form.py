@@ -437,6 +437,13 @@ class NoteFormScreen(Screen[str | None]):
         self._saved = True
         service.clear_draft()
         self.notify(f"Saved “{saved.title}”", title=KIND_LABEL[saved.kind])
+        if saved.unconsented:
+            self.notify(
+                "No consent is recorded for this interview: exports leave it out until you record it.",
+                title="Consent",
+                severity="warning",
+                timeout=8,
+            )
         self.dismiss(saved.id)
 
     def action_leave(self) -> None:
