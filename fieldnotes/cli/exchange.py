@@ -7,40 +7,32 @@ from typing import Any
 
 import click
 
-from fieldnotes.cli.common import CliState, fail, pass_state
+from fieldnotes.cli.common import CliState, fail, option_group, pass_state
 from fieldnotes.cli.notes import filter_options, note_filter
 
 _FORCE = click.option("--force", is_flag=True, help="Replace existing output files.")
 
 
-def _protections(command: Any) -> Any:
-    """--pseudonymise, --include-private, --include-unconsented: on every note export."""
-    for decorator in reversed(
-        [
-            click.option(
-                "--pseudonymise",
-                is_flag=True,
-                help="Replace informants' real names and aliases with their pseudonyms in every text field.",
-            ),
-            click.option(
-                "--include-private", is_flag=True, help="Export private fields too (never by default)."
-            ),
-            click.option(
-                "--include-unconsented",
-                is_flag=True,
-                help="Export interviews whose consent is 'none recorded' too (never by default).",
-            ),
-        ]
-    ):
-        command = decorator(command)
-    return command
+# --pseudonymise, --include-private, --include-unconsented: on every note export.
+_protections = option_group(
+    click.option(
+        "--pseudonymise",
+        is_flag=True,
+        help="Replace informants' real names and aliases with their pseudonyms in every text field.",
+    ),
+    click.option("--include-private", is_flag=True, help="Export private fields too (never by default)."),
+    click.option(
+        "--include-unconsented",
+        is_flag=True,
+        help="Export interviews whose consent is 'none recorded' too (never by default).",
+    ),
+)
 
 
 def _pop_protections(values: dict[str, Any]) -> dict[str, bool]:
-    return {
-        name: bool(values.pop(name, False))
-        for name in ("pseudonymise", "include_private", "include_unconsented")
-    }
+    from fieldnotes.service import EXPORT_PROTECTIONS
+
+    return {name: bool(values.pop(name, False)) for name in EXPORT_PROTECTIONS}
 
 
 def _report(lines: list[str]) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fieldnotes.cli.common import CliState, fail, pass_state
+from fieldnotes.cli.common import CliState, fail, option_group, pass_state
 from fieldnotes.cli.render import note_line, note_text, print_json
 from fieldnotes.model import (
     CONSENT_TYPES,
@@ -66,9 +66,7 @@ def note_options(command: Callable[..., Any]) -> Callable[..., Any]:
         decorators.append(click.option(option, _param(option), type=click.Choice(choices), help=help_text))
     for option, (_, help_text) in _LIST_OPTIONS.items():
         decorators.append(click.option(option, _param(option), multiple=True, help=help_text))
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return option_group(*decorators)(command)
 
 
 def _parse(state: CliState, text: str, *, base: datetime | None = None) -> datetime:
@@ -150,19 +148,14 @@ def add(state: CliState, **values: Any) -> None:
     click.echo(saved.id)
 
 
-def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--kind --org --code --since --until: shared by `list` and the exports."""
-    for decorator in reversed(
-        [
-            click.option("--kind", type=click.Choice(KINDS), help="Only notes of this kind."),
-            click.option("--org", help="Only notes tagging this organization."),
-            click.option("--code", help="Only notes tagging this code."),
-            click.option("--since", help="Only notes from this date on."),
-            click.option("--until", help="Only notes up to this date (a bare date includes that whole day)."),
-        ]
-    ):
-        command = decorator(command)
-    return command
+# --kind --org --code --since --until: shared by `list`, the exports and the reports.
+filter_options = option_group(
+    click.option("--kind", type=click.Choice(KINDS), help="Only notes of this kind."),
+    click.option("--org", help="Only notes tagging this organization."),
+    click.option("--code", help="Only notes tagging this code."),
+    click.option("--since", help="Only notes from this date on."),
+    click.option("--until", help="Only notes up to this date (a bare date includes that whole day)."),
+)
 
 
 def note_filter(state: CliState, values: dict[str, Any], text: str = "") -> NoteFilter:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from fieldnotes.cli.common import CliState, fail, pass_state
+from fieldnotes.cli.common import CliState, fail, option_group, pass_state
 from fieldnotes.cli.render import print_json
 from fieldnotes.model import CODE_ORIGINS, CONSENT_TYPES, Code, Informant, Organization, tag_key
 
@@ -51,22 +51,15 @@ def orgs_list(state: CliState, as_json: bool) -> None:
         click.echo(f"{row['name']}\t{row['type'] or '-'}\t{row['notes']} notes{aliases}")
 
 
-def _org_options(command: click.Command) -> click.Command:
-    for decorator in reversed(
-        [
-            click.option(
-                "--type",
-                "org_type",
-                help="e.g. 'human-service nonprofit', 'advocacy: abolitionist', or your own.",
-            ),
-            click.option(
-                "--alias", "aliases", multiple=True, help="Another spelling that means this organization."
-            ),
-            click.option("--description", help="A short description."),
-        ]
-    ):
-        command = decorator(command)
-    return command
+_org_options = option_group(
+    click.option(
+        "--type",
+        "org_type",
+        help="e.g. 'human-service nonprofit', 'advocacy: abolitionist', or your own.",
+    ),
+    click.option("--alias", "aliases", multiple=True, help="Another spelling that means this organization."),
+    click.option("--description", help="A short description."),
+)
 
 
 @orgs.command("add")
@@ -169,25 +162,20 @@ def people_list(state: CliState, as_json: bool, show_names: bool) -> None:
         )
 
 
-def _person_options(command: click.Command) -> click.Command:
-    for decorator in reversed(
-        [
-            click.option("--role", help="e.g. director, case manager, outreach worker."),
-            click.option("--org", "organization", help="Their organization."),
-            click.option("--consent", type=click.Choice(CONSENT_TYPES), help="How consent was given."),
-            click.option("--consent-date", help="When, as YYYY-MM-DD."),
-            click.option("--notes", help="Free notes (never a real name)."),
-            click.option(
-                "--real-name",
-                "real_names",
-                multiple=True,
-                help="A real name or alias, kept only here and replaced by the pseudonym in exports "
-                "with --pseudonymise (repeat for more).",
-            ),
-        ]
-    ):
-        command = decorator(command)
-    return command
+_person_options = option_group(
+    click.option("--role", help="e.g. director, case manager, outreach worker."),
+    click.option("--org", "organization", help="Their organization."),
+    click.option("--consent", type=click.Choice(CONSENT_TYPES), help="How consent was given."),
+    click.option("--consent-date", help="When, as YYYY-MM-DD."),
+    click.option("--notes", help="Free notes (never a real name)."),
+    click.option(
+        "--real-name",
+        "real_names",
+        multiple=True,
+        help="A real name or alias, kept only here and replaced by the pseudonym in exports "
+        "with --pseudonymise (repeat for more).",
+    ),
+)
 
 
 @people.command("add")
@@ -259,19 +247,12 @@ def codes_list(state: CliState, as_json: bool) -> None:
     show("", 0, set())
 
 
-def _code_options(command: click.Command) -> click.Command:
-    for decorator in reversed(
-        [
-            click.option("--description", help="Its definition: when to use it."),
-            click.option("--parent", help="The code it sits under."),
-            click.option(
-                "--origin", type=click.Choice(CODE_ORIGINS), help="Set up before fieldwork, or emerged."
-            ),
-            click.option("--color", help="A colour like #1f77b4."),
-        ]
-    ):
-        command = decorator(command)
-    return command
+_code_options = option_group(
+    click.option("--description", help="Its definition: when to use it."),
+    click.option("--parent", help="The code it sits under."),
+    click.option("--origin", type=click.Choice(CODE_ORIGINS), help="Set up before fieldwork, or emerged."),
+    click.option("--color", help="A colour like #1f77b4."),
+)
 
 
 @codes.command("add")
