@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,3 +39,14 @@ def make_note(**fields: object) -> Note:
     values: dict[str, object] = {"kind": "meeting", "title": "Coalition monthly", "start": "2016-01-17T08:30"}
     values.update(fields)
     return Note(**values)  # type: ignore[arg-type]
+
+
+def add_then_kill(cmd: list[str], env: dict[str, str], delay: float) -> str:
+    """Start a `fieldnotes add`, SIGKILL it after `delay` seconds; the id it printed, if any."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    out, _ = proc.communicate()
+    return out.decode().strip()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tinydb import TinyDB
 
 from benchmarks.datagen import make_notes
 from fieldnotes.service import FieldNotes
+from tests.conftest import add_then_kill
 
 KILLS = 50
 
@@ -55,17 +54,7 @@ def test_add_killed_at_random_moments_never_breaks_or_loses(tmp_path: Path) -> N
     acknowledged: set[str] = set()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for attempt in range(KILLS):
-        proc = subprocess.Popen(
-            add_cmd(db, f"attempt {attempt}"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-        time.sleep(rng.uniform(0.05, 0.6))
-        proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate()
-        printed = out.decode().strip()
+        printed = add_then_kill(add_cmd(db, f"attempt {attempt}"), env, rng.uniform(0.05, 0.6))
         if printed:
             acknowledged.add(printed)
         stored = ids_in_plain_tinydb(db)  # the main file is always a valid TinyDB file

@@ -6,10 +6,8 @@ import json
 import multiprocessing
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.screens import note_form
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.unlock import UnlockScreen
-from tests.conftest import make_note
+from tests.conftest import add_then_kill, make_note
 
 PASS = "correct horse battery staple"
 SENTENCE = "Rosalind described the night of the raid on Ninth Street"
@@ -180,31 +178,23 @@ def test_kill_9_in_encrypted_mode(tmp_path: Path) -> None:
     rng = random.Random(7)
     acknowledged: set[str] = set()
     for attempt in range(20):
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "fieldnotes",
-                "--db",
-                str(db),
-                "add",
-                "--kind",
-                "event",
-                "--title",
-                f"attempt {attempt}",
-                "--body",
-                SENTENCE,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-        time.sleep(rng.uniform(0.05, 0.7))
-        proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate()
-        if out.strip():
-            acknowledged.add(out.decode().strip())
+        cmd = [
+            sys.executable,
+            "-m",
+            "fieldnotes",
+            "--db",
+            str(db),
+            "add",
+            "--kind",
+            "event",
+            "--title",
+            f"attempt {attempt}",
+            "--body",
+            SENTENCE,
+        ]
+        printed = add_then_kill(cmd, env, rng.uniform(0.05, 0.7))
+        if printed:
+            acknowledged.add(printed)
         assert db.read_bytes().startswith(MAGIC)
         with FieldNotes.open(db, passphrase=PASS) as svc:
             assert acknowledged <= {n.id for n in svc.note_views()}

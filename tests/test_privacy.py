@@ -187,6 +187,7 @@ def test_project_metadata_and_retention_warning(service: FieldNotes) -> None:
 def test_cli_list_flags_unconsented_and_private(protected: FieldNotes) -> None:
     protected.close()
     out = CliRunner().invoke(cli, ["--db", str(protected.path), "list"]).stdout
+
     def line(title: str) -> str:
         return next(line for line in out.splitlines() if re.search(rf"  {re.escape(title)}(  |$)", line))
 
