@@ -58,12 +58,9 @@ class RegistryMixin(_Base):
 
     def _org_names(self) -> dict[str, str]:
         """Every spelling (names and aliases) -> the registry name."""
-        names: dict[str, str] = {}
-        for org in self.organizations():
-            for alias in org.aliases:
-                names.setdefault(tag_key(alias), org.name)
-        for org in self.organizations():
-            names[tag_key(org.name)] = org.name
+        orgs = self.organizations()
+        names = {tag_key(alias): org.name for org in reversed(orgs) for alias in org.aliases}
+        names.update({tag_key(org.name): org.name for org in orgs})  # a name beats an alias
         return names
 
     def organization(self, name: str) -> Organization:
