@@ -96,7 +96,7 @@ def tui_start(db: Path) -> tuple[float, float]:
 
 async def tui_interactions(db: Path) -> dict[str, float]:
     """Search per keystroke, opening a note, opening the new-note form."""
-    from fieldnotes.service import NoteFilter
+    from fieldnotes.index import NoteFilter
     from fieldnotes.tui.app import FieldnotesApp
     from fieldnotes.tui.screens.main import MainScreen
     from fieldnotes.tui.screens.note_detail import NoteDetailScreen

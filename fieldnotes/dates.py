@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from fieldnotes.errors import DateParseError
 from fieldnotes.model import MINUTE_FORMAT
 
 WEEKDAYS = {
@@ -35,18 +36,6 @@ _DURATION = re.compile(
     r"^\+?\s*(?:(?P<hours>\d+)\s*(?:h|hrs?|hours?)\s*)?"
     r"(?:(?P<minutes>\d+)\s*(?:m|mins?|minutes?)?)?$"
 )
-
-
-class DateParseError(ValueError):
-    """Text that is not a date-time we can read without guessing."""
-
-    def __init__(self, text: str, reason: str = "") -> None:
-        self.text = text
-        message = f"can't read {text!r} as a date and time"
-        if reason:
-            message += f": {reason}"
-        message += " (try e.g. 'now', 'today 3pm', 'monday 9am', '17 Jan 2016 8:30')"
-        super().__init__(message)
 
 
 def _parse_time(text: str) -> tuple[int, int] | None:
@@ -157,3 +146,13 @@ def parse_iso(text: str) -> datetime:
 def describe(moment: datetime) -> str:
     """A human echo of a parsed date-time, e.g. 'Sun 17 Jan 2016, 08:30'."""
     return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
+
+
+def show(iso: str | None) -> str:
+    """A stored date-time or stamp as people read it: '2016-01-17 08:30' ('' for none)."""
+    return iso.replace("T", " ") if iso else ""
+
+
+def span(start: str, end: str | None) -> str:
+    """'2016-01-17 08:30 to 2016-01-17 10:00', or just the start."""
+    return f"{show(start)} to {show(end)}" if end else show(start)

@@ -1,4 +1,8 @@
-"""The note model: plain dataclasses, their validation and their JSON shape.
+"""The model: plain dataclasses, the field vocabulary, validation and the JSON shape.
+
+`NOTE_FIELDS` is the one place that says what a note's fields are called, what
+they mean, which kinds have them and which are lists. The form, the detail
+view, the CLI options, the renderers and `from_dict` all read it.
 
 Nothing here knows about storage, the terminal or the CLI.
 """
@@ -8,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, Self, get_type_hints
+
+from fieldnotes.errors import ValidationError
+from fieldnotes.text import dedupe_tags, one_line, tag_key
 
 KINDS: tuple[str, ...] = ("meeting", "event", "interview")
 EVENT_TYPES: tuple[str, ...] = (
@@ -25,46 +32,212 @@ EVENT_TYPES: tuple[str, ...] = (
 INTERVIEW_FORMATS: tuple[str, ...] = ("semi-structured", "informal", "structured")
 CONSENT_TYPES: tuple[str, ...] = ("written", "verbal", "none recorded")
 CODE_ORIGINS: tuple[str, ...] = ("deductive", "inductive")
+ORG_TYPES: tuple[str, ...] = (
+    "human-service nonprofit",
+    "advocacy: abolitionist",
+    "advocacy: sex-worker rights",
+    "law enforcement",
+    "government",
+    "funder",
+    "academic",
+    "media",
+    "other",
+)
 
 MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
-_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
-COMMON_FIELDS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "title",
-    "start",
-    "end",
-    "location",
-    "organizations",
-    "codes",
-    "people",
-    "body",
-    "memo",
-    "followups",
-    "private",
-    "created",
-    "updated",
-)
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "meeting": ("host", "agenda"),
-    "event": ("event_type", "organizers"),
-    "interview": (
-        "informant",
-        "informant_role",
-        "interview_format",
-        "consent",
-        "recording_ref",
+
+# ------------------------------------------------------------ the vocabulary
+@dataclass(frozen=True)
+class NoteField:
+    """What one note field is: its name, how people call it, and its shape."""
+
+    name: str
+    label: str  # short: the detail view, `fieldnotes show`
+    help: str = ""  # one sentence: CLI --help, form hints
+    option: str = ""  # the CLI option of `add`/`edit` that sets it ("" = none)
+    kinds: tuple[str, ...] = KINDS  # the kinds of note that have it
+    is_list: bool = False
+    prose: bool = False  # free, multi-line text (notes, memo...)
+    choices: tuple[str, ...] = ()  # a closed list of values (empty = free text)
+    form_label: str = ""  # the form's label, when it says more than `label`
+    placeholder: str = ""  # the form's example
+
+    @property
+    def form_title(self) -> str:
+        return self.form_label or self.label
+
+    @property
+    def param(self) -> str:
+        """The click parameter name of `option`."""
+        return self.option.lstrip("-").replace("-", "_")
+
+
+NOTE_FIELDS: tuple[NoteField, ...] = (
+    NoteField("id", "id"),
+    NoteField("kind", "kind", "meeting, event or interview.", "--kind", choices=KINDS),
+    NoteField(
+        "title",
+        "Title",
+        "A short title, e.g. 'Coalition monthly meeting'.",
+        "--title",
+        placeholder="e.g. Coalition monthly meeting",
     ),
+    NoteField(
+        "start",
+        "When",
+        "When it started: 'now', 'today 3pm', '17 Jan 2016 8:30'...",
+        "--when",
+        placeholder="now, today 3pm, 17 Jan 2016 8:30",
+    ),
+    NoteField(
+        "end",
+        "Ended",
+        "When it ended: a date-time, a time that day, or '+90m'.",
+        "--end",
+        form_label="Ended (optional)",
+        placeholder="4:30pm, +90m",
+    ),
+    NoteField(
+        "location",
+        "Where",
+        "Where it took place.",
+        "--where",
+        placeholder="e.g. Eastgate Drop-in Centre, room 2",
+    ),
+    NoteField(
+        "organizations",
+        "Organizations",
+        "An organization present (repeat for more). New names are created.",
+        "--org",
+        is_list=True,
+        placeholder="type a name, enter adds it (grey text completes)",
+    ),
+    NoteField(
+        "codes",
+        "Codes",
+        "A preliminary code (repeat for more). New codes are created as inductive.",
+        "--code",
+        is_list=True,
+        placeholder="e.g. legitimacy; new codes are created on save",
+    ),
+    NoteField(
+        "people",
+        "People",
+        "A person present, by name or pseudonym (repeat for more).",
+        "--person",
+        is_list=True,
+        form_label="People present",
+        placeholder="names or pseudonyms",
+    ),
+    NoteField(
+        "body",
+        "Notes",
+        "The field notes. Without it, read from stdin when stdin is not a terminal.",
+        "--body",
+        prose=True,
+    ),
+    NoteField("memo", "Memo", "A reflexive memo.", "--memo", prose=True, form_label="Memo (reflexive)"),
+    NoteField("followups", "Follow-ups", "Follow-ups to do.", "--followups", prose=True),
+    NoteField(
+        "private",
+        "Private",
+        "Private observations: stay on this laptop, never exported unless asked.",
+        "--private",
+        prose=True,
+        form_label="🔒 Private — stays on this laptop, never exported unless you ask",
+    ),
+    NoteField("created", "created"),
+    NoteField("updated", "updated"),
+    # meeting
+    NoteField(
+        "host",
+        "Host",
+        "Meeting: the host organization.",
+        "--host",
+        kinds=("meeting",),
+        form_label="Host organization",
+    ),
+    NoteField("agenda", "Agenda", "Meeting: the agenda.", "--agenda", kinds=("meeting",)),
+    # event
+    NoteField(
+        "event_type",
+        "Event type",
+        "Event: what kind of event.",
+        "--event-type",
+        kinds=("event",),
+        choices=EVENT_TYPES,
+    ),
+    NoteField(
+        "organizers",
+        "Organizers",
+        "Event: an organizing organization (repeat for more).",
+        "--organizer",
+        kinds=("event",),
+        is_list=True,
+        placeholder="organizing organizations",
+    ),
+    # interview
+    NoteField(
+        "informant",
+        "Informant",
+        "Interview: the informant's pseudonym (never a real name).",
+        "--informant",
+        kinds=("interview",),
+        form_label="Informant (pseudonym)",
+        placeholder="e.g. P-03",
+    ),
+    NoteField(
+        "informant_role",
+        "Role",
+        "Interview: the informant's role, e.g. director.",
+        "--role",
+        kinds=("interview",),
+        placeholder="e.g. director",
+    ),
+    NoteField(
+        "interview_format",
+        "Format",
+        "Interview: the format.",
+        "--format",
+        kinds=("interview",),
+        choices=INTERVIEW_FORMATS,
+    ),
+    NoteField(
+        "consent",
+        "Consent",
+        "Interview: how consent was given.",
+        "--consent",
+        kinds=("interview",),
+        choices=CONSENT_TYPES,
+    ),
+    NoteField(
+        "recording_ref",
+        "Recording",
+        "Interview: where the recording is (a file name, not the audio).",
+        "--recording",
+        kinds=("interview",),
+        form_label="Recording reference",
+        placeholder="file name, not the audio",
+    ),
+)
+FIELD: dict[str, NoteField] = {f.name: f for f in NOTE_FIELDS}
+COMMON_FIELDS: tuple[str, ...] = tuple(f.name for f in NOTE_FIELDS if f.kinds == KINDS)
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(f.name for f in NOTE_FIELDS if f.kinds != KINDS and kind in f.kinds) for kind in KINDS
 }
-LIST_FIELDS: frozenset[str] = frozenset({"organizations", "codes", "people", "organizers"})
+LIST_FIELDS: frozenset[str] = frozenset(f.name for f in NOTE_FIELDS if f.is_list)
+PROSE_FIELDS: tuple[str, ...] = tuple(f.name for f in NOTE_FIELDS if f.prose)
 
 
-class ValidationError(ValueError):
-    """A note (or tag) that cannot be saved as given. The message says why."""
+def label(name: str) -> str:
+    """The short label of a note field."""
+    return FIELD[name].label
 
 
+# ------------------------------------------------------------------- helpers
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -87,30 +260,6 @@ def now_stamp() -> str:
     return datetime.now().strftime(STAMP_FORMAT)
 
 
-@lru_cache(maxsize=4096)
-def tag_key(name: str) -> str:
-    """The identity of an organization or code name: case and spacing ignored."""
-    return " ".join(name.split()).casefold()
-
-
-def clean_tag(name: str) -> str:
-    """A tag as it is stored: surrounding spaces gone, inner runs folded to one."""
-    return " ".join(name.split())
-
-
-def dedupe_tags(names: list[str]) -> list[str]:
-    """Clean tags, dropping empties and case-insensitive repeats, keeping order."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for name in names:
-        cleaned = clean_tag(name)
-        key = cleaned.casefold()
-        if cleaned and key not in seen:
-            seen.add(key)
-            out.append(cleaned)
-    return out
-
-
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -119,8 +268,88 @@ def _encodable(text: str) -> bool:
     return True
 
 
+# ------------------------------------------------------------ generic records
+def _as_str(value: Any) -> str:
+    return value if type(value) is str else ("" if value is None else str(value))
+
+
+def _as_optional_str(value: Any) -> str | None:
+    return (value if type(value) is str else str(value)) if value else None
+
+
+def _as_str_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if isinstance(value, list | tuple):
+        return [item if type(item) is str else str(item) for item in value]
+    return [str(value)]
+
+
+_COERCE: dict[Any, Callable[[Any], Any]] = {
+    str: _as_str,
+    str | None: _as_optional_str,
+    list[str]: _as_str_list,
+}
+
+
+class Record:
+    """What every model dataclass shares: one generic, forgiving `from_dict`.
+
+    `from_dict` reads stored or imported JSON: unknown keys are ignored, values
+    are coerced to the field's type (None to "", a `;`-joined string to a list),
+    and the input is never mutated. `validate` is where wrong values are refused.
+    """
+
+    _plan: ClassVar[dict[str, Callable[[Any], Any]]]
+
+    @classmethod
+    def coercion_plan(cls) -> dict[str, Callable[[Any], Any]]:
+        plan = cls.__dict__.get("_plan")
+        if plan is None:
+            hints = get_type_hints(cls)
+            plan = {f.name: _COERCE[hints[f.name]] for f in fields(cls)}  # type: ignore[arg-type]
+            cls._plan = plan
+        return plan
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        plan = cls.coercion_plan()
+        values = {key: plan[key](value) for key, value in data.items() if key in plan}
+        cls._complete(values)
+        return cls(**values)
+
+    @classmethod
+    def _complete(cls, values: dict[str, Any]) -> None:
+        """Fill what stored data may lack (e.g. a guid made before guids existed)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+def _check_types(record: object, names: tuple[str, ...]) -> None:
+    """Refuse values of the wrong type (an import can carry any JSON)."""
+    hints = get_type_hints(type(record))
+    for name in names:
+        value = getattr(record, name)
+        expected = hints[name]
+        if expected is str and not isinstance(value, str):
+            raise ValidationError(f"{name} must be text, not {type(value).__name__}", field=name)
+        if expected == str | None and value is not None and not isinstance(value, str):
+            raise ValidationError(f"{name} must be text or empty, not {type(value).__name__}", field=name)
+        if expected == list[str] and not (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ):
+            raise ValidationError(f"{name} must be a list of names", field=name)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and not _encodable(text):
+                raise ValidationError(f"{name} holds characters that are not valid Unicode text", field=name)
+
+
+# --------------------------------------------------------------------- notes
 @dataclass
-class Note:
+class Note(Record):
     kind: str
     title: str
     start: str
@@ -181,92 +410,49 @@ class Note:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Note:
-        """Build a note from stored or imported JSON, ignoring unknown keys.
-
-        Never mutates `data`; lists are copied. Runs 10,000 times at start-up,
-        so the common case (clean stored data) takes the short path.
-        """
-        values = {key: value for key, value in data.items() if key in _NOTE_FIELDS}
-        for key, value in values.items():
-            if key in LIST_FIELDS:
-                if isinstance(value, str):
-                    value = [part.strip() for part in value.split(";") if part.strip()]
-                values[key] = [str(v) for v in value] if value else []
-            elif value is None and key != "end":
-                values[key] = ""
-        if not values.get("end"):
-            values["end"] = None
+    def _complete(cls, values: dict[str, Any]) -> None:
         for required in ("kind", "title", "start"):
             values.setdefault(required, "")
-        return cls(**values)
 
     def validate(self) -> None:
-        """Raise ValidationError when the note cannot be saved as it is."""
+        """Raise ValidationError (naming the field) when the note cannot be saved as it is."""
+        _check_types(self, tuple(f.name for f in fields(self)))
         if self.kind not in KINDS:
-            raise ValidationError(f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}")
+            raise ValidationError(
+                f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}", field="kind"
+            )
         if not self.title.strip():
-            raise ValidationError("a note needs a title")
+            raise ValidationError("a note needs a title", field="title")
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is None and name == "end":
                 continue
             try:
                 datetime.strptime(value, MINUTE_FORMAT)
-            except (TypeError, ValueError):
+            except ValueError:
                 raise ValidationError(
-                    f"{name} must be a date-time like 2016-01-17T08:30, not {value!r}"
+                    f"{name} must be a date-time like 2016-01-17T08:30, not {value!r}", field=name
                 ) from None
         if self.end is not None and self.end < self.start:
-            raise ValidationError(f"the end ({self.end}) is before the start ({self.start})")
+            raise ValidationError(f"the end ({self.end}) is before the start ({self.start})", field="end")
         for name in LIST_FIELDS:
             for tag in getattr(self, name):
                 if ";" in tag or "\n" in tag or "\r" in tag:
                     raise ValidationError(
-                        f"{name.replace('_', ' ')} {tag!r}: a name can't hold ';' or a line break"
+                        f"{label(name).lower()} {tag!r}: a name can't hold ';' or a line break", field=name
                     )
-        for name in self.field_names():
-            value = getattr(self, name)
-            for text in value if isinstance(value, list) else [value]:
-                if isinstance(text, str) and not _encodable(text):
-                    raise ValidationError(f"{name} holds characters that are not valid Unicode text")
-        choices = {
-            "event_type": EVENT_TYPES,
-            "interview_format": INTERVIEW_FORMATS,
-            "consent": CONSENT_TYPES,
-        }
-        for name, allowed in choices.items():
-            value = getattr(self, name)
-            if value and value not in allowed:
+        for spec in NOTE_FIELDS:
+            value = getattr(self, spec.name)
+            if spec.choices and spec.name != "kind" and value and value not in spec.choices:
                 raise ValidationError(
-                    f"{name.replace('_', ' ')} {value!r} is not one of: {', '.join(allowed)}"
+                    f"{spec.label.lower()} {value!r} is not one of: {', '.join(spec.choices)}",
+                    field=spec.name,
                 )
 
 
-_NOTE_FIELDS = frozenset(f.name for f in fields(Note))
-
-
-ORG_TYPES: tuple[str, ...] = (
-    "human-service nonprofit",
-    "advocacy: abolitionist",
-    "advocacy: sex-worker rights",
-    "law enforcement",
-    "government",
-    "funder",
-    "academic",
-    "media",
-    "other",
-)
-
-
-def _str_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = value.split(";")
-    return dedupe_tags([str(v) for v in value or []])
-
-
+# ---------------------------------------------------------------- registries
 @dataclass
-class Organization:
+class Organization(Record):
     """An organization in the registry. Aliases are other spellings that tag it too."""
 
     name: str
@@ -275,27 +461,32 @@ class Organization:
     description: str = ""
     guid: str = field(default_factory=new_id)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Organization:
-        name = str(data.get("name", ""))
-        return cls(
-            name=name,
-            type=str(data.get("type") or ""),
-            aliases=_str_list(data.get("aliases")),
-            description=str(data.get("description") or ""),
-            guid=str(data.get("guid") or stable_guid("organization", tag_key(name))),
-        )
+    def _complete(cls, values: dict[str, Any]) -> None:
+        values.setdefault("name", "")
+        values["guid"] = values.get("guid") or stable_guid("organization", tag_key(values["name"]))
 
     def spellings(self) -> set[str]:
         """Every spelling that means this organization."""
         return {tag_key(self.name), *(tag_key(alias) for alias in self.aliases)}
 
+    def cleaned(self) -> Organization:
+        """As saved: one-line name and type, aliases deduplicated and never the name itself."""
+        name = one_line(self.name)
+        aliases = [a for a in dedupe_tags(self.aliases) if tag_key(a) != tag_key(name)]
+        return Organization(name, one_line(self.type), aliases, self.description, self.guid)
+
+    def validate(self) -> None:
+        _check_types(self, ("name", "type", "description", "guid", "aliases"))
+        if not self.name:
+            raise ValidationError("an organization needs a name", field="name")
+        for spelling in (self.name, *self.aliases):
+            if ";" in spelling:
+                raise ValidationError(f"organization {spelling!r}: a name can't hold ';'", field="name")
+
 
 @dataclass
-class Code:
+class Code(Record):
     """A code in the codebook. `origin` is deductive (set up before fieldwork)
     or inductive (emerged during it); an inductive code remembers the note and
     date that prompted it."""
@@ -309,36 +500,28 @@ class Code:
     first_date: str = ""
     guid: str = field(default_factory=new_id)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Code:
-        name = str(data.get("name", ""))
-        return cls(
-            name=name,
-            description=str(data.get("description") or ""),
-            parent=str(data.get("parent") or ""),
-            origin=str(data.get("origin") or "inductive"),
-            color=str(data.get("color") or ""),
-            first_note=str(data.get("first_note") or ""),
-            first_date=str(data.get("first_date") or ""),
-            guid=str(data.get("guid") or stable_guid("code", tag_key(name))),
-        )
+    def _complete(cls, values: dict[str, Any]) -> None:
+        values.setdefault("name", "")
+        values["origin"] = values.get("origin") or "inductive"
+        values["guid"] = values.get("guid") or stable_guid("code", tag_key(values["name"]))
 
     def validate(self) -> None:
+        _check_types(self, tuple(f.name for f in fields(self)))
         if not self.name.strip():
-            raise ValidationError("a code needs a name")
+            raise ValidationError("a code needs a name", field="name")
         if ";" in self.name or "\n" in self.name:
-            raise ValidationError(f"code {self.name!r}: a name can't hold ';' or a line break")
+            raise ValidationError(f"code {self.name!r}: a name can't hold ';' or a line break", field="name")
         if self.origin not in CODE_ORIGINS:
-            raise ValidationError(f"origin {self.origin!r} is not one of: {', '.join(CODE_ORIGINS)}")
+            raise ValidationError(
+                f"origin {self.origin!r} is not one of: {', '.join(CODE_ORIGINS)}", field="origin"
+            )
         if self.color and not _COLOR.match(self.color):
-            raise ValidationError(f"colour {self.color!r} is not like #1f77b4")
+            raise ValidationError(f"colour {self.color!r} is not like #1f77b4", field="color")
 
 
 @dataclass
-class Informant:
+class Informant(Record):
     """An interview informant, known by a pseudonym. Real names and aliases may be
     kept, in the database only, so exports can replace them with the pseudonym;
     lists never show them unless asked."""
@@ -352,8 +535,10 @@ class Informant:
     real_names: list[str] = field(default_factory=list)
     guid: str = field(default_factory=new_id)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    @classmethod
+    def _complete(cls, values: dict[str, Any]) -> None:
+        values.setdefault("pseudonym", "")
+        values["guid"] = values.get("guid") or stable_guid("informant", tag_key(values["pseudonym"]))
 
     def public_dict(self) -> dict[str, Any]:
         """For lists and reports: everything but the real names."""
@@ -361,34 +546,25 @@ class Informant:
         del data["real_names"]
         return data
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Informant:
-        pseudonym = str(data.get("pseudonym", ""))
-        return cls(
-            pseudonym=pseudonym,
-            role=str(data.get("role") or ""),
-            organization=str(data.get("organization") or ""),
-            consent=str(data.get("consent") or ""),
-            consent_date=str(data.get("consent_date") or ""),
-            notes=str(data.get("notes") or ""),
-            real_names=_str_list(data.get("real_names")),
-            guid=str(data.get("guid") or stable_guid("informant", tag_key(pseudonym))),
-        )
-
     def validate(self) -> None:
+        _check_types(self, tuple(f.name for f in fields(self)))
         if not self.pseudonym.strip():
-            raise ValidationError("an informant needs a pseudonym")
+            raise ValidationError("an informant needs a pseudonym", field="pseudonym")
         if self.consent and self.consent not in CONSENT_TYPES:
-            raise ValidationError(f"consent {self.consent!r} is not one of: {', '.join(CONSENT_TYPES)}")
+            raise ValidationError(
+                f"consent {self.consent!r} is not one of: {', '.join(CONSENT_TYPES)}", field="consent"
+            )
         if self.consent_date:
             try:
                 datetime.strptime(self.consent_date, "%Y-%m-%d")
             except ValueError:
-                raise ValidationError(f"consent date {self.consent_date!r} is not YYYY-MM-DD") from None
+                raise ValidationError(
+                    f"consent date {self.consent_date!r} is not YYYY-MM-DD", field="consent_date"
+                ) from None
 
 
 @dataclass
-class Project:
+class Project(Record):
     """Ethics metadata of the study."""
 
     protocol: str = ""  # the ethics protocol number
@@ -396,24 +572,39 @@ class Project:
     consent_forms: list[str] = field(default_factory=list)  # consent form versions
     researcher: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Project:
-        return cls(
-            protocol=str(data.get("protocol") or ""),
-            destroy_by=str(data.get("destroy_by") or ""),
-            consent_forms=_str_list(data.get("consent_forms")),
-            researcher=str(data.get("researcher") or ""),
-        )
-
     def validate(self) -> None:
+        _check_types(self, tuple(f.name for f in fields(self)))
         if self.destroy_by:
             try:
                 datetime.strptime(self.destroy_by, "%Y-%m-%d")
             except ValueError:
-                raise ValidationError(f"the destroy-by date {self.destroy_by!r} is not YYYY-MM-DD") from None
+                raise ValidationError(
+                    f"the destroy-by date {self.destroy_by!r} is not YYYY-MM-DD", field="destroy_by"
+                ) from None
 
     def overdue(self, today: str) -> bool:
         return bool(self.destroy_by) and self.destroy_by < today
+
+
+__all__ = [
+    "CODE_ORIGINS",
+    "CONSENT_TYPES",
+    "EVENT_TYPES",
+    "FIELD",
+    "INTERVIEW_FORMATS",
+    "KINDS",
+    "KIND_FIELDS",
+    "LIST_FIELDS",
+    "NOTE_FIELDS",
+    "ORG_TYPES",
+    "Code",
+    "Informant",
+    "Note",
+    "NoteField",
+    "Organization",
+    "Project",
+    "ValidationError",
+    "dedupe_tags",
+    "one_line",
+    "tag_key",
+]

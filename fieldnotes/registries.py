@@ -1,42 +1,33 @@
-"""Organizations, informants and the codebook as first-class registries.
+"""Organizations, informants, the codebook and the project: the registries.
 
-A mixin of the service (`FieldNotes`): every operation that renames, merges or
-moves also updates every note that uses the name, in one atomic write, after a
-backup of the whole database.
+`Registries` is owned by the service (`FieldNotes.registries`). Every operation
+that renames, merges or moves also updates every note that uses the name, in
+one atomic write, after a backup of the whole database. It also keeps a note's
+tags consistent with the registries: canonical spellings, and new names
+registered when a note is saved.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from fieldnotes.errors import NotFoundError, ValidationError
+from fieldnotes.index import NoteIndex
 from fieldnotes.model import (
-    CODE_ORIGINS,
     ORG_TYPES,
     Code,
     Informant,
     Note,
     Organization,
     Project,
-    ValidationError,
-    clean_tag,
     new_id,
     stable_guid,
-    tag_key,
 )
+from fieldnotes.storage import Store
 from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS, PROJECT
-
-if TYPE_CHECKING:
-    from fieldnotes.service import FieldNotes as _Base
-else:
-    _Base = object
-
-
-class RegistryError(LookupError):
-    """No such organization, code or informant."""
+from fieldnotes.text import dedupe_tags, one_line, tag_key
 
 
 def _replace_tag(tags: list[str], old_keys: set[str], new: str) -> list[str]:
@@ -50,7 +41,13 @@ def _replace_tag(tags: list[str], old_keys: set[str], new: str) -> list[str]:
     return out
 
 
-class RegistryMixin(_Base):
+class Registries:
+    """The registries of one database; `index` is its notes, for usage counts and retagging."""
+
+    def __init__(self, store: Store, index: NoteIndex) -> None:
+        self.store = store
+        self.index = index
+
     # ---------------------------------------------------------- organizations
     def organizations(self) -> list[Organization]:
         orgs = [Organization.from_dict(doc) for doc in self.store.records(ORGANIZATIONS)]
@@ -68,7 +65,7 @@ class RegistryMixin(_Base):
         for org in self.organizations():
             if key in org.spellings():
                 return org
-        raise RegistryError(f"no organization is called {name!r}")
+        raise NotFoundError(f"no organization is called {name!r}")
 
     def organization_types(self) -> list[str]:
         used = {org.type for org in self.organizations() if org.type}
@@ -77,26 +74,21 @@ class RegistryMixin(_Base):
     def organization_usage(self) -> dict[str, Counter[str]]:
         """Organization key -> notes tagging it, counted by kind."""
         usage: dict[str, Counter[str]] = {}
-        for note in self.note_views():
+        for note in self.index.views():
             for org in note.organizations:
                 usage.setdefault(tag_key(org), Counter())[note.kind] += 1
         return usage
 
-    def add_organization(self, org: Organization) -> Organization:
-        return self.save_organization(org)
-
     def save_organization(self, org: Organization, *, original: str | None = None) -> Organization:
         """Add, or edit the organization first called `original` (renaming notes if needed)."""
-        org = replace(org, name=clean_tag(org.name), type=clean_tag(org.type), aliases=list(org.aliases))
-        if not org.name:
-            raise ValidationError("an organization needs a name")
+        org = org.cleaned()
+        org.validate()
         current = self.organization(original) if original else None
         others = [o for o in self.organizations() if current is None or o.guid != current.guid]
         taken = {key for other in others for key in other.spellings()}
         clash = next((spelling for spelling in [org.name, *org.aliases] if tag_key(spelling) in taken), None)
         if clash is not None:
-            raise ValidationError(f"{clash!r} is already an organization or an alias of one")
-        org.aliases = [a for a in org.aliases if tag_key(a) != tag_key(org.name)]
+            raise ValidationError(f"{clash!r} is already an organization or an alias of one", field="name")
         if current is not None:
             org.guid = current.guid
         with self.store.transaction():
@@ -117,7 +109,7 @@ class RegistryMixin(_Base):
         """Fold `source` into `target`: tags and aliases. A backup is taken first."""
         src, dst = self.organization(source), self.organization(target)
         if src.guid == dst.guid:
-            raise ValidationError(f"{source!r} and {target!r} are the same organization")
+            raise ValidationError(f"{source!r} and {target!r} are the same organization", field="target")
         changed = self._notes_tagging_org(src.spellings())
         dst_keys = dst.spellings()
         merged = replace(
@@ -136,13 +128,13 @@ class RegistryMixin(_Base):
     def _notes_tagging_org(self, keys: set[str]) -> int:
         return sum(
             1
-            for note in self.note_views()
+            for note in self.index.views()
             if any(tag_key(o) in keys for o in [*note.organizations, *note.organizers, note.host])
         )
 
     def _retag_organizations(self, old_keys: set[str], new: str) -> None:
         changed = []
-        for view in self.note_views():
+        for view in self.index.views():
             names = [*view.organizations, *view.organizers, view.host]
             if not any(tag_key(name) in old_keys for name in names if name):
                 continue
@@ -158,7 +150,7 @@ class RegistryMixin(_Base):
         if notes:
             self.store.put_notes([note.to_dict() for note in notes])
             for note in notes:
-                self._remember(note)
+                self.index.remember(note)
 
     # ----------------------------------------------------------------- codes
     def codes(self) -> list[Code]:
@@ -173,21 +165,18 @@ class RegistryMixin(_Base):
         for code in self.codes():
             if tag_key(code.name) == key:
                 return code
-        raise RegistryError(f"no code is called {name!r}")
+        raise NotFoundError(f"no code is called {name!r}")
 
     def code_usage(self) -> Counter[str]:
         """Code key -> number of notes tagged with it."""
         usage: Counter[str] = Counter()
-        for note in self.note_views():
+        for note in self.index.views():
             usage.update(tag_key(code) for code in note.codes)
         return usage
 
-    def add_code(self, code: Code) -> Code:
-        return self.save_code(code)
-
     def save_code(self, code: Code, *, original: str | None = None) -> Code:
         """Add, or edit the code first called `original` (renaming notes if needed)."""
-        code = replace(code, name=clean_tag(code.name), parent=clean_tag(code.parent))
+        code = replace(code, name=one_line(code.name), parent=one_line(code.parent))
         code.validate()
         current = self.code(original) if original else None
         names = self._code_names()
@@ -237,7 +226,7 @@ class RegistryMixin(_Base):
         """Fold `source` into `target` in every note; its children move under `target`."""
         src, dst = self.code(source), self.code(target)
         if src.guid == dst.guid:
-            raise ValidationError(f"{source!r} and {target!r} are the same code")
+            raise ValidationError(f"{source!r} and {target!r} are the same code", field="target")
         changed = self.code_usage()[tag_key(src.name)]
         merged = replace(dst, description=dst.description or src.description)
         if tag_key(merged.parent) == tag_key(src.name):
@@ -252,7 +241,7 @@ class RegistryMixin(_Base):
 
     def _retag_codes(self, old_keys: set[str], new: str) -> None:
         changed = []
-        for view in self.note_views():
+        for view in self.index.views():
             if any(tag_key(code) in old_keys for code in view.codes):
                 note = replace(view)
                 note.codes = _replace_tag(note.codes, old_keys, new)
@@ -273,12 +262,9 @@ class RegistryMixin(_Base):
         New codes are deductive unless the file says otherwise; existing ones are
         left as they are. Returns (added, already there).
         """
-        if path.suffix.lower() == ".qdc":
-            from fieldnotes.export.refi import read_qdc
+        from fieldnotes.importing.codebook import read_codebook
 
-            incoming = read_qdc(path)
-        else:
-            incoming = _read_codebook_csv(path)
+        incoming = read_codebook(path)
         names = self._code_names()
         new = []
         for code in incoming:
@@ -307,24 +293,27 @@ class RegistryMixin(_Base):
         for person in self.informants():
             if tag_key(person.pseudonym) == key:
                 return person
-        raise RegistryError(f"no informant has the pseudonym {pseudonym!r}")
+        raise NotFoundError(f"no informant has the pseudonym {pseudonym!r}")
 
     def interview_counts(self) -> Counter[str]:
         return Counter(
             tag_key(note.informant)
-            for note in self.note_views()
+            for note in self.index.views()
             if note.kind == "interview" and note.informant
         )
 
     def save_informant(self, person: Informant, *, original: str | None = None) -> Informant:
         person = replace(
-            person, pseudonym=clean_tag(person.pseudonym), organization=clean_tag(person.organization)
+            person,
+            pseudonym=one_line(person.pseudonym),
+            organization=one_line(person.organization),
+            real_names=dedupe_tags(person.real_names),
         )
         person.validate()
         current = self.informant(original) if original else None
         taken = {tag_key(p.pseudonym) for p in self.informants() if current is None or p.guid != current.guid}
         if tag_key(person.pseudonym) in taken:
-            raise ValidationError(f"the pseudonym {person.pseudonym!r} is taken")
+            raise ValidationError(f"the pseudonym {person.pseudonym!r} is taken", field="pseudonym")
         if person.organization:
             person.organization = self._org_names().get(tag_key(person.organization), person.organization)
         if current is not None:
@@ -335,7 +324,7 @@ class RegistryMixin(_Base):
             if current is not None and current.pseudonym != person.pseudonym:
                 self.store.backup("before-rename")
                 changed = []
-                for view in self.note_views():
+                for view in self.index.views():
                     if view.informant and tag_key(view.informant) == tag_key(current.pseudonym):
                         changed.append(replace(view, informant=person.pseudonym))
                 self._save_retagged(changed)
@@ -348,6 +337,7 @@ class RegistryMixin(_Base):
         return Project.from_dict(records[0]) if records else Project()
 
     def save_project(self, project: Project) -> Project:
+        project = replace(project, consent_forms=dedupe_tags(project.consent_forms))
         project.validate()
         self.store.put_records(PROJECT, [{**project.to_dict(), "guid": "project"}])
         return project
@@ -364,7 +354,22 @@ class RegistryMixin(_Base):
         return None
 
     # ------------------------------------------------------ tags from a note
-    def _register_tags(self, note: Note) -> None:
+    def canonicalise(self, note: Note) -> None:
+        """Tags as the registries spell them (aliases become the name), cleaned and
+        deduplicated; then the note is validated. Changes `note` in place."""
+        note.validate()  # the types first: tags are cleaned below
+        orgs, codes = self._org_names(), self._code_names()
+        note.title = note.title.strip()
+        note.location = note.location.strip()
+        note.people = dedupe_tags(note.people)
+        note.organizations = _canonical(dedupe_tags(note.organizations), orgs)
+        note.codes = _canonical(dedupe_tags(note.codes), codes)
+        note.organizers = _canonical(dedupe_tags(note.organizers), orgs)
+        if note.host.strip():
+            note.host = _canonical([note.host.strip()], orgs)[0]
+        note.validate()
+
+    def register_tags(self, note: Note) -> None:
         """Unknown organizations, codes and informants named by a note join the registries."""
         known_orgs = self._org_names()
         org_guids = {org.guid for org in self.organizations()}
@@ -392,7 +397,7 @@ class RegistryMixin(_Base):
             known = {tag_key(p.pseudonym) for p in self.informants()}
             if tag_key(note.informant) not in known:
                 person = Informant(
-                    clean_tag(note.informant),
+                    one_line(note.informant),
                     role=note.informant_role,
                     organization=note.organizations[0] if note.organizations else "",
                     consent=note.consent,
@@ -408,27 +413,8 @@ def _fresh_guid(kind: str, key: str, taken: set[str]) -> str:
     return new_id() if guid in taken else guid
 
 
-def _read_codebook_csv(path: Path) -> list[Code]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path.name} is not UTF-8 text") from None
-    codes = []
-    for number, row in enumerate(rows, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        name = row.get("name") or row.get("code") or ""
-        if not name:
-            raise ValidationError(f"{path.name} line {number}: no name (columns: name, parent, description)")
-        origin = (row.get("origin") or "deductive").lower()
-        if origin not in CODE_ORIGINS:
-            raise ValidationError(
-                f"{path.name} line {number}: origin {origin!r} is not deductive or inductive"
-            )
-        codes.append(
-            Code(name, description=row.get("description", ""), parent=row.get("parent", ""), origin=origin)
-        )
-    return codes
+def _canonical(names: list[str], registry: dict[str, str]) -> list[str]:
+    return dedupe_tags([registry.get(tag_key(name), name) for name in names])
 
 
 def _parents_first(codes: list[Code]) -> list[Code]:

@@ -6,7 +6,8 @@ rights collective meets service providers often and at length; the
 abolitionist coalition ties to law enforcement and government.
 
 `build_sample(service)` is deterministic: the same notes, ids and timestamps
-every time, so the committed sample_data/ can be checked against it.
+every time, so the committed sample_data/ can be checked against it
+(`scripts/regenerate_sample.py` writes it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from fieldnotes.model import Code, Informant, Note, Organization, stable_guid
 from fieldnotes.service import FieldNotes
@@ -426,11 +426,11 @@ def build_sample(service: FieldNotes) -> None:
     """Fill an empty database with the fictional study."""
     for org in ORGANIZATIONS:
         org.guid = stable_guid("sample-org", org.name)
-        service.save_organization(org)
+        service.registries.save_organization(org)
     for code in DEDUCTIVE:
-        service.add_code(code)
+        service.registries.save_code(code)
     for pseudonym, role, org, consent in INFORMANTS:
-        service.save_informant(
+        service.registries.save_informant(
             Informant(
                 pseudonym,
                 role=role,
@@ -445,74 +445,3 @@ def build_sample(service: FieldNotes) -> None:
 SAMPLE_DB = "fieldnotes-sample.json"
 SAMPLE_EXPORT = "nvivo-export"
 SAMPLE_CODEBOOK = "codebook.qdc"
-
-
-def write_sample_data(folder: Path) -> None:
-    """Write the committed sample: the TinyDB file, its NVivo export and its codebook.
-
-    Built in a scratch folder first, so no journal, lock or backup lands in `folder`.
-    """
-    import shutil
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="fieldnotes-sample-") as scratch:
-        db = Path(scratch) / SAMPLE_DB
-        with FieldNotes.open(db) as service:
-            build_sample(service)
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(db, folder / SAMPLE_DB)
-        with FieldNotes.open(db) as service:
-            service.export_nvivo(Path(scratch) / SAMPLE_EXPORT)
-            service.export_qdc(Path(scratch) / SAMPLE_CODEBOOK)
-        shutil.rmtree(folder / SAMPLE_EXPORT, ignore_errors=True)
-        shutil.copytree(Path(scratch) / SAMPLE_EXPORT, folder / SAMPLE_EXPORT)
-        shutil.copyfile(Path(scratch) / SAMPLE_CODEBOOK, folder / SAMPLE_CODEBOOK)
-    for path in [folder / SAMPLE_DB, folder / SAMPLE_CODEBOOK, *(folder / SAMPLE_EXPORT).iterdir()]:
-        path.chmod(0o644)  # sample data is fictional and meant to be read
-    (folder / SAMPLE_EXPORT).chmod(0o755)
-
-
-def write_screenshot(path: Path, size: tuple[int, int] = (120, 34)) -> None:
-    """An SVG of the app on the sample study, as the README shows it."""
-    import asyncio
-    import tempfile
-
-    from fieldnotes.tui.app import FieldnotesApp
-
-    async def shoot() -> None:
-        with (
-            tempfile.TemporaryDirectory(prefix="fieldnotes-shot-") as scratch,
-            FieldNotes.open(Path(scratch) / SAMPLE_DB) as service,
-        ):
-            build_sample(service)
-            app = FieldnotesApp(service, now=lambda: datetime(2016, 1, 27, 9, 0))
-            app.sub_title = "sample study (fictional)"
-            async with app.run_test(size=size) as pilot:
-                await pilot.pause()
-                app.screen.query_one("#search").value = "collective"
-                await pilot.pause()
-                app.screen.query_one("#notes").focus()
-                await pilot.pause()
-                app.save_screenshot(filename=path.name, path=str(path.parent))
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(shoot())
-
-
-def main() -> None:
-    """`python -m fieldnotes.sample [FOLDER] [--screenshot SVG]`: rewrite sample_data/ (and the README picture)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m fieldnotes.sample", description=main.__doc__)
-    parser.add_argument("folder", nargs="?", default="sample_data", type=Path)
-    parser.add_argument(
-        "--screenshot", type=Path, help="also save an SVG screenshot of the app on the sample"
-    )
-    args = parser.parse_args()
-    write_sample_data(args.folder)
-    if args.screenshot:
-        write_screenshot(args.screenshot)
-
-
-if __name__ == "__main__":
-    main()

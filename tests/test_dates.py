@@ -2,7 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from fieldnotes.dates import DateParseError, describe, parse_when
+from fieldnotes.dates import describe, parse_when
+from fieldnotes.errors import DateParseError
 
 NOW = datetime(2026, 11, 25, 10, 7, 33)  # a Wednesday
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from textual.widgets import Input, Static, TextArea
 
 from fieldnotes.cli.main import cli
+from fieldnotes.errors import DamagedError, PassphraseNeededError, WrongPassphraseError
 from fieldnotes.service import FieldNotes, decrypt_database, encrypt_database, restore
-from fieldnotes.storage import CorruptDatabaseError
-from fieldnotes.storage.crypto import MAGIC, PassphraseNeededError, WrongPassphraseError
+from fieldnotes.storage.crypto import MAGIC
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.screens import note_form
 from fieldnotes.tui.screens.main import MainScreen
@@ -84,7 +84,7 @@ def test_a_damaged_encrypted_file_names_its_good_backup(db_path: Path) -> None:
     raw = bytearray(db_path.read_bytes())
     raw[-5] ^= 0xFF
     db_path.write_bytes(bytes(raw))
-    with pytest.raises(CorruptDatabaseError) as info:
+    with pytest.raises(DamagedError) as info:
         FieldNotes.open(db_path, passphrase=PASS)
     assert backup.name in str(info.value)
     restore(db_path, backup.name, passphrase=PASS)

@@ -14,12 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from fieldnotes.cli.main import cli
-from fieldnotes.export import ImportError_, OutputExistsError
-from fieldnotes.export.common import EmptyCodebookError
+from fieldnotes.errors import ImportRefusedError, NothingToExportError, OutputExistsError
+from fieldnotes.export.job import Protections
 from fieldnotes.export.nvivo import NOTE_HEADER
 from fieldnotes.export.refi import CODEBOOK_NS, PROJECT_NS
+from fieldnotes.index import NoteFilter
 from fieldnotes.model import Code, Organization
-from fieldnotes.service import FieldNotes, NoteFilter
+from fieldnotes.service import FieldNotes
 from tests.conftest import ODD_TEXTS, make_note
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
@@ -37,10 +38,16 @@ def mode(path: Path) -> int:
 
 @pytest.fixture
 def study(service: FieldNotes) -> FieldNotes:
-    service.add_organization(Organization("Harbor Rights Collective", type="advocacy: sex-worker rights"))
-    service.add_organization(Organization("Eastgate Drop-in Centre", type="human-service nonprofit"))
-    service.add_code(Code("legitimacy", description="Claims to speak for others", origin="deductive"))
-    service.add_code(Code("framing: worker", parent="legitimacy", origin="deductive"))
+    service.registries.save_organization(
+        Organization("Harbor Rights Collective", type="advocacy: sex-worker rights")
+    )
+    service.registries.save_organization(
+        Organization("Eastgate Drop-in Centre", type="human-service nonprofit")
+    )
+    service.registries.save_code(
+        Code("legitimacy", description="Claims to speak for others", origin="deductive")
+    )
+    service.registries.save_code(Code("framing: worker", parent="legitimacy", origin="deductive"))
     service.add(
         make_note(
             title="Collective monthly",
@@ -214,7 +221,7 @@ def test_qdc_validates_against_the_schema(study: FieldNotes, tmp_path: Path) -> 
 
 
 def test_empty_codebook_is_refused(service: FieldNotes, tmp_path: Path) -> None:
-    with pytest.raises(EmptyCodebookError):
+    with pytest.raises(NothingToExportError):
         service.export_qdc(tmp_path / "a.qdc")
     assert not (tmp_path / "a.qdc").exists()
 
@@ -281,7 +288,7 @@ def test_csv_round_trip_field_for_field(study: FieldNotes, tmp_path: Path) -> No
     before = {n.id: n for n in study.notes()}
     for flatten in (False, True):
         out = tmp_path / f"x{flatten}"
-        study.export_nvivo(out, flatten_newlines=flatten, include_unconsented=True)
+        study.export_nvivo(out, flatten_newlines=flatten, protections=Protections(include_unconsented=True))
         other = FieldNotes.open(tmp_path / f"other{flatten}.json")
         report = other.import_notes(out / "notes.csv", unflatten_newlines=flatten)
         assert report.added == len(before)
@@ -319,7 +326,7 @@ def test_bad_rows_refuse_the_whole_file(study: FieldNotes, tmp_path: Path) -> No
     writer.writerows([{**r, "note_id": f"{i:08d}-0000-0000-0000-000000000000"} for i, r in enumerate(rows)])
     (tmp_path / "bad.csv").write_text(buffer.getvalue(), encoding="utf-8")
     fresh = FieldNotes.open(tmp_path / "fresh.json")
-    with pytest.raises(ImportError_) as info:
+    with pytest.raises(ImportRefusedError) as info:
         fresh.import_notes(tmp_path / "bad.csv")
     message = str(info.value)
     assert "2 bad row(s)" in message and "someday" in message and "party" in message
@@ -338,7 +345,7 @@ def test_jsonl_import(service: FieldNotes, tmp_path: Path) -> None:
         "{not json",
     ]
     (tmp_path / "n.jsonl").write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(ImportError_, match="line 4"):
+    with pytest.raises(ImportRefusedError, match="line 4"):
         service.import_notes(tmp_path / "n.jsonl")
     report = service.import_notes(tmp_path / "n.jsonl", skip_bad=True)
     assert report.added == 2

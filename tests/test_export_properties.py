@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fieldnotes.export.job import Protections
 from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
 from fieldnotes.service import FieldNotes
 
@@ -59,7 +60,9 @@ def test_any_notes_survive_export_and_import(batch: list[Note]) -> None:
         with FieldNotes.open(folder / "a.json") as source:
             source.upsert_many(batch)
             saved = {note.id: note for note in source.notes()}
-            source.export_nvivo(folder / "out", include_private=True, include_unconsented=True)
+            source.export_nvivo(
+                folder / "out", protections=Protections(include_private=True, include_unconsented=True)
+            )
         with FieldNotes.open(folder / "b.json") as target:
             report = target.import_notes(folder / "out" / "notes.csv")
             assert report.added == len(saved)

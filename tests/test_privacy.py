@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from fieldnotes.cli.main import cli
-from fieldnotes.model import Informant, Project, ValidationError
+from fieldnotes.errors import ValidationError
+from fieldnotes.export.job import Protections
+from fieldnotes.model import Informant, Project
 from fieldnotes.privacy import Pseudonymiser, find_possible_names
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
@@ -59,7 +61,7 @@ def test_preflight_lists_unregistered_names_with_counts_and_places() -> None:
 
 @pytest.fixture
 def protected(service: FieldNotes) -> FieldNotes:
-    service.save_informant(
+    service.registries.save_informant(
         Informant("P-03", role="outreach worker", consent="verbal", real_names=["Maria Soto", "Maria"])
     )
     service.add(
@@ -118,8 +120,12 @@ def test_private_fields_and_unconsented_interviews_are_absent_from_every_format(
 
 
 def test_private_and_unconsented_only_when_asked(protected: FieldNotes, tmp_path: Path) -> None:
-    protected.export_nvivo(tmp_path / "out" / "nvivo", include_private=True, include_unconsented=True)
-    protected.export_qdpx(tmp_path / "out" / "p.qdpx", include_private=True, include_unconsented=True)
+    protected.export_nvivo(
+        tmp_path / "out" / "nvivo", protections=Protections(include_private=True, include_unconsented=True)
+    )
+    protected.export_qdpx(
+        tmp_path / "out" / "p.qdpx", protections=Protections(include_private=True, include_unconsented=True)
+    )
     text = every_exported_text(tmp_path / "out")
     assert text.count(SECRET) == 2 and "Unconsented words" in text
 
@@ -127,8 +133,8 @@ def test_private_and_unconsented_only_when_asked(protected: FieldNotes, tmp_path
 def test_pseudonymised_export_and_its_warnings(protected: FieldNotes, tmp_path: Path) -> None:
     plain = protected.export_nvivo(tmp_path / "plain")
     assert any("real name" in w and "--pseudonymise" in w for w in plain.warnings)
-    report = protected.export_nvivo(tmp_path / "pseudo", pseudonymise=True)
-    protected.export_qdpx(tmp_path / "pseudo.qdpx", pseudonymise=True)
+    report = protected.export_nvivo(tmp_path / "pseudo", protections=Protections(pseudonymise=True))
+    protected.export_qdpx(tmp_path / "pseudo.qdpx", protections=Protections(pseudonymise=True))
     text = every_exported_text(tmp_path / "pseudo") + every_exported_text(tmp_path)  # includes the qdpx
     pseudo_text = every_exported_text(tmp_path / "pseudo")
     assert "Maria" not in pseudo_text and "Meeting with P-03" in pseudo_text and "P-03's view" in pseudo_text
@@ -163,15 +169,15 @@ def test_real_names_stay_out_of_lists_unless_asked(protected: FieldNotes) -> Non
 
 
 def test_project_metadata_and_retention_warning(service: FieldNotes) -> None:
-    service.save_project(
+    service.registries.save_project(
         Project(protocol="IRB-2015-0412", destroy_by="2020-12-31", consent_forms=["v1", "v2"])
     )
-    assert service.project().consent_forms == ["v1", "v2"]
-    warning = service.retention_warning("2026-11-25")
+    assert service.registries.project().consent_forms == ["v1", "v2"]
+    warning = service.registries.retention_warning("2026-11-25")
     assert warning and "2020-12-31" in warning and "IRB-2015-0412" in warning
-    assert service.retention_warning("2019-01-01") is None
+    assert service.registries.retention_warning("2019-01-01") is None
     with pytest.raises(ValidationError):
-        service.save_project(Project(destroy_by="next year"))
+        service.registries.save_project(Project(destroy_by="next year"))
     service.close()
     runner = CliRunner()
     result = runner.invoke(

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from fieldnotes.cli.main import cli
-from fieldnotes.model import Code, Informant, Organization, ValidationError
-from fieldnotes.registries import RegistryError
+from fieldnotes.errors import NotFoundError, ValidationError
+from fieldnotes.model import Code, Informant, Organization
 from fieldnotes.reports import contact_series, periods_between
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
@@ -25,14 +25,16 @@ VICE = "City Police Vice Unit"
 @pytest.fixture
 def city(service: FieldNotes) -> FieldNotes:
     """A small study, counted by hand in the tests below."""
-    service.save_organization(Organization(RIGHTS, type="advocacy: sex-worker rights", aliases=["HRC"]))
-    service.save_organization(Organization(ABOLITION, type="advocacy: abolitionist"))
-    service.save_organization(Organization(CLINIC, type="human-service nonprofit"))
-    service.save_organization(Organization(DROPIN, type="human-service nonprofit"))
-    service.save_organization(Organization(VICE, type="law enforcement"))
-    service.add_code(Code("collaboration frequency", origin="deductive"))
-    service.add_code(Code("framing", origin="deductive"))
-    service.add_code(Code("framing: worker", parent="framing", origin="deductive"))
+    service.registries.save_organization(
+        Organization(RIGHTS, type="advocacy: sex-worker rights", aliases=["HRC"])
+    )
+    service.registries.save_organization(Organization(ABOLITION, type="advocacy: abolitionist"))
+    service.registries.save_organization(Organization(CLINIC, type="human-service nonprofit"))
+    service.registries.save_organization(Organization(DROPIN, type="human-service nonprofit"))
+    service.registries.save_organization(Organization(VICE, type="law enforcement"))
+    service.registries.save_code(Code("collaboration frequency", origin="deductive"))
+    service.registries.save_code(Code("framing", origin="deductive"))
+    service.registries.save_code(Code("framing: worker", parent="framing", origin="deductive"))
     notes = [
         # (kind, start, minutes, orgs, codes)
         ("meeting", "2015-06-03T18:00", 90, ["HRC", CLINIC], ["collaboration frequency"]),
@@ -69,11 +71,11 @@ def test_aliases_tag_the_registry_name(city: FieldNotes) -> None:
 def test_rename_updates_every_note(city: FieldNotes) -> None:
     city.add(make_note(kind="event", title="panel", organizers=[RIGHTS]))
     city.add(make_note(title="hosted", host="HRC"))
-    changed = city.rename_organization(RIGHTS, "Harbour Rights Collective")
+    changed = city.registries.rename_organization(RIGHTS, "Harbour Rights Collective")
     assert changed == 5
     assert RIGHTS not in tags_everywhere(city)
     assert "Harbour Rights Collective" in tags_everywhere(city)
-    assert city.organization("HRC").name == "Harbour Rights Collective"  # the alias still works
+    assert city.registries.organization("HRC").name == "Harbour Rights Collective"  # the alias still works
     assert any(b.reason == "before-rename" for b in city.backups())
 
 
@@ -81,57 +83,57 @@ def test_merge_folds_tags_and_aliases_and_never_loses_a_tag(city: FieldNotes) ->
     city.add(make_note(title="typed twice", organizations=["Eastgate Dropin", DROPIN, CLINIC]))
     city.add(make_note(title="typed the other way", organizations=["Eastgate Dropin"], codes=["x"]))
     before = {n.id: set(n.organizations) for n in city.notes()}
-    changed = city.merge_organizations("Eastgate Dropin", DROPIN)
+    changed = city.registries.merge_organizations("Eastgate Dropin", DROPIN)
     assert changed == 2
     after = {n.id: n for n in city.notes()}
     for note_id, orgs in before.items():
         expected = {DROPIN if o == "Eastgate Dropin" else o for o in orgs}
         assert set(after[note_id].organizations) == expected  # nothing lost, no duplicates
         assert len(after[note_id].organizations) == len(expected)
-    dropin = city.organization(DROPIN)
+    dropin = city.registries.organization(DROPIN)
     assert "Eastgate Dropin" in dropin.aliases
-    assert [o.name for o in city.organizations()].count(DROPIN) == 1
+    assert [o.name for o in city.registries.organizations()].count(DROPIN) == 1
     assert city.add(make_note(organizations=["eastgate dropin"])).organizations == [DROPIN]
     assert any(b.reason == "before-merge" for b in city.backups())
 
 
 def test_organization_names_stay_unique(city: FieldNotes) -> None:
     with pytest.raises(ValidationError):
-        city.save_organization(Organization(" harbor rights collective"))
+        city.registries.save_organization(Organization(" harbor rights collective"))
     with pytest.raises(ValidationError):
-        city.save_organization(Organization("Another", aliases=["hrc"]))
-    with pytest.raises(RegistryError):
-        city.organization("Nobody")
+        city.registries.save_organization(Organization("Another", aliases=["hrc"]))
+    with pytest.raises(NotFoundError):
+        city.registries.organization("Nobody")
 
 
 def test_default_and_custom_org_types(city: FieldNotes) -> None:
-    city.save_organization(Organization("Faith Shelter", type="faith-based"))
-    types = city.organization_types()
+    city.registries.save_organization(Organization("Faith Shelter", type="faith-based"))
+    types = city.registries.organization_types()
     assert types[:3] == ["human-service nonprofit", "advocacy: abolitionist", "advocacy: sex-worker rights"]
     assert "faith-based" in types
 
 
 def test_codes_created_by_tagging_are_inductive_and_remember_their_note(city: FieldNotes) -> None:
-    trust = city.code("trust")
+    trust = city.registries.code("trust")
     assert trust.origin == "inductive"
     interview = next(n for n in city.notes() if n.kind == "interview")
     assert (trust.first_note, trust.first_date) == (interview.id, "2015-07-10")
-    assert city.code("framing").origin == "deductive"
+    assert city.registries.code("framing").origin == "deductive"
 
 
 def test_rename_merge_and_move_codes(city: FieldNotes) -> None:
-    assert city.rename_code("framing", "framings") == 0
-    assert city.code("framing: worker").parent == "framings"  # children follow
-    city.merge_codes("trust", "collaboration frequency")
+    assert city.registries.rename_code("framing", "framings") == 0
+    assert city.registries.code("framing: worker").parent == "framings"  # children follow
+    city.registries.merge_codes("trust", "collaboration frequency")
     codes = [set(n.codes) for n in city.notes()]
     assert all("trust" not in c for c in codes)
     assert sum("collaboration frequency" in c for c in codes) == 3
-    city.move_code("collaboration frequency", "framings")
-    assert city.code("collaboration frequency").parent == "framings"
+    city.registries.move_code("collaboration frequency", "framings")
+    assert city.registries.code("collaboration frequency").parent == "framings"
     with pytest.raises(ValidationError, match="ancestor"):
-        city.move_code("framings", "framing: worker")
-    city.move_code("collaboration frequency", "")
-    assert city.code("collaboration frequency").parent == ""
+        city.registries.move_code("framings", "framing: worker")
+    city.registries.move_code("collaboration frequency", "")
+    assert city.registries.code("collaboration frequency").parent == ""
     assert {b.reason for b in city.backups()} >= {"before-rename", "before-merge", "before-move"}
 
 
@@ -143,40 +145,40 @@ def test_import_codebook_csv_and_qdc(service: FieldNotes, tmp_path: Path) -> Non
         "légitimité,,Accented names survive\n",
         encoding="utf-8",
     )
-    assert service.import_codebook(tmp_path / "book.csv") == (3, 0)
-    assert service.code("framing: victim").parent == "framing"
-    assert all(code.origin == "deductive" for code in service.codes())
+    assert service.registries.import_codebook(tmp_path / "book.csv") == (3, 0)
+    assert service.registries.code("framing: victim").parent == "framing"
+    assert all(code.origin == "deductive" for code in service.registries.codes())
     service.add(make_note(codes=["emergent"]))
     service.export_qdc(tmp_path / "book.qdc")
     other = FieldNotes.open(tmp_path / "other.json")
-    assert other.import_codebook(tmp_path / "book.qdc") == (4, 0)
-    assert {c.name: c.origin for c in other.codes()} == {
+    assert other.registries.import_codebook(tmp_path / "book.qdc") == (4, 0)
+    assert {c.name: c.origin for c in other.registries.codes()} == {
         "framing": "deductive",
         "framing: victim": "deductive",
         "légitimité": "deductive",
         "emergent": "inductive",
     }
-    assert other.code("framing: victim").parent == "framing"
-    assert other.import_codebook(tmp_path / "book.qdc") == (0, 4)
+    assert other.registries.code("framing: victim").parent == "framing"
+    assert other.registries.import_codebook(tmp_path / "book.qdc") == (0, 4)
     other.close()
 
 
 def test_informants_registry(city: FieldNotes) -> None:
-    person = city.informant("P-01")  # created by the interview
+    person = city.registries.informant("P-01")  # created by the interview
     assert person.organization == CLINIC
-    city.save_informant(
+    city.registries.save_informant(
         Informant(
             "P-02", role="outreach worker", organization="hrc", consent="verbal", consent_date="2015-08-01"
         )
     )
-    assert city.informant("p-02").organization == RIGHTS
-    city.save_informant(Informant("P-01b", role="director"), original="P-01")
+    assert city.registries.informant("p-02").organization == RIGHTS
+    city.registries.save_informant(Informant("P-01b", role="director"), original="P-01")
     assert all(n.informant != "P-01" for n in city.notes())
-    assert city.interview_counts()["p-01b"] == 1
+    assert city.registries.interview_counts()["p-01b"] == 1
     with pytest.raises(ValidationError):
-        city.save_informant(Informant("P-02"))
+        city.registries.save_informant(Informant("P-02"))
     with pytest.raises(ValidationError):
-        city.save_informant(Informant("P-09", consent_date="last june"))
+        city.registries.save_informant(Informant("P-09", consent_date="last june"))
 
 
 # ------------------------------------------------------------------ reports
@@ -262,8 +264,8 @@ def test_cli_registries_and_reports(city: FieldNotes, tmp_path: Path) -> None:
 
 def test_a_renamed_codes_old_name_gets_a_new_guid(service: FieldNotes) -> None:
     service.add(make_note(codes=["trust"]))
-    first = service.code("trust").guid
-    service.rename_code("trust", "mutual trust")
+    first = service.registries.code("trust").guid
+    service.registries.rename_code("trust", "mutual trust")
     service.add(make_note(codes=["trust"]))
-    guids = [code.guid for code in service.codes()]
-    assert len(set(guids)) == 2 and service.code("mutual trust").guid == first
+    guids = [code.guid for code in service.registries.codes()]
+    assert len(set(guids)) == 2 and service.registries.code("mutual trust").guid == first

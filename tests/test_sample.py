@@ -16,10 +16,10 @@ from fieldnotes.sample import (
     PROVIDERS,
     SAMPLE_DB,
     build_sample,
-    write_sample_data,
 )
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
+from scripts.regenerate_sample import write_sample_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def test_the_sample_is_a_study_of_eight_months(sample: FieldNotes) -> None:
     assert 70 <= len(notes) <= 90
     assert min(n.start for n in notes) >= "2015-06-01" and max(n.start for n in notes) < "2016-02-01"
     assert sum(n.kind == "interview" for n in notes) == 10
-    origins = {c.origin for c in sample.codes()}
+    origins = {c.origin for c in sample.registries.codes()}
     assert origins == {"deductive", "inductive"}
 
 

@@ -4,8 +4,10 @@ from datetime import datetime
 
 import pytest
 
-from fieldnotes.model import Code, Note, ValidationError
-from fieldnotes.service import FieldNotes, NoteFilter, NotFoundError
+from fieldnotes.errors import NotFoundError, ValidationError
+from fieldnotes.index import NoteFilter
+from fieldnotes.model import Code, Note
+from fieldnotes.service import FieldNotes
 from tests.conftest import ODD_TEXTS, make_note
 
 
@@ -13,23 +15,26 @@ def test_tags_match_ignoring_case_and_spaces(service: FieldNotes) -> None:
     service.add(make_note(organizations=["Lakeside Outreach"]))
     note = service.add(make_note(organizations=["lakeside outreach ", "  LAKESIDE   outreach"]))
     assert note.organizations == ["Lakeside Outreach"]
-    assert [o.name for o in service.organizations()] == ["Lakeside Outreach"]
+    assert [o.name for o in service.registries.organizations()] == ["Lakeside Outreach"]
 
 
 def test_unknown_tags_create_registry_entries(service: FieldNotes) -> None:
-    service.add_code(Code("legitimacy", description="claims to speak for", origin="deductive"))
+    service.registries.save_code(Code("legitimacy", description="claims to speak for", origin="deductive"))
     service.add(make_note(codes=["Legitimacy", "arrest and rescue"], organizations=["City Vice Unit"]))
-    codes = {c.name: c for c in service.codes()}
+    codes = {c.name: c for c in service.registries.codes()}
     assert set(codes) == {"legitimacy", "arrest and rescue"}
     assert codes["legitimacy"].origin == "deductive"
     assert codes["arrest and rescue"].origin == "inductive"
-    assert [o.name for o in service.organizations()] == ["City Vice Unit"]
+    assert [o.name for o in service.registries.organizations()] == ["City Vice Unit"]
 
 
 def test_host_and_organizers_join_the_registry(service: FieldNotes) -> None:
     service.add(make_note(host="Harbor Health Clinic"))
     service.add(make_note(kind="event", organizers=["Northside Coalition"], title="Panel"))
-    assert [o.name for o in service.organizations()] == ["Harbor Health Clinic", "Northside Coalition"]
+    assert [o.name for o in service.registries.organizations()] == [
+        "Harbor Health Clinic",
+        "Northside Coalition",
+    ]
 
 
 def test_odd_text_round_trips_exactly(service: FieldNotes) -> None:
@@ -51,7 +56,7 @@ def test_validation_rejects_and_saves_nothing(service: FieldNotes) -> None:
         with pytest.raises(ValidationError):
             service.add(note)
     assert service.count() == 0
-    assert service.codes() == [] and service.organizations() == []
+    assert service.registries.codes() == [] and service.registries.organizations() == []
 
 
 def test_ids_resolve_by_unique_prefix(service: FieldNotes) -> None:

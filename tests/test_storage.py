@@ -12,9 +12,9 @@ import pytest
 from tinydb import TinyDB
 
 from fieldnotes import files as storage_files
+from fieldnotes.errors import DamagedError, StorageError
 from fieldnotes.service import FieldNotes
-from fieldnotes.storage import CorruptDatabaseError, StorageError, Store, restore_backup
-from fieldnotes.storage.durable import DurableStorage
+from fieldnotes.storage import Store, restore_backup
 from tests.conftest import make_note
 
 
@@ -89,7 +89,7 @@ def test_torn_last_journal_line_is_ignored_and_cut(db_path: Path) -> None:
     assert [n.title for n in other.notes()] == ["whole"]
     other.add(make_note(title="after"))
     other.close()
-    svc.store._storage.invalidate()
+    svc.store._engine.invalidate()
     with FieldNotes.open(db_path) as again:
         assert sorted(n.title for n in again.notes()) == ["after", "whole"]
 
@@ -99,7 +99,7 @@ def test_damage_in_the_middle_of_the_journal_is_reported(db_path: Path) -> None:
     svc.add(make_note(title="one"))
     journal = db_path.with_name(db_path.name + ".journal")
     journal.write_bytes(b"garbage\n" + journal.read_bytes())
-    with pytest.raises(CorruptDatabaseError) as info:
+    with pytest.raises(DamagedError) as info:
         Store(db_path)
     assert "journal" in str(info.value)
 
@@ -118,7 +118,7 @@ def test_corrupt_file_stops_cleanly_and_is_untouched(db_path: Path, damage: str)
         "not-tables": b'{"notes": [1, 2, 3]}',
     }[damage]
     db_path.write_bytes(broken)
-    with pytest.raises(CorruptDatabaseError) as info:
+    with pytest.raises(DamagedError) as info:
         FieldNotes.open(db_path)
     message = str(info.value)
     assert str(db_path) in message
@@ -224,13 +224,13 @@ def test_many_notes_in_one_transaction_are_all_or_nothing(
         svc.upsert_many(notes)
     monkeypatch.undo()
     with FieldNotes.open(db_path) as again:
-        assert again.count() == 0 and again.organizations() == []
-    assert svc.count() == 0 and svc.organizations() == []
+        assert again.count() == 0 and again.registries.organizations() == []
+    assert svc.count() == 0 and svc.registries.organizations() == []
     svc.upsert_many(notes)
     journal = db_path.with_name(db_path.name + ".journal")
     assert len(journal.read_bytes().splitlines()) == 1  # one atomic entry for all of it
     with FieldNotes.open(db_path) as again:  # replayed from the journal
-        assert again.count() == 5 and len(again.organizations()) == 5
+        assert again.count() == 5 and len(again.registries.organizations()) == 5
 
 
 def test_failed_write_does_not_leave_phantom_notes_in_memory(
@@ -329,18 +329,14 @@ def test_a_folder_in_place_of_the_file_is_a_clear_error(tmp_path: Path) -> None:
         Store(tmp_path / "db.json")
 
 
-def test_tinydb_table_ops_are_journaled_as_diffs(tmp_path: Path) -> None:
-    storage = DurableStorage(tmp_path / "raw.json")
-    storage.load()
-    db = TinyDB(storage=lambda: storage)
-    table = db.table("t")
-    first = table.insert({"a": 1})
-    table.insert({"a": 2})
-    table.update({"a": 10}, doc_ids=[first])
-    table.remove(doc_ids=[2])
+def test_registry_writes_through_tinydb_are_journaled_as_diffs(tmp_path: Path) -> None:
+    store = Store(tmp_path / "raw.json")
+    store.put_records("codes", [{"guid": "a", "name": "one"}, {"guid": "b", "name": "two"}])
+    store.put_records("codes", [{"guid": "a", "name": "ten"}])
+    store.delete_records("codes", ["b"])
     lines = (tmp_path / "raw.json.journal").read_bytes().splitlines()
     entries = [json.loads(line) for line in lines]
-    assert entries[2] == {"set": {"t": {"1": {"a": 10}}}}
-    assert entries[3] == {"del": {"t": ["2"]}}
-    db.close()
-    assert json.loads((tmp_path / "raw.json").read_bytes()) == {"t": {"1": {"a": 10}}}
+    assert entries[1] == {"set": {"codes": {"1": {"guid": "a", "name": "ten"}}}}
+    assert entries[2] == {"del": {"codes": ["2"]}}
+    store.close()
+    assert json.loads((tmp_path / "raw.json").read_bytes()) == {"codes": {"1": {"guid": "a", "name": "ten"}}}

@@ -186,7 +186,7 @@ async def test_autocomplete_picks_an_existing_organization(service: FieldNotes) 
 
 
 async def test_new_code_is_created_on_save_as_inductive(service: FieldNotes) -> None:
-    service.add_code(Code("legitimacy", origin="deductive"))
+    service.registries.save_code(Code("legitimacy", origin="deductive"))
     app = make_app(service)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("m")
@@ -198,7 +198,7 @@ async def test_new_code_is_created_on_save_as_inductive(service: FieldNotes) -> 
         assert codes.tags == ["arrest and rescue", "legitimacy"]
         await pilot.press("ctrl+s")
         await pilot.pause()
-    origins = {code.name: code.origin for code in service.codes()}
+    origins = {code.name: code.origin for code in service.registries.codes()}
     assert origins == {"arrest and rescue": "inductive", "legitimacy": "deductive"}
 
 

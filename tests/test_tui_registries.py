@@ -28,10 +28,14 @@ def make_app(service: FieldNotes) -> FieldnotesApp:
 
 
 def seed(service: FieldNotes) -> None:
-    service.save_organization(Organization("Harbor Rights Collective", type="advocacy: sex-worker rights"))
-    service.save_organization(Organization("Eastgate Drop-in Centre", type="human-service nonprofit"))
-    service.add_code(Code("framing", origin="deductive"))
-    service.add_code(Code("framing: worker", parent="framing", origin="deductive"))
+    service.registries.save_organization(
+        Organization("Harbor Rights Collective", type="advocacy: sex-worker rights")
+    )
+    service.registries.save_organization(
+        Organization("Eastgate Drop-in Centre", type="human-service nonprofit")
+    )
+    service.registries.save_code(Code("framing", origin="deductive"))
+    service.registries.save_code(Code("framing: worker", parent="framing", origin="deductive"))
     service.add(
         make_note(
             title="Monthly",
@@ -46,7 +50,7 @@ def seed(service: FieldNotes) -> None:
             title="Typed twice", start="2015-07-03T18:00", organizations=["Eastgate Dropin"], codes=["trust"]
         )
     )
-    service.save_informant(
+    service.registries.save_informant(
         Informant("P-03", role="outreach worker", organization="Harbor Rights Collective", consent="verbal")
     )
 
@@ -78,12 +82,12 @@ async def test_organizations_screen_lists_counts_shows_notes_and_merges(service:
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, OrganizationsScreen)
-    assert [o.name for o in service.organizations()] == [
+    assert [o.name for o in service.registries.organizations()] == [
         "Eastgate Drop-in Centre",
         "Harbor Rights Collective",
     ]
     assert all("Eastgate Dropin" not in n.organizations for n in service.notes())
-    assert "Eastgate Dropin" in service.organization("Eastgate Drop-in Centre").aliases
+    assert "Eastgate Dropin" in service.registries.organization("Eastgate Drop-in Centre").aliases
 
 
 async def test_edit_and_rename_an_organization(service: FieldNotes) -> None:
@@ -110,7 +114,7 @@ async def test_edit_and_rename_an_organization(service: FieldNotes) -> None:
         assert isinstance(app.screen, RecordForm)
         assert "already" in str(app.screen.query_one("#r-error", Static).render())
         await pilot.press("escape")
-    org = service.organization("EDC")
+    org = service.registries.organization("EDC")
     assert org.name == "Eastgate Centre" and org.aliases == ["EDC", "Eastgate"]
     assert any("Eastgate Centre" in n.organizations for n in service.notes())
 
@@ -135,7 +139,7 @@ async def test_codebook_tree_with_origins_and_notes(service: FieldNotes) -> None
         app.screen.query_one("#r-parent", Input).value = ""
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert service.code("framing: worker").parent == ""
+        assert service.registries.code("framing: worker").parent == ""
         assert screen.selected == "framing: worker"
         notes = screen.query_one("#reg-notes", NoteTable)
         assert [n.title for n in notes.notes] == ["Monthly"], (notes.notes, notes.row_count)

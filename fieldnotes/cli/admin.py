@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fieldnotes.cli.common import CliState, ask_passphrase, fail, pass_state
+from fieldnotes.cli.common import CliState, ask_passphrase, pass_state
 
 
 @click.command()
@@ -33,10 +33,7 @@ def restore(state: CliState, backup: str) -> None:
     from fieldnotes.service import restore as restore_db
 
     state.close()
-    try:
-        source = restore_db(state.db_path, backup, passphrase=_passphrase_if_encrypted(state))
-    except FileNotFoundError:
-        fail(f"no backup {backup!r}; see `fieldnotes backups`")
+    source = restore_db(state.db_path, backup, passphrase=_passphrase_if_encrypted(state))
     click.echo(f"Restored {source.name} into {state.db_path}", err=True)
 
 

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from fieldnotes.errors import EXIT_BAD_INPUT
+
 if TYPE_CHECKING:
     from fieldnotes.service import FieldNotes
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_BAD_INPUT = 2
-EXIT_STORAGE = 1
 
 
 def ask_passphrase(prompt: str = "Passphrase", *, confirm: bool = False) -> str:
@@ -44,8 +43,8 @@ class CliState:
 
     def service(self) -> FieldNotes:
         if self._service is None:
+            from fieldnotes.errors import PassphraseNeededError
             from fieldnotes.service import FieldNotes
-            from fieldnotes.storage.crypto import PassphraseNeededError
 
             try:
                 self._service = FieldNotes.open(self.db_path, passphrase=self.passphrase)
@@ -54,7 +53,7 @@ class CliState:
                 self._service = FieldNotes.open(self.db_path, passphrase=self.passphrase)
             from datetime import date
 
-            warning = self._service.retention_warning(date.today().isoformat())
+            warning = self._service.registries.retention_warning(date.today().isoformat())
             if warning:
                 click.echo(f"fieldnotes: warning: {warning}", err=True)
         return self._service

@@ -24,7 +24,7 @@ def project(ctx: click.Context) -> None:
 @pass_state
 def project_show(state: CliState, as_json: bool) -> None:
     """Show the protocol number, destroy-by date and consent form versions."""
-    info = state.service().project()
+    info = state.service().registries.project()
     if as_json:
         print_json(info.to_dict())
         return
@@ -54,8 +54,8 @@ def project_set(
 
     from fieldnotes.dates import parse_when
 
-    service = state.service()
-    info = service.project()
+    registries = state.service().registries
+    info = registries.project()
     changes: dict[str, Any] = {}
     if protocol is not None:
         changes["protocol"] = protocol.strip()
@@ -67,7 +67,7 @@ def project_set(
         changes["consent_forms"] = [form.strip() for form in consent_forms if form.strip()]
     if researcher is not None:
         changes["researcher"] = researcher.strip()
-    service.save_project(replace(info, **changes))
+    registries.save_project(replace(info, **changes))
     click.echo("Saved.", err=True)
 
 

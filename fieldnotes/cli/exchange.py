@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from fieldnotes.cli.common import CliState, fail, option_group, pass_state
+from fieldnotes.cli.common import CliState, option_group, pass_state
 from fieldnotes.cli.notes import filter_options, note_filter
+from fieldnotes.export.job import Protections
 
 _FORCE = click.option("--force", is_flag=True, help="Replace existing output files.")
 
@@ -29,10 +30,8 @@ _protections = option_group(
 )
 
 
-def _pop_protections(values: dict[str, Any]) -> dict[str, bool]:
-    from fieldnotes.service import EXPORT_PROTECTIONS
-
-    return {name: bool(values.pop(name, False)) for name in EXPORT_PROTECTIONS}
+def _pop_protections(values: dict[str, Any]) -> Protections:
+    return Protections(**{name: bool(values.pop(name, False)) for name in Protections.names()})
 
 
 def _report(lines: list[str]) -> None:
@@ -73,11 +72,11 @@ def export_nvivo(
     report = state.service().export_nvivo(
         outdir,
         note_filter(state, values),
+        protections,
         flatten_newlines=flatten_newlines,
         excel_safe=excel_safe,
         code_columns=code_columns,
         force=force,
-        **protections,
     )
     _report(report.lines())
 
@@ -103,7 +102,7 @@ def export_qdpx(state: CliState, file: Path, researcher: str | None, force: bool
     """Write a REFI-QDA project (.qdpx): notes, codes, codings, cases, memos."""
     protections = _pop_protections(values)
     report = state.service().export_qdpx(
-        file, note_filter(state, values), force=force, researcher=researcher, **protections
+        file, note_filter(state, values), protections, force=force, researcher=researcher
     )
     _report(report.lines())
 
@@ -128,13 +127,8 @@ def import_notes(
     Notes whose id matches are updated; others are added. A file with bad rows
     is refused whole unless --skip-bad.
     """
-    from fieldnotes.export import ImportError_
-
-    try:
-        report = state.service().import_notes(
-            file, skip_bad=skip_bad, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines
-        )
-    except ImportError_ as exc:
-        fail(str(exc))
+    report = state.service().import_notes(
+        file, skip_bad=skip_bad, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines
+    )
     state.close()
     _report(report.lines())

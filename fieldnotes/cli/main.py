@@ -15,7 +15,7 @@ import click
 
 from fieldnotes import __version__
 from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
-from fieldnotes.cli.common import EXIT_BAD_INPUT, EXIT_STORAGE, CliState, fail
+from fieldnotes.cli.common import CliState, fail
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
 from fieldnotes.cli.exchange import export, import_notes
@@ -26,27 +26,15 @@ from fieldnotes.paths import DB_ENV, default_db_path
 
 
 class FieldnotesGroup(click.Group):
-    """Turns the service's errors into one clear line and the right exit code."""
+    """Turns every fieldnotes error into one clear line and its exit code: the only place."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from fieldnotes.dates import DateParseError
-        from fieldnotes.export.common import EmptyCodebookError
-        from fieldnotes.model import ValidationError
-        from fieldnotes.registries import RegistryError
-        from fieldnotes.service import NotFoundError
-        from fieldnotes.storage import StorageError
-        from fieldnotes.storage.crypto import PassphraseNeededError, WrongPassphraseError
+        from fieldnotes.errors import EXIT_STORAGE, FieldnotesError
 
         try:
             return super().invoke(ctx)
-        except (DateParseError, ValidationError, NotFoundError, EmptyCodebookError, RegistryError) as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
-        except (PassphraseNeededError, WrongPassphraseError) as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
-        except StorageError as exc:
-            fail(str(exc), EXIT_STORAGE)
-        except FileExistsError as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+        except FieldnotesError as exc:
+            fail(str(exc), exc.exit_code)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"{exc.strerror or exc}{where}", EXIT_STORAGE)

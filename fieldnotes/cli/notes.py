@@ -9,63 +9,32 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from fieldnotes import dates
 from fieldnotes.cli.common import CliState, fail, option_group, pass_state
 from fieldnotes.cli.render import note_line, note_text, print_json
-from fieldnotes.model import (
-    CONSENT_TYPES,
-    EVENT_TYPES,
-    INTERVIEW_FORMATS,
-    KIND_FIELDS,
-    KINDS,
-    Note,
-)
+from fieldnotes.model import FIELD, KINDS, NOTE_FIELDS, Note
 
 if TYPE_CHECKING:
-    from fieldnotes.service import NoteFilter
+    from fieldnotes.index import NoteFilter
 
-# option name -> (note field, help). Kind-specific ones are checked against the kind.
-_TEXT_OPTIONS: dict[str, tuple[str, str]] = {
-    "--title": ("title", "A short title, e.g. 'Coalition monthly meeting'."),
-    "--where": ("location", "Where it took place."),
-    "--body": ("body", "The field notes. Without it, read from stdin when stdin is not a terminal."),
-    "--memo": ("memo", "A reflexive memo."),
-    "--followups": ("followups", "Follow-ups to do."),
-    "--host": ("host", "Meeting: the host organization."),
-    "--agenda": ("agenda", "Meeting: the agenda."),
-    "--informant": ("informant", "Interview: the informant's pseudonym (never a real name)."),
-    "--role": ("informant_role", "Interview: the informant's role, e.g. director."),
-    "--recording": ("recording_ref", "Interview: where the recording is (a file name, not the audio)."),
-}
-_CHOICE_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "--event-type": ("event_type", EVENT_TYPES, "Event: what kind of event."),
-    "--format": ("interview_format", INTERVIEW_FORMATS, "Interview: the format."),
-    "--consent": ("consent", CONSENT_TYPES, "Interview: how consent was given."),
-}
-_LIST_OPTIONS: dict[str, tuple[str, str]] = {
-    "--org": ("organizations", "An organization present (repeat for more). New names are created."),
-    "--code": ("codes", "A preliminary code (repeat for more). New codes are created as inductive."),
-    "--person": ("people", "A person present, by name or pseudonym (repeat for more)."),
-    "--organizer": ("organizers", "Event: an organizing organization (repeat for more)."),
-}
-
-
-def _param(option: str) -> str:
-    return option.lstrip("-").replace("-", "_")
+# The note fields set by options of their own name (kind and the dates are read apart).
+_FIELD_OPTIONS = [spec for spec in NOTE_FIELDS if spec.option and spec.name not in ("kind", "start", "end")]
 
 
 def note_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options `add` and `edit` share, one per note field."""
-    decorators = [
-        click.option("--kind", type=click.Choice(KINDS), help="meeting, event or interview."),
-        click.option("--when", help="When it started: 'now', 'today 3pm', '17 Jan 2016 8:30'..."),
-        click.option("--end", help="When it ended: a date-time, a time that day, or '+90m'."),
-    ]
-    for option, (_, help_text) in _TEXT_OPTIONS.items():
-        decorators.append(click.option(option, _param(option), help=help_text))
-    for option, (_, choices, help_text) in _CHOICE_OPTIONS.items():
-        decorators.append(click.option(option, _param(option), type=click.Choice(choices), help=help_text))
-    for option, (_, help_text) in _LIST_OPTIONS.items():
-        decorators.append(click.option(option, _param(option), multiple=True, help=help_text))
+    """The options `add` and `edit` share: one per note field, from the field vocabulary."""
+    decorators = []
+    for spec in NOTE_FIELDS:
+        if not spec.option:
+            continue
+        if spec.is_list:
+            decorators.append(click.option(spec.option, spec.param, multiple=True, help=spec.help))
+        elif spec.choices:
+            decorators.append(
+                click.option(spec.option, spec.param, type=click.Choice(spec.choices), help=spec.help)
+            )
+        else:
+            decorators.append(click.option(spec.option, spec.param, help=spec.help))
     return option_group(*decorators)(command)
 
 
@@ -75,20 +44,15 @@ def _parse(state: CliState, text: str, *, base: datetime | None = None) -> datet
     return parse_when(text, dayfirst=state.dayfirst, base=base)
 
 
-_KIND_OF_FIELD = {name: kind for kind, names in KIND_FIELDS.items() for name in names}
-
-
 def _given_fields(values: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(option, note field, value) for every field option the user gave."""
     given = []
-    for option, (name, *_) in {**_TEXT_OPTIONS, **_CHOICE_OPTIONS}.items():
-        value = values.get(_param(option))
-        if value is not None:
-            given.append((option, name, value))
-    for option, (name, _) in _LIST_OPTIONS.items():
-        value = values.get(_param(option))
-        if value:
-            given.append((option, name, list(value)))
+    for spec in _FIELD_OPTIONS:
+        value = values.get(spec.param)
+        if spec.is_list and value:
+            given.append((spec.option, spec.name, list(value)))
+        elif not spec.is_list and value is not None:
+            given.append((spec.option, spec.name, value))
     return given
 
 
@@ -104,9 +68,10 @@ def _apply(state: CliState, note: Note, values: dict[str, Any]) -> None:
         end_text = values["end"].strip()
         note.end = to_iso(_parse(state, end_text, base=note.start_dt)) if end_text else None
     for option, name, value in _given_fields(values):
-        owner = _KIND_OF_FIELD.get(name)
-        if owner is not None and owner != note.kind:
-            fail(f"{option} is for {owner}s, and this note is a {note.kind}")
+        kinds = FIELD[name].kinds
+        if note.kind not in kinds:
+            owners = " and ".join(f"{kind}s" for kind in kinds)
+            fail(f"{option} is for {owners}, and this note is a {note.kind}")
         setattr(note, name, value)
 
 
@@ -159,7 +124,7 @@ filter_options = option_group(
 
 
 def note_filter(state: CliState, values: dict[str, Any], text: str = "") -> NoteFilter:
-    from fieldnotes.service import NoteFilter
+    from fieldnotes.index import NoteFilter
 
     since, until = values.pop("since", None), values.pop("until", None)
     return NoteFilter(
@@ -234,6 +199,6 @@ def delete(state: CliState, note_id: str, yes: bool) -> None:
     if not yes:
         if not sys.stdin or not sys.stdin.isatty():
             fail("not deleting without --yes when there is no terminal to confirm on")
-        click.confirm(f"Delete '{note.title}' ({note.start.replace('T', ' ')})?", abort=True)
+        click.confirm(f"Delete '{note.title}' ({dates.show(note.start)})?", abort=True)
     service.delete(note.id)
     click.echo(f"Deleted {note.id}  {note.title}", err=True)

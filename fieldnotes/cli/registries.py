@@ -9,7 +9,8 @@ import click
 
 from fieldnotes.cli.common import CliState, fail, option_group, pass_state
 from fieldnotes.cli.render import print_json
-from fieldnotes.model import CODE_ORIGINS, CONSENT_TYPES, Code, Informant, Organization, tag_key
+from fieldnotes.model import CODE_ORIGINS, CONSENT_TYPES, Code, Informant, Organization
+from fieldnotes.text import tag_key
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -37,10 +38,10 @@ def orgs(ctx: click.Context, as_json: bool) -> None:
 @pass_state
 def orgs_list(state: CliState, as_json: bool) -> None:
     """Every organization with its type and how many notes tag it."""
-    service = state.service()
-    usage = service.organization_usage()
+    registries = state.service().registries
+    usage = registries.organization_usage()
     rows = []
-    for org in service.organizations():
+    for org in registries.organizations():
         counts = usage.get(tag_key(org.name))
         rows.append({**org.to_dict(), "notes": sum(counts.values()) if counts else 0})
     if as_json:
@@ -70,7 +71,7 @@ def orgs_add(
     state: CliState, name: str, org_type: str | None, aliases: tuple[str, ...], description: str | None
 ) -> None:
     """Add an organization."""
-    org = state.service().save_organization(
+    org = state.service().registries.save_organization(
         Organization(name, type=org_type or "", aliases=list(aliases), description=description or "")
     )
     click.echo(org.name)
@@ -90,8 +91,8 @@ def orgs_edit(
     description: str | None,
 ) -> None:
     """Change an organization. --alias replaces the list of aliases."""
-    service = state.service()
-    org = service.organization(name)
+    registries = state.service().registries
+    org = registries.organization(name)
     changed = replace(
         org,
         name=new_name or org.name,
@@ -99,7 +100,7 @@ def orgs_edit(
         aliases=list(aliases) if aliases else org.aliases,
         description=org.description if description is None else description,
     )
-    click.echo(service.save_organization(changed, original=org.name).name)
+    click.echo(registries.save_organization(changed, original=org.name).name)
 
 
 @orgs.command("rename")
@@ -108,7 +109,7 @@ def orgs_edit(
 @pass_state
 def orgs_rename(state: CliState, old: str, new: str) -> None:
     """Rename an organization in the registry and in every note."""
-    count = state.service().rename_organization(old, new)
+    count = state.service().registries.rename_organization(old, new)
     click.echo(f"Renamed {old!r} to {new!r} in {count} note(s).", err=True)
 
 
@@ -119,10 +120,10 @@ def orgs_rename(state: CliState, old: str, new: str) -> None:
 @pass_state
 def orgs_merge(state: CliState, source: str, target: str, yes: bool) -> None:
     """Fold SOURCE into TARGET (the same agency typed two ways). A backup is taken first."""
-    service = state.service()
-    src, dst = service.organization(source), service.organization(target)
+    registries = state.service().registries
+    src, dst = registries.organization(source), registries.organization(target)
     _confirm(f"Merge {src.name!r} into {dst.name!r}?", yes)
-    count = service.merge_organizations(src.name, dst.name)
+    count = registries.merge_organizations(src.name, dst.name)
     click.echo(f"Merged {src.name!r} into {dst.name!r}; {count} note(s) updated.", err=True)
 
 
@@ -142,11 +143,11 @@ def people(ctx: click.Context, as_json: bool) -> None:
 @pass_state
 def people_list(state: CliState, as_json: bool, show_names: bool) -> None:
     """Every informant: role, organization, consent, interviews. Real names stay hidden unless asked."""
-    service = state.service()
-    counts = service.interview_counts()
+    registries = state.service().registries
+    counts = registries.interview_counts()
     rows = [
         {**(p.to_dict() if show_names else p.public_dict()), "interviews": counts[tag_key(p.pseudonym)]}
-        for p in service.informants()
+        for p in registries.informants()
     ]
     if as_json:
         print_json(rows)
@@ -185,7 +186,7 @@ _person_options = option_group(
 def people_add(state: CliState, pseudonym: str, real_names: tuple[str, ...], **values: str | None) -> None:
     """Add an informant under a pseudonym."""
     person = Informant(pseudonym, real_names=list(real_names), **{k: v or "" for k, v in values.items()})
-    click.echo(state.service().save_informant(person).pseudonym)
+    click.echo(state.service().registries.save_informant(person).pseudonym)
 
 
 @people.command("edit")
@@ -201,13 +202,13 @@ def people_edit(
     **values: str | None,
 ) -> None:
     """Change an informant. --real-name replaces the list of real names and aliases."""
-    service = state.service()
-    person = service.informant(pseudonym)
+    registries = state.service().registries
+    person = registries.informant(pseudonym)
     changes: dict[str, object] = {k: v for k, v in values.items() if v is not None}
     if real_names:
         changes["real_names"] = list(real_names)
     updated = replace(person, pseudonym=new_pseudonym or person.pseudonym, **changes)
-    click.echo(service.save_informant(updated, original=person.pseudonym).pseudonym)
+    click.echo(registries.save_informant(updated, original=person.pseudonym).pseudonym)
 
 
 # ----------------------------------------------------------------- codes
@@ -225,9 +226,9 @@ def codes(ctx: click.Context, as_json: bool) -> None:
 @pass_state
 def codes_list(state: CliState, as_json: bool) -> None:
     """The codebook as a tree: origin (D deductive, I inductive) and number of notes."""
-    service = state.service()
-    usage = service.code_usage()
-    codebook = service.codes()
+    registries = state.service().registries
+    usage = registries.code_usage()
+    codebook = registries.codes()
     if as_json:
         print_json([{**c.to_dict(), "notes": usage[tag_key(c.name)]} for c in codebook])
         return
@@ -275,7 +276,7 @@ def codes_add(
         origin=origin or "deductive",
         color=color or "",
     )
-    click.echo(state.service().save_code(code).name)
+    click.echo(state.service().registries.save_code(code).name)
 
 
 @codes.command("edit")
@@ -284,10 +285,10 @@ def codes_add(
 @pass_state
 def codes_edit(state: CliState, name: str, **values: str | None) -> None:
     """Change a code's description, parent, origin or colour."""
-    service = state.service()
-    code = service.code(name)
+    registries = state.service().registries
+    code = registries.code(name)
     updated = replace(code, **{k: v for k, v in values.items() if v is not None})
-    click.echo(service.save_code(updated, original=code.name).name)
+    click.echo(registries.save_code(updated, original=code.name).name)
 
 
 @codes.command("rename")
@@ -296,7 +297,7 @@ def codes_edit(state: CliState, name: str, **values: str | None) -> None:
 @pass_state
 def codes_rename(state: CliState, old: str, new: str) -> None:
     """Rename a code in the codebook and in every note (a backup is taken first)."""
-    count = state.service().rename_code(old, new)
+    count = state.service().registries.rename_code(old, new)
     click.echo(f"Renamed {old!r} to {new!r} in {count} note(s).", err=True)
 
 
@@ -307,10 +308,10 @@ def codes_rename(state: CliState, old: str, new: str) -> None:
 @pass_state
 def codes_merge(state: CliState, source: str, target: str, yes: bool) -> None:
     """Fold SOURCE into TARGET in every note. A backup is taken first."""
-    service = state.service()
-    src, dst = service.code(source), service.code(target)
+    registries = state.service().registries
+    src, dst = registries.code(source), registries.code(target)
     _confirm(f"Merge the code {src.name!r} into {dst.name!r}?", yes)
-    count = service.merge_codes(src.name, dst.name)
+    count = registries.merge_codes(src.name, dst.name)
     click.echo(f"Merged {src.name!r} into {dst.name!r}; {count} note(s) updated.", err=True)
 
 
@@ -323,7 +324,7 @@ def codes_move(state: CliState, name: str, parent: str | None, top: bool) -> Non
     """Move a code under another (or to the top with --top)."""
     if bool(parent) == top:
         fail("say where: --under PARENT or --top")
-    code = state.service().move_code(name, "" if top else (parent or ""))
+    code = state.service().registries.move_code(name, "" if top else (parent or ""))
     click.echo(f"{code.name} is now {'at the top' if not code.parent else 'under ' + code.parent}.", err=True)
 
 
@@ -332,5 +333,5 @@ def codes_move(state: CliState, name: str, parent: str | None, top: bool) -> Non
 @pass_state
 def codes_import(state: CliState, file: Path) -> None:
     """Pre-load a codebook from CSV (name, parent, description[, origin]) or a REFI .qdc file."""
-    added, existing = state.service().import_codebook(file)
+    added, existing = state.service().registries.import_codebook(file)
     click.echo(f"Added {added} code(s); {existing} were already in the codebook.", err=True)

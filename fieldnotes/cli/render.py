@@ -7,7 +7,9 @@ from typing import Any
 
 import orjson
 
-from fieldnotes.model import KIND_FIELDS, Note
+from fieldnotes.dates import show, span
+from fieldnotes.model import KIND_FIELDS, Note, label
+from fieldnotes.text import one_line
 
 
 def print_json(data: Any) -> None:
@@ -19,36 +21,30 @@ def note_line(note: Note) -> str:
     tags = ", ".join(note.organizations)
     codes = ", ".join(note.codes)
     extra = "  ".join(part for part in (f"[{tags}]" if tags else "", f"#{codes}" if codes else "") if part)
-    title = " ".join(note.title.split())
     flags = ("  ⚠ no consent recorded" if note.unconsented else "") + (
         "  🔒 private" if note.private.strip() else ""
     )
-    return f"{note.id[:8]}  {note.start.replace('T', ' ')}  {note.kind:<9}  {title}  {extra}{flags}".rstrip()
+    line = f"{note.id[:8]}  {show(note.start)}  {note.kind:<9}  {one_line(note.title)}  {extra}{flags}"
+    return line.rstrip()
 
 
 def note_text(note: Note) -> str:
     """A note in full, for reading in a terminal."""
-    when = note.start.replace("T", " ")
-    if note.end:
-        when += f" to {note.end.replace('T', ' ')}"
-        if note.duration_minutes is not None:
-            when += f" ({note.duration_minutes} min)"
+    when = span(note.start, note.end)
+    if note.duration_minutes is not None:
+        when += f" ({note.duration_minutes} min)"
     rows: list[tuple[str, str]] = [
         ("id", note.id),
         ("kind", note.kind),
         ("title", note.title),
         ("when", when),
-        ("where", note.location),
-        ("organizations", "; ".join(note.organizations)),
-        ("codes", "; ".join(note.codes)),
-        ("people", "; ".join(note.people)),
     ]
-    for name in KIND_FIELDS.get(note.kind, ()):
+    for name in ("location", "organizations", "codes", "people", *KIND_FIELDS.get(note.kind, ())):
         value = getattr(note, name)
-        rows.append((name.replace("_", " "), "; ".join(value) if isinstance(value, list) else value))
-    rows += [("created", note.created.replace("T", " ")), ("updated", note.updated.replace("T", " "))]
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{label:>{width}}: {value}" for label, value in rows if value]
+        rows.append((label(name).lower(), "; ".join(value) if isinstance(value, list) else value))
+    rows += [("created", show(note.created)), ("updated", show(note.updated))]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:>{width}}: {value}" for name, value in rows if value]
     if note.unconsented:
         lines.append("⚠ consent: none recorded — left out of exports unless --include-unconsented")
     sections = (
@@ -57,7 +53,7 @@ def note_text(note: Note) -> str:
         ("Follow-ups", note.followups),
         ("Private (never exported unless asked)", note.private),
     )
-    for label, text in sections:
+    for heading, text in sections:
         if text:
-            lines += ["", f"--- {label} ---", text]
+            lines += ["", f"--- {heading} ---", text]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fieldnotes.cli.common import EXIT_STORAGE, fail
+from fieldnotes.cli.common import fail
 
 
 def run_tui(
@@ -12,17 +12,16 @@ def run_tui(
 ) -> None:
     """Open the database and run the app; an encrypted database without a
     passphrase opens on a passphrase screen instead."""
+    from fieldnotes.errors import FieldnotesError, PassphraseNeededError
     from fieldnotes.service import FieldNotes
-    from fieldnotes.storage import StorageError
-    from fieldnotes.storage.crypto import PassphraseNeededError
 
     service: FieldNotes | None
     try:
         service = FieldNotes.open(db_path, passphrase=passphrase)
     except PassphraseNeededError:
         service = None
-    except StorageError as exc:
-        fail(str(exc), EXIT_STORAGE)
+    except FieldnotesError as exc:
+        fail(str(exc), exc.exit_code)
     from fieldnotes.tui.app import FieldnotesApp
 
     app = FieldnotesApp(service, dayfirst=dayfirst, banner=banner, db_path=db_path)

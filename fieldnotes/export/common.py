@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldnotes.errors import OutputExistsError
 from fieldnotes.files import PRIVATE_DIR, ensure_private_dir
+from fieldnotes.model import Informant, Note
+from fieldnotes.text import tag_key
 
 FORMULA_START = ("=", "+", "-", "@")
 PILCROW = " ¶ "
@@ -16,14 +19,6 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 Progress = Callable[[int, int], None]
-
-
-class OutputExistsError(FileExistsError):
-    """The output is there already and --force was not given."""
-
-
-class EmptyCodebookError(ValueError):
-    """A .qdc must hold at least one code."""
 
 
 @dataclass
@@ -90,3 +85,42 @@ def prepare_folder(path: Path, names: list[str], force: bool) -> None:
     if not path.exists():
         ensure_private_dir(path)
         path.chmod(PRIVATE_DIR)
+
+
+@dataclass
+class InformantCase:
+    """An informant interviewed in the exported notes, as a case: the latest
+    interview's facts, the registry's where the interviews are silent."""
+
+    pseudonym: str
+    role: str
+    organization: str
+    consent: str
+    interviews: list[Note]
+
+
+def informant_cases(notes: list[Note], informants: list[Informant]) -> list[InformantCase]:
+    """One case per informant interviewed in `notes`, by pseudonym, oldest interview first."""
+    registry = {tag_key(person.pseudonym): person for person in informants}
+    by_key: dict[str, list[Note]] = {}
+    for note in notes:
+        if note.kind == "interview" and note.informant.strip():
+            by_key.setdefault(tag_key(note.informant), []).append(note)
+    cases = []
+    for key, interviews in by_key.items():
+        interviews.sort(key=lambda n: n.start)
+        person = registry.get(key)
+        latest = interviews[-1]
+        cases.append(
+            InformantCase(
+                pseudonym=person.pseudonym if person else latest.informant.strip(),
+                role=next((n.informant_role for n in reversed(interviews) if n.informant_role), "")
+                or (person.role if person else ""),
+                organization=(latest.organizations[0] if latest.organizations else "")
+                or (person.organization if person else ""),
+                consent=next((n.consent for n in reversed(interviews) if n.consent), "")
+                or (person.consent if person else ""),
+                interviews=interviews,
+            )
+        )
+    return sorted(cases, key=lambda case: case.pseudonym.casefold())

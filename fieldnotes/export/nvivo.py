@@ -13,17 +13,24 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldnotes.export.common import (
     ExportReport,
+    InformantCase,
     Progress,
     flatten,
+    informant_cases,
     looks_like_formula,
     plural,
     prepare_folder,
 )
 from fieldnotes.files import atomic_write_bytes
-from fieldnotes.model import Code, Note, Organization, tag_key
+from fieldnotes.model import Code, Note, Organization
+from fieldnotes.text import tag_key
+
+if TYPE_CHECKING:
+    from fieldnotes.export.job import ExportJob
 
 NOTES_CSV = "notes.csv"
 ORGS_CSV = "organizations.csv"
@@ -152,13 +159,9 @@ class _Sheet:
 
 
 def write_folder(
-    folder: Path,
-    notes: list[Note],
-    orgs: list[Organization],
-    codes: list[Code],
-    options: CsvOptions,
-    progress: Progress | None = None,
+    folder: Path, job: ExportJob, options: CsvOptions, progress: Progress | None = None
 ) -> ExportReport:
+    notes, orgs, codes = job.notes, job.organizations, job.codes
     prepare_folder(folder, FILES, options.force)
     report = ExportReport(notes=len(notes))
     org_types = {tag_key(org.name): org.type for org in orgs}
@@ -185,7 +188,7 @@ def write_folder(
     sheet.finish(folder)
 
     _organizations_sheet(notes, orgs, options, report).finish(folder)
-    _informants_sheet(notes, options, report).finish(folder)
+    _informants_sheet(informant_cases(notes, job.informants), options, report).finish(folder)
     _codebook_sheet(notes, codes, options, report).finish(folder)
     atomic_write_bytes(folder / HOWTO, how_to(report, options).encode("utf-8"))
     report.wrote(folder / HOWTO, "the steps in NVivo")
@@ -224,20 +227,12 @@ def _organizations_sheet(
     return sheet
 
 
-def _informants_sheet(notes: list[Note], options: CsvOptions, report: ExportReport) -> _Sheet:
+def _informants_sheet(cases: list[InformantCase], options: CsvOptions, report: ExportReport) -> _Sheet:
     header = ["pseudonym", "role", "organization", "consent", "interviews"]
     sheet = _Sheet(INFORMANTS_CSV, header, options, report)
-    interviews: dict[str, list[Note]] = {}
-    for note in notes:
-        if note.kind == "interview" and note.informant.strip():
-            interviews.setdefault(note.informant.strip(), []).append(note)
-    for pseudonym in sorted(interviews, key=str.casefold):
-        ordered = sorted(interviews[pseudonym], key=lambda n: n.start)
-        latest = ordered[-1]
-        role = next((n.informant_role for n in reversed(ordered) if n.informant_role), "")
-        consent = next((n.consent for n in reversed(ordered) if n.consent), "")
-        organization = latest.organizations[0] if latest.organizations else ""
-        sheet.add([pseudonym, role, organization, consent, str(len(ordered))], pseudonym)
+    for case in cases:
+        cells = [case.pseudonym, case.role, case.organization, case.consent, str(len(case.interviews))]
+        sheet.add(cells, case.pseudonym)
     return sheet
 
 

@@ -14,12 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldnotes import __version__
+from fieldnotes.dates import span
+from fieldnotes.errors import NothingToExportError
 from fieldnotes.export.common import (
-    EmptyCodebookError,
     ExportReport,
+    InformantCase,
     Progress,
+    informant_cases,
     lf,
     plural,
     prepare_file,
@@ -27,7 +31,11 @@ from fieldnotes.export.common import (
 )
 from fieldnotes.export.xml_writer import XmlWriter
 from fieldnotes.files import atomic_writer, write_all
-from fieldnotes.model import KIND_FIELDS, Code, Note, Organization, new_id, stable_guid, tag_key
+from fieldnotes.model import KIND_FIELDS, Code, Note, Organization, stable_guid
+from fieldnotes.text import one_line, tag_key
+
+if TYPE_CHECKING:
+    from fieldnotes.export.job import ExportJob
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -111,52 +119,9 @@ def codebook_bytes(codes: list[Code]) -> bytes:
     return xml.to_bytes()
 
 
-def read_qdc(path: Path) -> list[Code]:
-    """Codes from a REFI-QDA codebook (.qdc), parents from the nesting, origin from
-    our own "Origin:" line when present (deductive otherwise: a codebook made in advance)."""
-    from xml.etree import ElementTree as ET
-
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
-        raise ValueError(f"{path.name} is not a readable .qdc file: {exc}") from None
-    codes: list[Code] = []
-
-    def walk(element: ET.Element, parent: str) -> None:
-        for child in element:
-            if child.tag.rsplit("}", 1)[-1] != "Code":
-                continue
-            name = child.get("name", "").strip()
-            description = ""
-            for part in child:
-                if part.tag.rsplit("}", 1)[-1] == "Description":
-                    description = part.text or ""
-            origin = "deductive"
-            text, _, last = description.rpartition("Origin: ")
-            if last.strip() in ("deductive", "inductive") and (not text or text.endswith("\n\n")):
-                origin, description = last.strip(), text.rstrip("\n")
-            codes.append(
-                Code(
-                    name,
-                    description=description,
-                    parent=parent,
-                    origin=origin,
-                    guid=child.get("guid") or new_id(),
-                    color=child.get("color", ""),
-                )
-            )
-            walk(child, name)
-
-    for codes_el in root.iter():
-        if codes_el.tag.rsplit("}", 1)[-1] == "Codes":
-            walk(codes_el, "")
-            break
-    return codes
-
-
 def write_qdc(path: Path, codes: list[Code], *, force: bool = False) -> ExportReport:
     if not codes:
-        raise EmptyCodebookError("the codebook is empty: add codes (or tag notes with them) first")
+        raise NothingToExportError("the codebook is empty: add codes (or tag notes with them) first")
     prepare_file(path, force)
     report = ExportReport()
     data = codebook_bytes(codes)
@@ -172,16 +137,13 @@ def source_text(note: Note, *, include_private: bool = False) -> tuple[str, int]
 
     Private observations are never part of it unless asked for; then they follow
     the body under a "Private:" line (and codes cover the body only)."""
-    when = note.start.replace("T", " ")
-    if note.end:
-        when += f" to {note.end.replace('T', ' ')}"
     lines = [
-        " ".join(note.title.split()),
+        one_line(note.title),
         f"Kind: {note.kind}",
-        f"Date: {when}",
+        f"Date: {span(note.start, note.end)}",
     ]
     if note.location:
-        lines.append(f"Location: {' '.join(note.location.split())}")
+        lines.append(f"Location: {one_line(note.location)}")
     if note.organizations:
         lines.append(f"Organizations: {'; '.join(note.organizations)}")
     header = xml_safe("\n".join(lines) + "\n\n")
@@ -220,15 +182,11 @@ def _stamp(moment: str) -> str:
 
 
 def project_files(
-    notes: list[Note],
-    orgs: list[Organization],
-    codes: list[Code],
-    *,
-    researcher: str,
-    progress: Progress | None = None,
-    include_private: bool = False,
+    job: ExportJob, *, researcher: str, progress: Progress | None = None
 ) -> tuple[bytes, dict[str, str]]:
     """project.qde and the sources' texts (guid -> text), in the schema's order."""
+    notes, orgs, codes = job.notes, job.organizations, job.codes
+    include_private = job.protections.include_private
     user = stable_guid("user", researcher)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     xml = XmlWriter()
@@ -250,7 +208,7 @@ def project_files(
     with xml.element("Variables"):
         for variable in ALL_VARIABLES:
             xml.leaf("Variable", guid=variable.guid, name=variable.name, typeOfVariable=variable.kind)
-    _write_cases(xml, notes, orgs)
+    _write_cases(xml, notes, orgs, informant_cases(notes, job.informants))
 
     code_guid = {tag_key(code.name): code.guid for code in codes}
     org_types = {tag_key(org.name): org.type for org in orgs}
@@ -267,7 +225,7 @@ def project_files(
         xml.start(
             "TextSource",
             guid=note.id,
-            name=" ".join(note.title.split()) or note.id,
+            name=one_line(note.title) or note.id,
             plainTextPath=f"internal://{note.id}.txt",
             creatingUser=user,
             creationDateTime=created,
@@ -316,7 +274,7 @@ def project_files(
                 with xml.element(
                     "Note",
                     guid=memo_guid,
-                    name=f"Memo: {' '.join(note.title.split())}",
+                    name=f"Memo: {one_line(note.title)}",
                     creatingUser=user,
                     creationDateTime=_stamp(note.created or note.start),
                 ):
@@ -325,17 +283,16 @@ def project_files(
     return xml.to_bytes(), texts
 
 
-def _write_cases(xml: XmlWriter, notes: list[Note], orgs: list[Organization]) -> None:
+def _write_cases(
+    xml: XmlWriter, notes: list[Note], orgs: list[Organization], informants: list[InformantCase]
+) -> None:
     """One case per organization and per informant, with the notes that tag them."""
     by_org: dict[str, list[str]] = {}
-    by_informant: dict[str, list[Note]] = {}
     for note in notes:
         for org in note.organizations:
             by_org.setdefault(tag_key(org), []).append(note.id)
-        if note.kind == "interview" and note.informant.strip():
-            by_informant.setdefault(note.informant.strip(), []).append(note)
     org_cases = [(org, by_org[tag_key(org.name)]) for org in orgs if tag_key(org.name) in by_org]
-    if not org_cases and not by_informant:
+    if not org_cases and not informants:
         return
     with xml.element("Cases"):
         for org, refs in org_cases:
@@ -344,33 +301,29 @@ def _write_cases(xml: XmlWriter, notes: list[Note], orgs: list[Organization]) ->
                     _value(xml, ORG_TYPE, org.type)
                 for note_id in refs:
                     xml.leaf("SourceRef", targetGUID=note_id)
-        for pseudonym in sorted(by_informant, key=str.casefold):
-            interviews = by_informant[pseudonym]
-            with xml.element("Case", guid=stable_guid("informant", pseudonym.casefold()), name=pseudonym):
-                role = next((n.informant_role for n in reversed(interviews) if n.informant_role), "")
-                if role:
-                    _value(xml, INFORMANT_ROLE, role)
-                for note in interviews:
+        for case in informants:
+            with xml.element(
+                "Case", guid=stable_guid("informant", case.pseudonym.casefold()), name=case.pseudonym
+            ):
+                if case.role:
+                    _value(xml, INFORMANT_ROLE, case.role)
+                for note in case.interviews:
                     xml.leaf("SourceRef", targetGUID=note.id)
 
 
 def write_qdpx(
     path: Path,
-    notes: list[Note],
-    orgs: list[Organization],
-    codes: list[Code],
+    job: ExportJob,
     *,
     force: bool = False,
     researcher: str | None = None,
     progress: Progress | None = None,
-    include_private: bool = False,
 ) -> ExportReport:
+    notes, codes = job.notes, job.codes
     prepare_file(path, force)
     report = ExportReport(notes=len(notes))
     researcher = researcher or _user_name()
-    qde, texts = project_files(
-        notes, orgs, codes, researcher=researcher, progress=progress, include_private=include_private
-    )
+    qde, texts = project_files(job, researcher=researcher, progress=progress)
     with (
         atomic_writer(path) as fd,
         open(fd, "wb", closefd=False) as raw,

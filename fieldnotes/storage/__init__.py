@@ -1,7 +1,6 @@
 """Storage: the only package that knows TinyDB."""
 
 from fieldnotes.storage.backups import BackupInfo
-from fieldnotes.storage.errors import CorruptDatabaseError, StorageError
-from fieldnotes.storage.store import Store, restore_backup
+from fieldnotes.storage.store import Store, convert_database, restore_backup
 
-__all__ = ["BackupInfo", "CorruptDatabaseError", "StorageError", "Store", "restore_backup"]
+__all__ = ["BackupInfo", "Store", "convert_database", "restore_backup"]

@@ -80,13 +80,14 @@ class Backups:
 
     def newest_good(self, decode: Callable[[bytes], object] | None = None) -> Path | None:
         """The newest backup that `decode` reads (by default: parses as a plain TinyDB file)."""
-        from fieldnotes.storage.durable import DamagedFileError, parse_main
-        from fieldnotes.storage.errors import StorageError
+        from fieldnotes.errors import FieldnotesError
+        from fieldnotes.storage.durable import parse_main
 
         for info in self.list():
             try:
-                (decode or parse_main)(info.path.read_bytes())
-            except (DamagedFileError, StorageError, OSError):
+                raw = info.path.read_bytes()
+                decode(raw) if decode else parse_main(raw, info.path)
+            except (FieldnotesError, OSError):
                 continue
             return info.path
         return None

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fieldnotes.storage.errors import StorageError
+from fieldnotes.errors import StorageError, WrongPassphraseError
 
 if TYPE_CHECKING:  # imported when a passphrase is used: plain databases start without it
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,14 +28,6 @@ if TYPE_CHECKING:  # imported when a passphrase is used: plain databases start w
 MAGIC = b"FIELDNOTES-ENCRYPTED v1\n"
 NONCE_BYTES = 12
 PASSPHRASE_ENV = "FIELDNOTES_PASSPHRASE"
-
-
-class PassphraseNeededError(StorageError):
-    """The database is encrypted and no passphrase was given."""
-
-
-class WrongPassphraseError(StorageError):
-    """The passphrase does not open this file. Nothing was changed."""
 
 
 @dataclass(frozen=True)

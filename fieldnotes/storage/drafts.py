@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.files import atomic_write_bytes
 from fieldnotes.storage.durable import DurableStorage
-from fieldnotes.storage.errors import StorageError
 
 
 class Drafts:
@@ -32,7 +32,7 @@ class Drafts:
             return None
         try:
             draft = orjson.loads(self.storage.open_sealed(raw, name=str(self.path)))
-        except (orjson.JSONDecodeError, StorageError):
+        except (orjson.JSONDecodeError, FieldnotesError):
             draft = None
         if not isinstance(draft, dict):
             with contextlib.suppress(OSError):

@@ -15,8 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
+from fieldnotes.index import NoteFilter
 from fieldnotes.model import KINDS
-from fieldnotes.service import FieldNotes, NoteFilter
+from fieldnotes.service import FieldNotes
 from fieldnotes.tui.screens.dialogs import ConfirmDialog, HelpScreen
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
@@ -116,7 +117,7 @@ class FieldnotesApp(App[None]):
 
     def _database_ready(self) -> None:
         """Once the database is open: the retention warning, and a draft to resume."""
-        warning = self.service.retention_warning(self.now().strftime("%Y-%m-%d"))
+        warning = self.service.registries.retention_warning(self.now().strftime("%Y-%m-%d"))
         if warning:
             self.notify(warning, title="Data retention", severity="warning", timeout=30)
         draft = self.service.load_draft()
@@ -203,10 +204,10 @@ class FieldnotesApp(App[None]):
         """Ethics metadata: protocol number, destroy-by date, consent form versions."""
         from dataclasses import replace
 
-        from fieldnotes.model import ValidationError
+        from fieldnotes.errors import ValidationError
         from fieldnotes.tui.screens.record_form import FieldSpec, RecordForm
 
-        info = self.service.project()
+        info = self.service.registries.project()
         fields = [
             FieldSpec("protocol", "Ethics protocol", info.protocol, placeholder="e.g. IRB-2015-0412"),
             FieldSpec("destroy_by", "Destroy by", info.destroy_by, placeholder="YYYY-MM-DD"),
@@ -222,7 +223,7 @@ class FieldnotesApp(App[None]):
         def apply(values: dict[str, str]) -> str | None:
             forms = [form.strip() for form in values.pop("consent_forms").split(";") if form.strip()]
             try:
-                self.service.save_project(replace(info, consent_forms=forms, **values))
+                self.service.registries.save_project(replace(info, consent_forms=forms, **values))
             except ValidationError as exc:
                 return str(exc)
             return None
@@ -251,14 +252,14 @@ class FieldnotesApp(App[None]):
             yield SystemCommand(
                 f"Show only {kind}s", f"Filter the list to {kind}s", partial(self.apply_filter, kind=kind)
             )
-        for org in self.service.organizations():
+        for org in self.service.registries.organizations():
             yield SystemCommand(
                 f"Organization: {org.name}",
                 "Show notes tagging this organization",
                 partial(self.apply_filter, org=org.name),
                 discover=False,
             )
-        for code in self.service.codes():
+        for code in self.service.registries.codes():
             yield SystemCommand(
                 f"Code: {code.name}",
                 "Show notes tagged with this code",

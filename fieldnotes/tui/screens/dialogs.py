@@ -11,9 +11,10 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from fieldnotes.dates import DateParseError, parse_when
+from fieldnotes.dates import parse_when
+from fieldnotes.errors import DateParseError
+from fieldnotes.index import NoteFilter
 from fieldnotes.model import KINDS
-from fieldnotes.service import NoteFilter
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 
 

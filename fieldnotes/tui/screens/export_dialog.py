@@ -13,12 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
-from fieldnotes.export.common import EmptyCodebookError, OutputExistsError
-from fieldnotes.service import NoteFilter
-from fieldnotes.tui.screens.main import describe_filter
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.export.job import Protections
+from fieldnotes.index import NoteFilter
 
 if TYPE_CHECKING:
-    from fieldnotes.service import ExportJob
+    from fieldnotes.export.job import ExportJob
     from fieldnotes.tui.app import FieldnotesApp
 
 FORMATS = {
@@ -52,9 +52,7 @@ class ExportDialog(ModalScreen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        described = describe_filter(self.filter)
-        if self.filter.text.strip():
-            described = f"“{self.filter.text.strip()}”" + (f" · {described}" if described else "")
+        described = self.filter.describe(with_text=True)
         with Vertical(classes="dialog export-dialog"):
             yield Static("Export notes", classes="dialog-question")
             with RadioSet(id="x-format"):
@@ -114,9 +112,11 @@ class ExportDialog(ModalScreen[None]):
         filtered = self.query_one("#x-filtered", Checkbox).value
         job = self.fn_app.service.prepare_export(
             self.filter if filtered else NoteFilter(),
-            pseudonymise=self.query_one("#x-pseudo", Checkbox).value,
-            include_private=self.query_one("#x-private", Checkbox).value,
-            include_unconsented=self.query_one("#x-unconsented", Checkbox).value,
+            Protections(
+                pseudonymise=self.query_one("#x-pseudo", Checkbox).value,
+                include_private=self.query_one("#x-private", Checkbox).value,
+                include_unconsented=self.query_one("#x-unconsented", Checkbox).value,
+            ),
         )
         options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
         if self.format == "nvivo":
@@ -147,7 +147,7 @@ class ExportDialog(ModalScreen[None]):
                 report = job.qdpx(path, progress=progress, **options)
             else:
                 report = job.qdc(path, force=options["force"])
-        except (OutputExistsError, EmptyCodebookError, OSError) as exc:
+        except (FieldnotesError, OSError) as exc:
             self.app.call_from_thread(self._finished, [f"✗ {exc}"], True)
             return
         self.app.call_from_thread(self._finished, report.lines(), False)

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from fieldnotes.export.common import plural
-from fieldnotes.service import NoteFilter
+from fieldnotes.index import NoteFilter
 from fieldnotes.tui.screens.dialogs import FilterDialog, HelpScreen, KindPicker
 from fieldnotes.tui.widgets.note_table import NoteTable
 
@@ -28,21 +28,6 @@ Just back from a meeting? Press [b]m[/b] to write it up now.
 Type dates the way you say them: [i]today 3pm[/i], [i]yesterday 14:30[/i], [i]17 Jan 2016 8:30[/i].
 Everything is saved on this computer only. [b]?[/b] shows every key.
 """
-
-
-def describe_filter(flt: NoteFilter) -> str:
-    parts = []
-    if flt.kind:
-        parts.append(f"kind: {flt.kind}")
-    if flt.org:
-        parts.append(f"organization: {flt.org}")
-    if flt.code:
-        parts.append(f"code: {flt.code}")
-    if flt.since:
-        parts.append(f"from {flt.since:%d %b %Y}")
-    if flt.until:
-        parts.append(f"until {flt.until:%d %b %Y}")
-    return " · ".join(parts)
 
 
 class MainScreen(Screen[None]):
@@ -93,7 +78,7 @@ class MainScreen(Screen[None]):
         self.refresh_notes()
         self.table.focus()
         # Search text is built after the first paint, before anyone can type a query.
-        self.call_after_refresh(self.fn_app.service.prepare_search)
+        self.call_after_refresh(self.fn_app.service.index.prepare_search)
 
     @property
     def table(self) -> NoteTable:
@@ -116,10 +101,7 @@ class MainScreen(Screen[None]):
     def _status(self, matching: int, total: int) -> str:
         if total == 0:
             return ""
-        desc = describe_filter(self.filter)
-        text = self.filter.text.strip()
-        if text:
-            desc = f"“{text}”" + (f" · {desc}" if desc else "")
+        desc = self.filter.describe(with_text=True)
         if desc:
             line = f" {matching:,} of {plural(total, 'note')} · {desc}  [dim](esc clears)[/]"
             if matching == 0:
@@ -181,8 +163,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             FilterDialog(
                 self.filter,
-                [o.name for o in service.organizations()],
-                [c.name for c in service.codes()],
+                [o.name for o in service.registries.organizations()],
+                [c.name for c in service.registries.codes()],
                 dayfirst=self.fn_app.dayfirst,
             ),
             chosen,

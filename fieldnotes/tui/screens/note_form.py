@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
-from fieldnotes.dates import DateParseError, to_iso
-from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note, ValidationError, tag_key
+from fieldnotes.dates import to_iso
+from fieldnotes.errors import DateParseError, FieldnotesError, ValidationError
+from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
+from fieldnotes.text import tag_key
 from fieldnotes.tui.screens.dialogs import ConfirmDialog
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 from fieldnotes.tui.widgets.tag_input import TagInput
@@ -73,7 +75,7 @@ class NoteFormScreen(Screen[str | None]):
             f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
             classes=f"form-title kind-{self.kind}",
         )
-        orgs = lambda: [o.name for o in service.organizations()]  # noqa: E731
+        orgs = lambda: [o.name for o in service.registries.organizations()]  # noqa: E731
         with VerticalScroll(id="form-body"):
             yield from self._field(
                 "Title",
@@ -123,7 +125,7 @@ class NoteFormScreen(Screen[str | None]):
             yield from self._field(
                 "Codes",
                 TagInput(
-                    lambda: [c.name for c in service.codes()],
+                    lambda: [c.name for c in service.registries.codes()],
                     tags=note.codes if note else [],
                     id="codes",
                     placeholder="e.g. legitimacy; new codes are created on save",
@@ -137,7 +139,7 @@ class NoteFormScreen(Screen[str | None]):
         so the form is ready for typing at once (see `_mount_rest`)."""
         service = self.fn_app.service
         note = self.note
-        orgs = lambda: [o.name for o in service.organizations()]  # noqa: E731
+        orgs = lambda: [o.name for o in service.registries.organizations()]  # noqa: E731
         yield from self._kind_fields(note, orgs)
         yield from self._field(
             "People present",
@@ -187,7 +189,9 @@ class NoteFormScreen(Screen[str | None]):
                         note.informant if note else "",
                         id="informant",
                         placeholder="e.g. P-03",
-                        suggester=NamesSuggester(lambda: [p.pseudonym for p in service.informants()]),
+                        suggester=NamesSuggester(
+                            lambda: [p.pseudonym for p in service.registries.informants()]
+                        ),
                     ),
                 )
                 yield from self._row_field(
@@ -329,14 +333,14 @@ class NoteFormScreen(Screen[str | None]):
         typed = entry.value.strip()
         if not typed:
             return
-        names = [p.pseudonym for p in service.informants()]
+        names = [p.pseudonym for p in service.registries.informants()]
         if complete_prefix:
             match = complete(typed, names)
         else:
             match = next((name for name in names if tag_key(name) == tag_key(typed)), None)
         if match is None:
             return
-        person = service.informant(match)
+        person = service.registries.informant(match)
         entry.value = person.pseudonym
         role = self.query_one("#informant_role", Input)
         if not role.value.strip() and person.role:
@@ -391,6 +395,11 @@ class NoteFormScreen(Screen[str | None]):
         target.scroll_visible()
         self.notify(message, title="Not saved", severity="error")
 
+    def _field_of(self, exc: ValidationError) -> str:
+        """The form field to put the cursor on for an error: the field it names."""
+        field_id = {"start": "when"}.get(exc.field or "", exc.field or "")
+        return field_id if field_id and self.query(f"#{field_id}") else "title"
+
     def build_note(self) -> Note | None:
         """The note from the form, or None after pointing at the bad field."""
         values = self.values()
@@ -428,9 +437,9 @@ class NoteFormScreen(Screen[str | None]):
         try:
             saved = service.update(note) if self.note else service.add(note)
         except ValidationError as exc:
-            self._fail("end" if "end" in str(exc) else "title", str(exc))
+            self._fail(self._field_of(exc), str(exc))
             return
-        except Exception as exc:  # storage trouble: keep the form and the draft
+        except (FieldnotesError, OSError) as exc:  # storage trouble: keep the form and the draft
             self.save_draft()
             self.notify(f"{exc}", title="Not saved — your text is kept", severity="error", timeout=10)
             return

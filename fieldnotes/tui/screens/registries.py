@@ -18,17 +18,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
 
+from fieldnotes.errors import InputError, ValidationError
+from fieldnotes.index import NoteFilter
 from fieldnotes.model import (
     CODE_ORIGINS,
     CONSENT_TYPES,
     Code,
     Informant,
     Organization,
-    ValidationError,
-    tag_key,
 )
-from fieldnotes.registries import RegistryError
-from fieldnotes.service import NoteFilter
+from fieldnotes.text import tag_key
 from fieldnotes.tui.screens.dialogs import ConfirmDialog
 from fieldnotes.tui.screens.record_form import FieldSpec, RecordForm
 from fieldnotes.tui.widgets.note_table import NoteTable
@@ -41,7 +40,7 @@ def _attempt(action: Callable[[], object]) -> str | None:
     """Run a service action; its error message, or None when it worked."""
     try:
         action()
-    except (ValidationError, RegistryError) as exc:
+    except InputError as exc:
         return str(exc)
     return None
 
@@ -256,9 +255,9 @@ class OrganizationsScreen(RegistryScreen):
 
     def entries(self, text: str) -> list[tuple[str, tuple[Any, ...]]]:
         service = self.fn_app.service
-        usage = service.organization_usage()
+        usage = service.registries.organization_usage()
         out = []
-        for org in service.organizations():
+        for org in service.registries.organizations():
             haystack = " ".join([org.name, org.type, *org.aliases, org.description]).casefold()
             if text and text not in haystack:
                 continue
@@ -279,24 +278,24 @@ class OrganizationsScreen(RegistryScreen):
         return NoteFilter(org=key)
 
     def names(self) -> list[str]:
-        return [org.name for org in self.fn_app.service.organizations()]
+        return [org.name for org in self.fn_app.service.registries.organizations()]
 
     def rename(self, old: str, new: str) -> object:
-        return self.fn_app.service.rename_organization(old, new)
+        return self.fn_app.service.registries.rename_organization(old, new)
 
     def merge(self, source: str, target: str) -> object:
-        return self.fn_app.service.merge_organizations(source, target)
+        return self.fn_app.service.registries.merge_organizations(source, target)
 
     def edit(self, key: str | None) -> None:
         service = self.fn_app.service
-        org = service.organization(key) if key else Organization("")
+        org = service.registries.organization(key) if key else Organization("")
         fields = [
             FieldSpec("name", "Name", org.name),
             FieldSpec(
                 "type",
                 "Type",
                 org.type,
-                suggestions=service.organization_types,
+                suggestions=service.registries.organization_types,
                 placeholder="e.g. human-service nonprofit (→ completes)",
             ),
             FieldSpec(
@@ -313,7 +312,7 @@ class OrganizationsScreen(RegistryScreen):
                 description=values["description"],
                 aliases=[a for a in values["aliases"].split(";") if a.strip()],
             )
-            return _attempt(lambda: service.save_organization(updated, original=key))
+            return _attempt(lambda: service.registries.save_organization(updated, original=key))
 
         def done(values: dict[str, str] | None) -> None:
             if values:
@@ -331,9 +330,9 @@ class InformantsScreen(RegistryScreen):
 
     def entries(self, text: str) -> list[tuple[str, tuple[Any, ...]]]:
         service = self.fn_app.service
-        counts = service.interview_counts()
+        counts = service.registries.interview_counts()
         out = []
-        for person in service.informants():
+        for person in service.registries.informants():
             haystack = " ".join([person.pseudonym, person.role, person.organization, person.notes]).casefold()
             if text and text not in haystack:
                 continue
@@ -359,18 +358,20 @@ class InformantsScreen(RegistryScreen):
             table.show([n for n in table.notes if tag_key(n.informant) == tag_key(key)])
 
     def names(self) -> list[str]:
-        return [p.pseudonym for p in self.fn_app.service.informants()]
+        return [p.pseudonym for p in self.fn_app.service.registries.informants()]
 
     def rename(self, old: str, new: str) -> object:
         service = self.fn_app.service
-        return service.save_informant(replace(service.informant(old), pseudonym=new), original=old)
+        return service.registries.save_informant(
+            replace(service.registries.informant(old), pseudonym=new), original=old
+        )
 
     def merge(self, source: str, target: str) -> object:
         raise ValidationError("informants are not merged; rename one instead")
 
     def edit(self, key: str | None) -> None:
         service = self.fn_app.service
-        person = service.informant(key) if key else Informant("")
+        person = service.registries.informant(key) if key else Informant("")
         fields = [
             FieldSpec("pseudonym", "Pseudonym", person.pseudonym, placeholder="never a real name"),
             FieldSpec(
@@ -380,7 +381,7 @@ class InformantsScreen(RegistryScreen):
                 "organization",
                 "Organization",
                 person.organization,
-                suggestions=lambda: [o.name for o in service.organizations()],
+                suggestions=lambda: [o.name for o in service.registries.organizations()],
                 complete_on_save=True,
             ),
             FieldSpec("consent", "Consent", person.consent, choices=CONSENT_TYPES),
@@ -397,7 +398,9 @@ class InformantsScreen(RegistryScreen):
         def apply(values: dict[str, str]) -> str | None:
             names = [name.strip() for name in values.pop("real_names").split(";") if name.strip()]
             return _attempt(
-                lambda: service.save_informant(replace(person, real_names=names, **values), original=key)
+                lambda: service.registries.save_informant(
+                    replace(person, real_names=names, **values), original=key
+                )
             )
 
         def done(values: dict[str, str] | None) -> None:
@@ -423,8 +426,8 @@ class CodebookScreen(RegistryScreen):
         service = self.fn_app.service
         tree = self.query_one("#reg-list", Tree)
         text = self.query_one("#reg-search", Input).value.strip().casefold()
-        usage = service.code_usage()
-        codes = service.codes()
+        usage = service.registries.code_usage()
+        codes = service.registries.codes()
         children: dict[str, list[Code]] = {}
         for code in codes:
             children.setdefault(tag_key(code.parent), []).append(code)
@@ -489,7 +492,7 @@ class CodebookScreen(RegistryScreen):
     def show_notes(self, key: str | None) -> None:
         super().show_notes(key)
         if key:
-            code = next((c for c in self.fn_app.service.codes() if c.name == key), None)
+            code = next((c for c in self.fn_app.service.registries.codes() if c.name == key), None)
             if code is not None:
                 origin = code.origin + (f", first in a note of {code.first_date}" if code.first_date else "")
                 description = f" — {code.description}" if code.description else ""
@@ -503,17 +506,17 @@ class CodebookScreen(RegistryScreen):
         return NoteFilter(code=key)
 
     def names(self) -> list[str]:
-        return [code.name for code in self.fn_app.service.codes()]
+        return [code.name for code in self.fn_app.service.registries.codes()]
 
     def rename(self, old: str, new: str) -> object:
-        return self.fn_app.service.rename_code(old, new)
+        return self.fn_app.service.registries.rename_code(old, new)
 
     def merge(self, source: str, target: str) -> object:
-        return self.fn_app.service.merge_codes(source, target)
+        return self.fn_app.service.registries.merge_codes(source, target)
 
     def edit(self, key: str | None) -> None:
         service = self.fn_app.service
-        code = service.code(key) if key else Code("", origin="deductive")
+        code = service.registries.code(key) if key else Code("", origin="deductive")
         fields = [
             FieldSpec("name", "Name", code.name),
             FieldSpec(
@@ -533,7 +536,7 @@ class CodebookScreen(RegistryScreen):
 
         def apply(values: dict[str, str]) -> str | None:
             updated = replace(code, **values, origin=values["origin"] or "inductive")
-            return _attempt(lambda: service.save_code(updated, original=key))
+            return _attempt(lambda: service.registries.save_code(updated, original=key))
 
         def done(values: dict[str, str] | None) -> None:
             if values:
@@ -548,7 +551,7 @@ class CodebookScreen(RegistryScreen):
         service = self.fn_app.service
 
         def apply(values: dict[str, str]) -> str | None:
-            return _attempt(lambda: service.move_code(name, values["parent"]))
+            return _attempt(lambda: service.registries.move_code(name, values["parent"]))
 
         def done(values: dict[str, str] | None) -> None:
             if values is not None:

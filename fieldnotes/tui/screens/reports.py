@@ -24,7 +24,9 @@ from textual.widgets import (
     TabPane,
 )
 
-from fieldnotes.dates import DateParseError, parse_when
+from fieldnotes.dates import parse_when
+from fieldnotes.errors import DateParseError
+from fieldnotes.index import NoteFilter
 from fieldnotes.reports import (
     CODE_GROUPS,
     PERIODS,
@@ -35,7 +37,6 @@ from fieldnotes.reports import (
     headers,
     periods_between,
 )
-from fieldnotes.service import NoteFilter
 
 if TYPE_CHECKING:
     from fieldnotes.tui.app import FieldnotesApp

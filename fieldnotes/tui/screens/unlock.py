@@ -41,7 +41,7 @@ class UnlockScreen(Screen[None]):
 
     @on(Input.Submitted, "#passphrase")
     def _submitted(self, event: Input.Submitted) -> None:
-        from fieldnotes.storage import StorageError
+        from fieldnotes.errors import FieldnotesError
 
         passphrase = event.value
         event.input.value = ""
@@ -49,7 +49,7 @@ class UnlockScreen(Screen[None]):
             return
         try:
             service = self.opener(passphrase)
-        except StorageError as exc:
+        except FieldnotesError as exc:
             self.query_one("#unlock-error", Static).update(f"✗ {exc}")
             return
         self.unlocked(service)

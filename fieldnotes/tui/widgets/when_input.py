@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from fieldnotes.dates import DateParseError, describe, parse_when
+from fieldnotes.dates import describe, parse_when
+from fieldnotes.errors import DateParseError
 
 
 class WhenInput(Vertical):

@@ -15,15 +15,12 @@ from typing import Any
 
 import orjson
 
+from fieldnotes.errors import ImportRefusedError, ValidationError
 from fieldnotes.export.common import unflatten
 from fieldnotes.export.nvivo import CODE_COLUMN_PREFIX, NOTE_HEADER
-from fieldnotes.model import MINUTE_FORMAT, Note, ValidationError, new_id
+from fieldnotes.model import MINUTE_FORMAT, Note, new_id
 
 REQUIRED_CSV = {"kind", "title", "date"}
-
-
-class ImportError_(ValueError):
-    """The file cannot be imported as it is. The message lists why."""
 
 
 @dataclass
@@ -57,7 +54,7 @@ def parse_file(path: Path, *, excel_safe: bool = False, unflatten_newlines: bool
         return _parse_csv(path, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines)
     if suffix in (".jsonl", ".ndjson"):
         return _parse_jsonl(path)
-    raise ImportError_(f"{path.name}: import reads .csv (from `export nvivo`) or .jsonl files")
+    raise ImportRefusedError(f"{path.name}: import reads .csv (from `export nvivo`) or .jsonl files")
 
 
 def _split(cell: str) -> list[str]:
@@ -70,11 +67,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         try:
             header = next(reader)
         except StopIteration:
-            raise ImportError_(f"{path.name} is empty") from None
+            raise ImportRefusedError(f"{path.name} is empty") from None
         header = [h.strip() for h in header]
         missing = REQUIRED_CSV - set(header)
         if missing:
-            raise ImportError_(
+            raise ImportRefusedError(
                 f"{path.name} lacks the column(s) {', '.join(sorted(missing))}; "
                 f"expected the header of notes.csv: {', '.join(NOTE_HEADER[:6])}, ..."
             )
@@ -92,9 +89,11 @@ def _parse_csv(path: Path, *, excel_safe: bool, unflatten_newlines: bool) -> Par
     try:
         rows = list(_csv_rows(path))
     except UnicodeDecodeError:
-        raise ImportError_(f"{path.name} is not UTF-8 text; save it as CSV UTF-8 and try again") from None
+        raise ImportRefusedError(
+            f"{path.name} is not UTF-8 text; save it as CSV UTF-8 and try again"
+        ) from None
     except csv.Error as exc:
-        raise ImportError_(f"{path.name} is not a readable CSV file: {exc}") from None
+        raise ImportRefusedError(f"{path.name} is not a readable CSV file: {exc}") from None
     parsed = ParsedFile()
     for line, row in rows:
         if "__error__" in row:

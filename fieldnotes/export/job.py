@@ -1,0 +1,131 @@
+"""An export job: the notes and registries to write, copied out and protected.
+
+`build_job` applies the protections a researcher chose (`Protections`): private
+fields and interviews without recorded consent are left out unless asked for,
+real names are replaced by pseudonyms on request, and the pre-flight name check
+runs. The job's methods only write files, so a front end may run them on a
+worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from fieldnotes.export.common import ExportReport, Progress
+from fieldnotes.model import Code, Informant, Note, Organization
+
+
+@dataclass(frozen=True)
+class Protections:
+    """What an export may carry beyond the default, and whether names are replaced."""
+
+    include_private: bool = False
+    include_unconsented: bool = False
+    pseudonymise: bool = False
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """Notes and registries, copied out of the database and protected, ready to be written."""
+
+    notes: list[Note]
+    organizations: list[Organization]
+    codes: list[Code]
+    informants: list[Informant]  # real names already removed
+    protections: Protections = Protections()
+    warnings: list[str] = field(default_factory=list)
+
+    def _finish(self, report: ExportReport) -> ExportReport:
+        report.warnings[:0] = self.warnings
+        return report
+
+    def nvivo(
+        self,
+        folder: Path,
+        *,
+        flatten_newlines: bool = False,
+        excel_safe: bool = False,
+        code_columns: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        from fieldnotes.export.nvivo import CsvOptions, write_folder
+
+        options = CsvOptions(
+            flatten_newlines, excel_safe, code_columns, force, self.protections.include_private
+        )
+        return self._finish(write_folder(folder, self, options, progress))
+
+    def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
+        from fieldnotes.export.refi import write_qdc
+
+        return write_qdc(path, self.codes, force=force)
+
+    def qdpx(
+        self,
+        path: Path,
+        *,
+        force: bool = False,
+        researcher: str | None = None,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        from fieldnotes.export.refi import write_qdpx
+
+        return self._finish(write_qdpx(path, self, force=force, researcher=researcher, progress=progress))
+
+
+def build_job(
+    notes: list[Note],
+    organizations: list[Organization],
+    codes: list[Code],
+    informants: list[Informant],
+    protections: Protections,
+    known_names: list[str],
+) -> ExportJob:
+    """Apply the protections to read-only note views (any change makes a copy)."""
+    from fieldnotes.privacy import Pseudonymiser, describe_possible_names, find_possible_names
+
+    warnings: list[str] = []
+    if not protections.include_unconsented:
+        kept = [note for note in notes if not note.unconsented]
+        if len(kept) < len(notes):
+            warnings.append(
+                f"{len(notes) - len(kept)} interview(s) without recorded consent were left out "
+                "(--include-unconsented exports them)"
+            )
+        notes = kept
+    if not protections.include_private:
+        notes = [replace(note, private="") if note.private else note for note in notes]
+    pseudonymiser = Pseudonymiser(informants)
+    if protections.pseudonymise:
+        if not pseudonymiser:
+            warnings.append("--pseudonymise: no real names or aliases are recorded for any informant")
+        notes = [pseudonymiser.note(note) for note in notes]
+        codes = [replace(code, description=pseudonymiser.text(code.description)) for code in codes]
+    elif pseudonymiser:
+        hits = sum(
+            1
+            for note in notes
+            if any(
+                pseudonymiser.text(getattr(note, f)) != getattr(note, f)
+                for f in ("title", "body", "memo", "followups", "private")
+            )
+        )
+        if hits:
+            warnings.append(
+                f"{hits} note(s) contain an informant's real name or alias; "
+                "add --pseudonymise to replace them"
+            )
+    possible = find_possible_names(notes, known_names, include_private=protections.include_private)
+    if possible:
+        warnings.append(
+            f"pre-flight: {len(possible)} capitalised word(s) look like names and are not in the "
+            "registry; review before sharing:\n    " + "\n    ".join(describe_possible_names(possible))
+        )
+    public = [replace(person, real_names=[]) for person in informants]
+    return ExportJob(notes, organizations, codes, public, protections, warnings)

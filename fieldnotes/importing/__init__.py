@@ -1,0 +1,1 @@
+"""Reading files back in: notes (`fieldnotes import`) and codebooks (`codes import`)."""
