@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+import random
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
+from tinydb import TinyDB
 
 from fieldnotes.model import Note
-from fieldnotes.service import FieldNotes
+from fieldnotes.service import FieldNotes, encrypt_database
+from fieldnotes.storage import Store
+from fieldnotes.storage.crypto import Cipher, is_encrypted
+
+PASSPHRASE = "correct horse battery staple"
 
 ODD_TEXTS = [
     'She said "no", then left, twice.',
@@ -35,10 +45,65 @@ def service(db_path: Path) -> Iterator[FieldNotes]:
     svc.close()
 
 
+@dataclass
+class Opener:
+    """Opens one database, plain or encrypted, the way the app would; and reads its
+    main file the way an outsider would (plain TinyDB, or the decrypted bytes)."""
+
+    path: Path
+    passphrase: str | None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.passphrase is not None
+
+    def __call__(self) -> FieldNotes:
+        return FieldNotes.open(self.path, passphrase=self.passphrase)
+
+    def store(self, **options: Any) -> Store:
+        return Store(self.path, passphrase=self.passphrase, **options)
+
+    def main_tables(self, path: Path | None = None) -> dict[str, Any]:
+        """The tables in the main file (or a backup) alone, without the journal."""
+        raw = (path or self.path).read_bytes()
+        if self.passphrase is None:
+            assert not is_encrypted(raw)
+            return orjson.loads(raw)  # type: ignore[no-any-return]
+        assert is_encrypted(raw)
+        return orjson.loads(Cipher(self.passphrase).open_file(raw))  # type: ignore[no-any-return]
+
+    def main_titles(self) -> list[str]:
+        """Note titles in the main file. A plain file is read with plain TinyDB, as any user would."""
+        if self.passphrase is None:
+            db = TinyDB(self.path)
+            try:
+                return sorted(doc["title"] for doc in db.table("notes").all())
+            finally:
+                db.close()
+        return sorted(doc["title"] for doc in self.main_tables().get("notes", {}).values())
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def open_db(request: pytest.FixtureRequest, db_path: Path) -> Opener:
+    """The storage and service tests run on a plain and on an encrypted database,
+    as TinyDB's own suite runs on each of its storages."""
+    if request.param == "plain":
+        return Opener(db_path, None)
+    FieldNotes.open(db_path).close()
+    encrypt_database(db_path, PASSPHRASE)
+    return Opener(db_path, PASSPHRASE)
+
+
 def make_note(**fields: object) -> Note:
     values: dict[str, object] = {"kind": "meeting", "title": "Coalition monthly", "start": "2016-01-17T08:30"}
     values.update(fields)
     return Note(**values)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------- whole processes
+def fieldnotes_cmd(db: Path, *args: str) -> list[str]:
+    """The command line of a real `fieldnotes` process on `db`."""
+    return [sys.executable, "-m", "fieldnotes", "--db", str(db), *args]
 
 
 def add_then_kill(cmd: list[str], env: dict[str, str], delay: float) -> str:
@@ -50,3 +115,27 @@ def add_then_kill(cmd: list[str], env: dict[str, str], delay: float) -> str:
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate()
     return out.decode().strip()
+
+
+def kill_adds(
+    db: Path,
+    *,
+    attempts: int,
+    seed: int,
+    env: dict[str, str],
+    body: str,
+    max_delay: float,
+    check: Callable[[set[str]], None],
+) -> set[str]:
+    """`fieldnotes add` SIGKILLed at `attempts` random moments; `check(acknowledged ids)` after each."""
+    rng = random.Random(seed)
+    acknowledged: set[str] = set()
+    env = {**env, "PYTHONUNBUFFERED": "1"}
+    for attempt in range(attempts):
+        cmd = fieldnotes_cmd(db, "add", "--kind", "meeting", "--title", f"attempt {attempt}")
+        cmd += ["--when", "17 Jan 2016 8:30", "--org", "Harbor Rights Collective", "--body", body]
+        printed = add_then_kill(cmd, env, rng.uniform(0.05, max_delay))
+        if printed:
+            acknowledged.add(printed)
+        check(acknowledged)
+    return acknowledged

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,30 +11,9 @@ from tinydb import TinyDB
 
 from benchmarks.datagen import make_notes
 from fieldnotes.service import FieldNotes
-from tests.conftest import add_then_kill
+from tests.conftest import fieldnotes_cmd, kill_adds
 
 KILLS = 50
-
-
-def add_cmd(db: Path, title: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "fieldnotes",
-        "--db",
-        str(db),
-        "add",
-        "--kind",
-        "meeting",
-        "--title",
-        title,
-        "--when",
-        "17 Jan 2016 8:30",
-        "--org",
-        "Harbor Rights Collective",
-        "--body",
-        "x" * 2000,
-    ]
 
 
 def ids_in_plain_tinydb(db: Path) -> set[str]:
@@ -50,17 +28,16 @@ def test_add_killed_at_random_moments_never_breaks_or_loses(tmp_path: Path) -> N
     db = tmp_path / "notes.json"
     with FieldNotes.open(db) as svc:  # a few hundred notes, so a save takes a little while
         svc.upsert_many(make_notes(300))
-    rng = random.Random(20151117)
-    acknowledged: set[str] = set()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for attempt in range(KILLS):
-        printed = add_then_kill(add_cmd(db, f"attempt {attempt}"), env, rng.uniform(0.05, 0.6))
-        if printed:
-            acknowledged.add(printed)
+
+    def check(acknowledged: set[str]) -> None:
         stored = ids_in_plain_tinydb(db)  # the main file is always a valid TinyDB file
         with FieldNotes.open(db) as svc:  # and with the journal replayed, nothing is missing
             everything = {note.id for note in svc.note_views()}
         assert acknowledged <= stored <= everything
+
+    acknowledged = kill_adds(
+        db, attempts=KILLS, seed=20151117, env=dict(os.environ), body="x" * 2000, max_delay=0.6, check=check
+    )
     assert 0 < len(acknowledged) < KILLS  # some kills landed before the end, some after
 
 
@@ -72,7 +49,7 @@ def test_two_cli_writers_at_once_lose_nothing(tmp_path: Path) -> None:
         "for i in range(12):\n"
         "    subprocess.run(sys.argv[2:] + [f'{sys.argv[1]}-{i}'], check=True, stdout=subprocess.DEVNULL)\n"
     )
-    base = [sys.executable, "-m", "fieldnotes", "--db", str(db), "add", "--kind", "event", "--title"]
+    base = fieldnotes_cmd(db, "add", "--kind", "event", "--title")
     writers = [subprocess.Popen([sys.executable, "-c", script, name, *base]) for name in ("a", "b")]
     for writer in writers:
         assert writer.wait(240) == 0

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.screens import note_form
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.unlock import UnlockScreen
-from tests.conftest import add_then_kill, make_note
+from tests.conftest import fieldnotes_cmd, kill_adds, make_note
 
 PASS = "correct horse battery staple"
 SENTENCE = "Rosalind described the night of the raid on Ninth Street"
@@ -98,27 +96,9 @@ async def test_no_plaintext_touches_the_disk_in_a_whole_session(tmp_path: Path, 
     FieldNotes.open(db).close()
     encrypt_database(db, PASS)
     env = {**os.environ, "FIELDNOTES_PASSPHRASE": PASS}
+    fields = ["--title", "Interview", "--informant", "P-04", "--consent", "written"]
     added = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fieldnotes",
-            "--db",
-            str(db),
-            "add",
-            "--kind",
-            "interview",
-            "--title",
-            "Interview",
-            "--informant",
-            "P-04",
-            "--consent",
-            "written",
-            "--body",
-            SENTENCE,
-            "--memo",
-            SENTENCE,
-        ],
+        fieldnotes_cmd(db, "add", "--kind", "interview", *fields, "--body", SENTENCE, "--memo", SENTENCE),
         env=env,
         capture_output=True,
         text=True,
@@ -174,30 +154,14 @@ def test_kill_9_in_encrypted_mode(tmp_path: Path) -> None:
     with FieldNotes.open(db) as svc:
         svc.upsert_many([make_note(title=f"n{i}", body="x" * 2000) for i in range(200)])
     encrypt_database(db, PASS)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FIELDNOTES_PASSPHRASE": PASS}
-    rng = random.Random(7)
-    acknowledged: set[str] = set()
-    for attempt in range(20):
-        cmd = [
-            sys.executable,
-            "-m",
-            "fieldnotes",
-            "--db",
-            str(db),
-            "add",
-            "--kind",
-            "event",
-            "--title",
-            f"attempt {attempt}",
-            "--body",
-            SENTENCE,
-        ]
-        printed = add_then_kill(cmd, env, rng.uniform(0.05, 0.7))
-        if printed:
-            acknowledged.add(printed)
+
+    def check(acknowledged: set[str]) -> None:
         assert db.read_bytes().startswith(MAGIC)
         with FieldNotes.open(db, passphrase=PASS) as svc:
             assert acknowledged <= {n.id for n in svc.note_views()}
+
+    env = {**os.environ, "FIELDNOTES_PASSPHRASE": PASS}
+    kill_adds(db, attempts=20, seed=7, env=env, body=SENTENCE, max_delay=0.7, check=check)
     assert_no_plaintext(db.parent, SENTENCE)
 
 

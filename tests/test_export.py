@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+import xmlschema
 from click.testing import CliRunner
 
 from fieldnotes.cli.main import cli
@@ -23,7 +24,7 @@ from fieldnotes.model import Code, Organization
 from fieldnotes.service import FieldNotes
 from tests.conftest import ODD_TEXTS, make_note
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "refi-qda" / "Project.xsd"
+SCHEMA = Path(__file__).resolve().parent / "data" / "refi-qda" / "Project.xsd"  # MIT, see LICENSE there
 P = f"{{{PROJECT_NS}}}"
 
 
@@ -180,20 +181,14 @@ def test_existing_output_needs_force(study: FieldNotes, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ REFI-QDA
-def codebook_schema():  # type: ignore[no-untyped-def]
-    xmlschema = pytest.importorskip("xmlschema")
-    if not SCHEMA.exists():
-        pytest.skip("shared/refi-qda/Project.xsd is not beside the project")
+def codebook_schema() -> xmlschema.XMLSchema:
     text = SCHEMA.read_text().replace("urn:QDA-XML:project:1.0", CODEBOOK_NS)
     at = text.index('<xsd:element name="Project"')
     text = text[:at] + '<xsd:element name="CodeBook" type="CodeBookType"/>' + text[at:]
     return xmlschema.XMLSchema(text)
 
 
-def project_schema():  # type: ignore[no-untyped-def]
-    xmlschema = pytest.importorskip("xmlschema")
-    if not SCHEMA.exists():
-        pytest.skip("shared/refi-qda/Project.xsd is not beside the project")
+def project_schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(SCHEMA))
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -8,7 +9,15 @@ from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.index import NoteFilter
 from fieldnotes.model import Code, Note
 from fieldnotes.service import FieldNotes
-from tests.conftest import ODD_TEXTS, make_note
+from tests.conftest import ODD_TEXTS, Opener, make_note
+
+
+@pytest.fixture
+def service(open_db: Opener) -> Iterator[FieldNotes]:
+    """Every service test runs on a plain and on an encrypted database."""
+    svc = open_db()
+    yield svc
+    svc.close()
 
 
 def test_tags_match_ignoring_case_and_spaces(service: FieldNotes) -> None:
@@ -77,8 +86,7 @@ def test_update_keeps_created_and_drops_fields_of_the_old_kind(service: FieldNot
     note.host = ""
     note.informant = "P-07"
     saved = service.update(note)
-    stored = service.store.get_note(note.id)
-    assert stored is not None
+    [stored] = [doc for doc in service.store.all_notes() if doc["id"] == note.id]
     assert "host" not in stored and stored["informant"] == "P-07"
     assert saved.created == "2016-01-17T09:00:00"
     assert saved.updated >= saved.created

@@ -9,147 +9,137 @@ import stat
 from pathlib import Path
 
 import pytest
-from tinydb import TinyDB
 
 from fieldnotes import files as storage_files
 from fieldnotes.errors import DamagedError, StorageError
 from fieldnotes.service import FieldNotes
 from fieldnotes.storage import Store, restore_backup
-from tests.conftest import make_note
-
-
-def plain_tinydb_titles(path: Path) -> list[str]:
-    """Open the file the way any TinyDB user would, and read the note titles."""
-    db = TinyDB(path)
-    try:
-        return sorted(doc["title"] for doc in db.table("notes").all())
-    finally:
-        db.close()
+from tests.conftest import Opener, make_note
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_saved_notes_survive_reopen_and_plain_tinydb_reads_them(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_saved_notes_survive_reopen_and_plain_tinydb_reads_them(open_db: Opener) -> None:
+    with open_db() as svc:
         for i in range(5):
             svc.add(make_note(title=f"note {i}"))
-    assert plain_tinydb_titles(db_path) == [f"note {i}" for i in range(5)]
-    with FieldNotes.open(db_path) as svc:
+    assert open_db.main_titles() == [f"note {i}" for i in range(5)]
+    with open_db() as svc:
         assert svc.count() == 5
 
 
-def test_a_save_is_an_append_not_a_rewrite(db_path: Path) -> None:
-    svc = FieldNotes.open(db_path)
+def test_a_save_is_an_append_not_a_rewrite(open_db: Opener) -> None:
+    svc = open_db()
     svc.add(make_note(title="first"))
     svc.store.flush()
-    main_inode = db_path.stat().st_ino
+    main_inode = open_db.path.stat().st_ino
     svc.add(make_note(title="second"))
-    journal = db_path.with_name(db_path.name + ".journal")
+    journal = open_db.path.with_name(open_db.path.name + ".journal")
     assert journal.exists()
-    assert db_path.stat().st_ino == main_inode  # the main file was not rewritten
+    assert open_db.path.stat().st_ino == main_inode  # the main file was not rewritten
     # The main file is valid TinyDB at every moment, even before the fold.
-    assert plain_tinydb_titles(db_path) == ["first"]
+    assert open_db.main_titles() == ["first"]
     svc.close()
     assert not journal.exists()
-    assert plain_tinydb_titles(db_path) == ["first", "second"]
+    assert open_db.main_titles() == ["first", "second"]
 
 
-def test_journal_replayed_after_a_crash(db_path: Path) -> None:
-    svc = FieldNotes.open(db_path)
+def test_journal_replayed_after_a_crash(open_db: Opener) -> None:
+    svc = open_db()
     note = svc.add(make_note(title="kept"))
     # No close(): the process "dies" with the change only in the journal.
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         assert again.get(note.id).title == "kept"
-    assert plain_tinydb_titles(db_path) == ["kept"]
+    assert open_db.main_titles() == ["kept"]
 
 
-def test_replaying_a_journal_twice_is_harmless(db_path: Path) -> None:
-    svc = FieldNotes.open(db_path)
+def test_replaying_a_journal_twice_is_harmless(open_db: Opener) -> None:
+    svc = open_db()
     a = svc.add(make_note(title="a"))
     b = svc.add(make_note(title="b"))
     svc.delete(a.id)
-    journal = db_path.with_name(db_path.name + ".journal")
+    journal = open_db.path.with_name(open_db.path.name + ".journal")
     saved_journal = journal.read_bytes()
     svc.close()  # folds and removes the journal
     # A crash between the fold and the journal's removal leaves both behind.
     journal.write_bytes(saved_journal)
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         assert [n.id for n in again.notes()] == [b.id]
 
 
-def test_torn_last_journal_line_is_ignored_and_cut(db_path: Path) -> None:
-    svc = FieldNotes.open(db_path)
+def test_torn_last_journal_line_is_ignored_and_cut(open_db: Opener) -> None:
+    svc = open_db()
     svc.add(make_note(title="whole"))
-    journal = db_path.with_name(db_path.name + ".journal")
+    journal = open_db.path.with_name(open_db.path.name + ".journal")
     with open(journal, "ab") as handle:
         handle.write(b'{"set": {"notes": {"99": {"title": "torn')  # crash mid-append
-    other = FieldNotes.open(db_path)
+    other = open_db()
     assert [n.title for n in other.notes()] == ["whole"]
     other.add(make_note(title="after"))
     other.close()
     svc.store._engine.invalidate()
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         assert sorted(n.title for n in again.notes()) == ["after", "whole"]
 
 
-def test_damage_in_the_middle_of_the_journal_is_reported(db_path: Path) -> None:
-    svc = FieldNotes.open(db_path)
+def test_damage_in_the_middle_of_the_journal_is_reported(open_db: Opener) -> None:
+    svc = open_db()
     svc.add(make_note(title="one"))
-    journal = db_path.with_name(db_path.name + ".journal")
+    journal = open_db.path.with_name(open_db.path.name + ".journal")
     journal.write_bytes(b"garbage\n" + journal.read_bytes())
     with pytest.raises(DamagedError) as info:
-        Store(db_path)
+        open_db.store()
     assert "journal" in str(info.value)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "not-tables"])
-def test_corrupt_file_stops_cleanly_and_is_untouched(db_path: Path, damage: str) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_corrupt_file_stops_cleanly_and_is_untouched(open_db: Opener, damage: str) -> None:
+    with open_db() as svc:
         for i in range(3):
             svc.add(make_note(title=f"n{i}", body="x" * 500))
-    good_backup = Store(db_path).backup("manual")
-    raw = db_path.read_bytes()
+    good_backup = open_db.store().backup("manual")
+    raw = open_db.path.read_bytes()
     broken = {
         "garbage": b"\x00\xffnot json at all",
         "truncate": raw[: len(raw) // 2],
         "empty": b"",
         "not-tables": b'{"notes": [1, 2, 3]}',
     }[damage]
-    db_path.write_bytes(broken)
+    open_db.path.write_bytes(broken)
     with pytest.raises(DamagedError) as info:
-        FieldNotes.open(db_path)
+        open_db()
     message = str(info.value)
-    assert str(db_path) in message
+    assert str(open_db.path) in message
     assert good_backup.name in message
-    assert db_path.read_bytes() == broken
+    assert open_db.path.read_bytes() == broken
 
 
-def test_restore_over_a_damaged_file_keeps_the_damaged_bytes(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_restore_over_a_damaged_file_keeps_the_damaged_bytes(open_db: Opener) -> None:
+    with open_db() as svc:
         svc.add(make_note(title="precious"))
-    backup = Store(db_path).backup("manual")
-    db_path.write_bytes(b"{broken")
-    restore_backup(db_path, backup.name)
-    with FieldNotes.open(db_path) as svc:
+    backup = open_db.store().backup("manual")
+    open_db.path.write_bytes(b"{broken")
+    restore_backup(open_db.path, backup.name, passphrase=open_db.passphrase)
+    with open_db() as svc:
         assert [n.title for n in svc.notes()] == ["precious"]
         kept = [b for b in svc.backups() if b.reason == "before-restore-damaged"]
     assert len(kept) == 1 and kept[0].path.read_bytes() == b"{broken"
 
 
-def test_restore_keeps_what_it_replaces(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_restore_keeps_what_it_replaces(open_db: Opener) -> None:
+    with open_db() as svc:
         svc.add(make_note(title="old"))
         backup = svc.backup()
         svc.add(make_note(title="new"))
         # Left unfolded on purpose: the restore must not replay this journal.
-    restore_backup(db_path, backup.name)
-    with FieldNotes.open(db_path) as svc:
+    restore_backup(open_db.path, backup.name, passphrase=open_db.passphrase)
+    with open_db() as svc:
         assert [n.title for n in svc.notes()] == ["old"]
         before = [b for b in svc.backups() if b.reason == "before-restore"]
         assert before
-        data = json.loads(before[0].path.read_bytes())
+        data = open_db.main_tables(before[0].path)
         assert sorted(d["title"] for d in data["notes"].values()) == ["new", "old"]
 
 
@@ -180,63 +170,63 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
 
 @pytest.mark.parametrize("step", ["write_all", "fsync", "replace", "fsync_dir"])
 def test_fold_interrupted_at_each_step_leaves_old_or_new_file(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+    open_db: Opener, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    with FieldNotes.open(db_path) as svc:
+    with open_db() as svc:
         svc.add(make_note(title="old"))
-    svc = FieldNotes.open(db_path)
+    svc = open_db()
     svc.add(make_note(title="new"))  # in the journal
     _crash_at(monkeypatch, step)
     with pytest.raises(BaseException):  # noqa: B017 - the simulated crash
         svc.store.flush()
     monkeypatch.undo()
-    titles = plain_tinydb_titles(db_path)
+    titles = open_db.main_titles()
     assert titles in (["old"], ["new", "old"])
-    leftovers = [p for p in db_path.parent.iterdir() if p.name.endswith(".tmp")]
+    leftovers = [p for p in open_db.path.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         assert sorted(n.title for n in again.notes()) == ["new", "old"]
 
 
 @pytest.mark.parametrize("step", ["write_all", "fsync"])
 def test_append_interrupted_keeps_every_acknowledged_note(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+    open_db: Opener, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    svc = FieldNotes.open(db_path)
+    svc = open_db()
     svc.add(make_note(title="acknowledged"))
     _crash_at(monkeypatch, step)
     with pytest.raises(BaseException):  # noqa: B017
         svc.add(make_note(title="in flight"))
     monkeypatch.undo()
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         titles = sorted(n.title for n in again.notes())
     assert "acknowledged" in titles
     assert titles in (["acknowledged"], ["acknowledged", "in flight"])
 
 
 def test_many_notes_in_one_transaction_are_all_or_nothing(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_db: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    svc = FieldNotes.open(db_path)
+    svc = open_db()
     notes = [make_note(title=f"n{i}", organizations=[f"Org {i}"]) for i in range(5)]
     _crash_at(monkeypatch, "write_all")
     with pytest.raises(BaseException):  # noqa: B017
         svc.upsert_many(notes)
     monkeypatch.undo()
-    with FieldNotes.open(db_path) as again:
+    with open_db() as again:
         assert again.count() == 0 and again.registries.organizations() == []
     assert svc.count() == 0 and svc.registries.organizations() == []
     svc.upsert_many(notes)
-    journal = db_path.with_name(db_path.name + ".journal")
+    journal = open_db.path.with_name(open_db.path.name + ".journal")
     assert len(journal.read_bytes().splitlines()) == 1  # one atomic entry for all of it
-    with FieldNotes.open(db_path) as again:  # replayed from the journal
+    with open_db() as again:  # replayed from the journal
         assert again.count() == 5 and len(again.registries.organizations()) == 5
 
 
 def test_failed_write_does_not_leave_phantom_notes_in_memory(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_db: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    svc = FieldNotes.open(db_path)
+    svc = open_db()
     svc.add(make_note(title="kept"))
 
     def disk_full(fd: int, data: bytes) -> None:
@@ -250,58 +240,59 @@ def test_failed_write_does_not_leave_phantom_notes_in_memory(
     assert [d["title"] for d in svc.store.all_notes()] == ["kept"]
 
 
-def _writer(path: str, prefix: str, count: int) -> None:
-    with FieldNotes.open(path) as svc:
+def _writer(path: str, passphrase: str | None, prefix: str, count: int) -> None:
+    with FieldNotes.open(path, passphrase=passphrase) as svc:
         for i in range(count):
             svc.add(make_note(title=f"{prefix}-{i}"))
 
 
-def test_two_processes_writing_at_once_lose_nothing(db_path: Path) -> None:
-    FieldNotes.open(db_path).close()
+def test_two_processes_writing_at_once_lose_nothing(open_db: Opener) -> None:
+    open_db().close()
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(db_path), name, 200)) for name in ("a", "b")]
+    args = (str(open_db.path), open_db.passphrase)
+    procs = [ctx.Process(target=_writer, args=(*args, name, 200)) for name in ("a", "b")]
     for proc in procs:
         proc.start()
     for proc in procs:
         proc.join(120)
         assert proc.exitcode == 0
-    titles = plain_tinydb_titles(db_path)
+    titles = open_db.main_titles()
     assert len(titles) == 400
     assert len(set(titles)) == 400
 
 
-def test_an_open_app_sees_and_keeps_another_process_writes(db_path: Path) -> None:
-    tui = FieldNotes.open(db_path)  # stays open, like the TUI
+def test_an_open_app_sees_and_keeps_another_process_writes(open_db: Opener) -> None:
+    tui = open_db()  # stays open, like the TUI
     tui.add(make_note(title="from tui 1"))
-    cli = FieldNotes.open(db_path)
+    cli = open_db()
     cli.add(make_note(title="from cli"))
     cli.close()  # folds, replacing the main file underneath the TUI
     tui.add(make_note(title="from tui 2"))
     assert sorted(n.title for n in tui.notes()) == ["from cli", "from tui 1", "from tui 2"]
     tui.close()
-    assert plain_tinydb_titles(db_path) == ["from cli", "from tui 1", "from tui 2"]
+    assert open_db.main_titles() == ["from cli", "from tui 1", "from tui 2"]
 
 
-def test_files_and_folders_are_owner_only(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_files_and_folders_are_owner_only(open_db: Opener) -> None:
+    with open_db() as svc:
         note = svc.add(make_note())
         svc.add(make_note(title="second"))
-        journal = db_path.with_name(db_path.name + ".journal")
+        journal = open_db.path.with_name(open_db.path.name + ".journal")
         assert mode(journal) == 0o600
         svc.delete(note.id)
-    with FieldNotes.open(db_path) as svc:
+    with open_db() as svc:
         backups = svc.backups()
-    assert mode(db_path.parent) == 0o700
-    assert mode(db_path) == 0o600
+    assert mode(open_db.path.parent) == 0o700
+    assert mode(open_db.path) == 0o600
     assert backups
     assert mode(backups[0].path.parent) == 0o700
     assert all(mode(b.path) == 0o600 for b in backups)
 
 
-def test_backups_are_independent_copies_daily_and_before_delete(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
+def test_backups_are_independent_copies_daily_and_before_delete(open_db: Opener) -> None:
+    with open_db() as svc:
         note = svc.add(make_note())
-    with FieldNotes.open(db_path) as svc:
+    with open_db() as svc:
         reasons = [b.reason for b in svc.backups()]
         assert reasons == ["daily"]  # one per day of use, not one per open
         svc.delete(note.id)
@@ -310,13 +301,13 @@ def test_backups_are_independent_copies_daily_and_before_delete(db_path: Path) -
     for info in infos:
         st = info.path.stat()
         assert st.st_nlink == 1
-        assert st.st_ino != db_path.stat().st_ino
-    deleted_copy = json.loads(infos[0].path.read_bytes())
+        assert st.st_ino != open_db.path.stat().st_ino
+    deleted_copy = open_db.main_tables(infos[0].path)
     assert [d["id"] for d in deleted_copy["notes"].values()] == [note.id]
 
 
-def test_backups_keep_the_last_n(db_path: Path) -> None:
-    store = Store(db_path, keep_backups=3)
+def test_backups_keep_the_last_n(open_db: Opener) -> None:
+    store = open_db.store(keep_backups=3)
     for i in range(6):
         store.backup(f"manual {i}")
     assert [b.reason for b in store.list_backups()] == ["manual-5", "manual-4", "manual-3"]

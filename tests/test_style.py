@@ -1,8 +1,7 @@
-"""The code stays ruff-clean: checked by the same command that runs the tests."""
+"""The code stays ruff-clean and ruff-formatted: checked by the same command that runs the tests."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,14 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CHECKED = ["fieldnotes", "tests", "benchmarks", "scripts"]
 
 
-def test_ruff_clean() -> None:
-    beside_python = Path(sys.executable).parent / "ruff"
-    ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
-    if ruff is None:
-        pytest.skip("ruff is not installed (it comes with the [test] extra)")
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_ruff_clean(command: list[str]) -> None:
     result = subprocess.run(
-        [ruff, "check", "fieldnotes", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", *command, *CHECKED], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr

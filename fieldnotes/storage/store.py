@@ -177,11 +177,6 @@ class Store:
         self._sync()
         return list(self._engine.tables.get(NOTES, {}).values())
 
-    def get_note(self, note_id: str) -> dict[str, Any] | None:
-        self._sync()
-        key = self._note_keys.get(note_id)
-        return dict(self._engine.tables[NOTES][key]) if key is not None else None
-
     def put_note(self, note: dict[str, Any]) -> None:
         """Insert the note, or replace the stored note with the same id."""
         self.put_notes([note])
