@@ -3,9 +3,10 @@
 This package is the only code that knows TinyDB. It hands out plain dicts; the
 service layer turns them into model dataclasses.
 
-* Registry tables (organizations, codes, informants, project) go through
-  TinyDB's public `Table` API over a small storage view of the engine
-  (`_RegistryView`). They hold tens to hundreds of records.
+* Record tables (organizations, codes, informants, project, and any other
+  table but the notes) go through TinyDB's public `Table` API over a small
+  storage view of the engine (`_RecordView`). They hold tens to thousands of
+  records, each keyed by a "guid" field.
 * The notes table does not. TinyDB's `Table` rebuilds the whole table dict
   twice on every write and re-reads storage on every read (tinydb #407), so a
   save would cost O(notes): 4 ms at 10,000 notes, 20 ms at 50,000. Notes are
@@ -38,13 +39,12 @@ ORGANIZATIONS = "organizations"
 CODES = "codes"
 INFORMANTS = "informants"
 PROJECT = "project"
-REGISTRIES = (ORGANIZATIONS, CODES, INFORMANTS, PROJECT)
 
 
-class _RegistryView(Storage):
-    """TinyDB's view of the registry tables: reads copies, writes the difference.
+class _RecordView(Storage):
+    """TinyDB's view of the record tables: reads copies, writes the difference.
 
-    Reads hand TinyDB copies of the (small) registry tables, because TinyDB's
+    Reads hand TinyDB copies of the (small) record tables, because TinyDB's
     `update` mutates the documents it read in place; writes compare what TinyDB
     hands back with the engine's tables and apply the difference as one entry.
     The notes table is never part of the view.
@@ -57,7 +57,7 @@ class _RegistryView(Storage):
         return {
             name: {key: dict(doc) for key, doc in table.items()}
             for name, table in self.engine.tables.items()
-            if name in REGISTRIES
+            if name != NOTES
         }
 
     def write(self, data: Tables) -> None:
@@ -110,9 +110,9 @@ class Store:
             raise
         except PermissionError as exc:
             raise StorageError(f"cannot read {self.path}: {exc.strerror}") from None
-        self._view = _RegistryView(self._engine)
+        self._view = _RecordView(self._engine)
         self._seen_generation = -1
-        self._registry_tables: dict[str, Table] = {}
+        self._record_tables: dict[str, Table] = {}
         self._note_keys: dict[str, str] = {}
         self._next_note_key = 1
         self._sync()
@@ -149,7 +149,7 @@ class Store:
         if self._engine.generation != self._seen_generation:
             self._seen_generation = self._engine.generation
             # New Table objects: TinyDB caches the next id and query results per table.
-            self._registry_tables = {name: Table(self._view, name) for name in REGISTRIES}
+            self._record_tables = {}
             notes = self._engine.tables.get(NOTES, {})
             self._note_keys = {str(doc.get("id", "")): key for key, doc in notes.items()}
             self._next_note_key = max((int(key) for key in notes), default=0) + 1
@@ -206,18 +206,25 @@ class Store:
             del self._note_keys[note_id]
             return True
 
-    # ------------------------------------------------------------- registries
-    # Registry records (organizations, codes, informants, project) are keyed by "guid".
+    # ----------------------------------------------------------------- records
+    # Records (organizations, codes, informants, project...) are keyed by "guid".
+    def _records(self, table: str) -> Table:
+        if table == NOTES:
+            raise ValueError("notes are not records: use the note methods")
+        if table not in self._record_tables:
+            self._record_tables[table] = Table(self._view, table)
+        return self._record_tables[table]
+
     def records(self, table: str) -> list[dict[str, Any]]:
         self._sync()
-        return [dict(doc) for doc in self._registry_tables[table].all()]
+        return [dict(doc) for doc in self._records(table).all()]
 
     def put_records(self, table: str, docs: list[dict[str, Any]]) -> None:
         """Insert, or replace the record with the same guid."""
         if not docs:
             return
         with self.transaction():
-            tiny = self._registry_tables[table]
+            tiny = self._records(table)
             for doc in docs:
 
                 def replace(stored: dict[str, Any], new: dict[str, Any] = doc) -> None:
@@ -231,7 +238,7 @@ class Store:
         if not guids:
             return
         with self.transaction():
-            self._registry_tables[table].remove(where("guid").one_of(guids))
+            self._records(table).remove(where("guid").one_of(guids))
 
     def _migrate(self) -> None:
         """Give registry records made before guids existed a stable guid."""
@@ -244,7 +251,7 @@ class Store:
             INFORMANTS: ("informant", "pseudonym"),
         }
         for table, (prefix, field) in kinds.items():
-            tiny = self._registry_tables[table]
+            tiny = self._records(table)
             missing = [doc for doc in tiny.all() if not doc.get("guid")]
             if missing:
                 with self.transaction():
