@@ -91,8 +91,30 @@ class DamagedError(StorageError):
         if backup is not None:
             message += (
                 f"\nThe newest good backup is {backup}."
-                f"\nRestore it with:  fieldnotes --db '{path}' restore '{backup.name}'"
+                f"\nRecover with:  fieldnotes --db '{path}' recover"
+                "\n(it restores that backup, replays every intact change saved since, and keeps the"
+                " damaged file among the backups)"
             )
         else:
             message += "\nNo good backup was found beside it."
         super().__init__(message)
+
+
+class JournalDamagedError(DamagedError):
+    """A complete journal entry does not read back (a flipped byte, an entry dropped,
+    repeated or spliced in). The entries before it are intact."""
+
+    def __init__(self, path: Path, journal: Path, entry: int, intact: int) -> None:
+        self.journal = journal
+        self.entry = entry
+        self.intact = intact
+        FieldnotesError.__init__(
+            self,
+            f"the journal {journal} has a damaged entry (entry {entry}); the {intact} entries before it "
+            "are intact. Nothing has been changed.\n"
+            f"Keep the database and every intact entry, and set the rest aside, with:  "
+            f"fieldnotes --db '{path}' recover",
+        )
+        self.path = path
+        self.reason = f"entry {entry} of the journal is damaged"
+        self.backup = None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +74,49 @@ def write_all(fd: int, data: bytes) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path) as fd:
         write_all(fd, data)
+
+
+# Temp files: ".<target name>.<8 random characters>.tmp", from `atomic_writer` (mkstemp).
+_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def is_temp_file(name: str) -> bool:
+    """True for the name of a temp file `atomic_writer` makes (and leaves behind when killed)."""
+    return bool(_TEMP.match(name))
+
+
+def remove_temp_files(folder: Path, *, older_than_s: float | None = None, prefix: str = ".") -> list[Path]:
+    """Delete temp files that a killed write left in `folder` (those starting with `prefix`;
+    only those older than `older_than_s` seconds when given). Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and is_temp_file(entry.name)):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if older_than_s is not None and now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
+def not_writable(path: Path) -> Path | None:
+    """The file or folder that stops us from writing `path` (atomically, beside it), or None.
+
+    A file that exists must be writable, and so must its folder (a new file and
+    the atomic replace are made there)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return path
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return folder
+    return None

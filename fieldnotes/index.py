@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from fieldnotes.errors import NotFoundError
 from fieldnotes.model import MINUTE_FORMAT, Note
 from fieldnotes.storage import Store
+from fieldnotes.storage.durable import bulk_load
 from fieldnotes.text import tag_key
 
 MIN_PREFIX = 4
@@ -90,24 +91,27 @@ class NoteIndex:
 
     def sync(self) -> None:
         """Rebuild from the store when another process wrote."""
-        generation = self.store.generation
-        if generation != self._generation:
+        if self.store.generation != self._generation:
+            docs = self.store.all_notes()
             self._entries = {}
-            for doc in self.store.all_notes():
-                note = Note.from_dict(doc)
-                self._entries[note.id] = _Entry(note)
+            with bulk_load():
+                for doc in docs:
+                    note = Note.from_dict(doc)
+                    self._entries[note.id] = _Entry(note)
             self._changed()
-            self._generation = generation
+            self._generation = self.store.generation  # reading the notes may have loaded them
 
     def remember(self, note: Note) -> None:
-        """A note this process saved."""
-        self._entries[note.id] = _Entry(note)
-        self._changed()
+        """A note this process saved (nothing to do until the notes are first read)."""
+        if self._generation != -1:
+            self._entries[note.id] = _Entry(note)
+            self._changed()
 
     def forget(self, note_id: str) -> None:
         """A note this process deleted."""
-        self._entries.pop(note_id, None)
-        self._changed()
+        if self._generation != -1:
+            self._entries.pop(note_id, None)
+            self._changed()
 
     def _changed(self) -> None:
         """Drop what is derived from the notes; it is rebuilt when next asked."""

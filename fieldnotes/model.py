@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Self, get_type_hints
 
 from fieldnotes.errors import ValidationError
@@ -260,7 +261,23 @@ def now_stamp() -> str:
     return datetime.now().strftime(STAMP_FORMAT)
 
 
+_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def is_minute(text: str) -> bool:
+    """True for a real date-time written exactly as `MINUTE_FORMAT` (2016-01-17T08:30)."""
+    if not _MINUTE.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -308,7 +325,7 @@ class Record:
     def coercion_plan(cls) -> dict[str, Callable[[Any], Any]]:
         plan = cls.__dict__.get("_plan")
         if plan is None:
-            hints = get_type_hints(cls)
+            hints = _hints(cls)
             plan = {f.name: _COERCE[hints[f.name]] for f in fields(cls)}  # type: ignore[arg-type]
             cls._plan = plan
         return plan
@@ -328,9 +345,14 @@ class Record:
         return asdict(self)  # type: ignore[call-overload, no-any-return]
 
 
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
 def _check_types(record: object, names: tuple[str, ...]) -> None:
     """Refuse values of the wrong type (an import can carry any JSON)."""
-    hints = get_type_hints(type(record))
+    hints = _hints(type(record))
     for name in names:
         value = getattr(record, name)
         expected = hints[name]
@@ -414,9 +436,13 @@ class Note(Record):
         for required in ("kind", "title", "start"):
             values.setdefault(required, "")
 
+    def check_types(self) -> None:
+        """Raise ValidationError when a field holds a value of the wrong type."""
+        _check_types(self, _NOTE_FIELD_NAMES)
+
     def validate(self) -> None:
         """Raise ValidationError (naming the field) when the note cannot be saved as it is."""
-        _check_types(self, tuple(f.name for f in fields(self)))
+        self.check_types()
         if self.kind not in KINDS:
             raise ValidationError(
                 f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}", field="kind"
@@ -427,12 +453,10 @@ class Note(Record):
             value = getattr(self, name)
             if value is None and name == "end":
                 continue
-            try:
-                datetime.strptime(value, MINUTE_FORMAT)
-            except ValueError:
+            if not is_minute(value):
                 raise ValidationError(
                     f"{name} must be a date-time like 2016-01-17T08:30, not {value!r}", field=name
-                ) from None
+                )
         if self.end is not None and self.end < self.start:
             raise ValidationError(f"the end ({self.end}) is before the start ({self.start})", field="end")
         for name in LIST_FIELDS:
@@ -448,6 +472,9 @@ class Note(Record):
                     f"{spec.label.lower()} {value!r} is not one of: {', '.join(spec.choices)}",
                     field=spec.name,
                 )
+
+
+_NOTE_FIELD_NAMES = tuple(f.name for f in fields(Note))
 
 
 # ---------------------------------------------------------------- registries

@@ -18,3 +18,9 @@ def default_db_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
+
+
+def resolve_db_path(path: Path | str) -> Path:
+    """The database file itself: `~` expanded, made absolute, and symlinks followed, so
+    the journal, lock, backups and drafts live beside the real file and a link stays a link."""
+    return Path(os.path.realpath(Path(path).expanduser()))

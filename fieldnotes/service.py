@@ -21,6 +21,7 @@ from fieldnotes.index import NoteFilter, NoteIndex
 from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
 from fieldnotes.storage import BackupInfo, Store, convert_database, restore_backup
+from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
 
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport
@@ -88,7 +89,7 @@ class FieldNotes:
         stamp = now_stamp()
         note.created = note.created or stamp
         note.updated = note.updated or stamp
-        if self.index.has(note.id):
+        if self.store.has_note(note.id):  # known without reading the notes
             raise ValidationError(f"a note with id {note.id} exists already", field="id")
         with self.store.transaction():  # the note and its new tags: all or nothing
             self.registries.register_tags(note)
@@ -115,24 +116,24 @@ class FieldNotes:
         """Insert or update many notes in one atomic write. Returns (added, updated).
 
         With `keep_stamps`, created/updated given on the notes are kept (imports).
+        Linear in the number of notes: the registries are read once, under the lock.
         """
         prepared = []
         added = 0
         stamp = now_stamp()
-        for original in notes:
-            note = replace(original)
-            self.registries.canonicalise(note)
-            old = self.index.view(note.id)
-            if old is None:
-                added += 1
-                note.created = note.created or stamp
-            elif not (keep_stamps and note.created):
-                note.created = old.created or note.created
-            note.updated = note.updated if keep_stamps and note.updated else stamp
-            prepared.append(note)
         with self.store.transaction():
-            for note in prepared:
+            for original in notes:
+                note = replace(original)
+                self.registries.canonicalise(note)
+                old = self.index.view(note.id)
+                if old is None:
+                    added += 1
+                    note.created = note.created or stamp
+                elif not (keep_stamps and note.created):
+                    note.created = old.created or note.created
+                note.updated = note.updated if keep_stamps and note.updated else stamp
                 self.registries.register_tags(note)
+                prepared.append(note)
             self.store.put_notes([note.to_dict() for note in prepared])
         for note in prepared:
             self.index.remember(note)
@@ -257,15 +258,26 @@ class FieldNotes:
         return code_frequencies(self.note_views(flt), self.registries.organizations(), by=by)
 
     # ---------------------------------------------------------------- drafts
+    def keep_draft(self, draft_id: str, draft: dict[str, Any]) -> None:
+        """Keep an unsaved form under its own id, to offer it back after a crash."""
+        self.store.drafts.save(draft_id, draft)
+
+    def drafts(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every kept draft as (id, draft), oldest first."""
+        return self.store.drafts.all()
+
+    def discard_draft(self, draft_id: str) -> None:
+        self.store.drafts.delete(draft_id)
+
+    # The app's single draft (to be replaced by one draft per form).
     def save_draft(self, draft: dict[str, Any]) -> None:
-        """Keep an unsaved form, to offer it back after a crash."""
-        self.store.drafts.save(draft)
+        self.keep_draft(LEGACY_DRAFT, draft)
 
     def load_draft(self) -> dict[str, Any] | None:
-        return self.store.drafts.load()
+        return self.store.drafts.load(LEGACY_DRAFT)
 
     def clear_draft(self) -> None:
-        self.store.drafts.clear()
+        self.discard_draft(LEGACY_DRAFT)
 
     # --------------------------------------------------------------- backups
     def backups(self) -> list[BackupInfo]:

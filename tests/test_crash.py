@@ -33,7 +33,10 @@ def test_add_killed_at_random_moments_never_breaks_or_loses(tmp_path: Path) -> N
         stored = ids_in_plain_tinydb(db)  # the main file is always a valid TinyDB file
         with FieldNotes.open(db) as svc:  # and with the journal replayed, nothing is missing
             everything = {note.id for note in svc.note_views()}
-        assert acknowledged <= stored <= everything
+        assert acknowledged <= everything and stored <= everything
+        # The main file may lag the journal (an `add` never rewrites it), but a process that
+        # read every note folds the journal when it closes: then the main file alone has them all.
+        assert acknowledged <= ids_in_plain_tinydb(db)
 
     acknowledged = kill_adds(
         db, attempts=KILLS, seed=20151117, env=dict(os.environ), body="x" * 2000, max_delay=0.6, check=check

@@ -1,4 +1,11 @@
-"""Independent backup copies in a `backups/` folder beside the database."""
+"""Independent backup copies in a `backups/` folder beside the database.
+
+A backup is named `<db stem>-<sequence>-<date>-<time>-<reason>.json`. The
+sequence only ever grows, so the order of backups and which ones are pruned
+never depend on the wall clock: a clock set back (a flight west, a wrong BIOS
+clock) cannot make the copy just taken look old and prune it. Backups from
+before sequences existed sort before every numbered one, by their time.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,17 @@ from pathlib import Path
 from fieldnotes.files import atomic_write_bytes, atomic_writer, ensure_private_dir, write_all
 
 DEFAULT_KEEP = 30
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.json$")
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_NUMBERED = re.compile(r"^(?P<seq>\d+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.json$")
+_OLD = re.compile(r"^(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.json$")
 
 
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
-    taken: datetime
+    taken: datetime  # by the clock of the moment: shown, never used for ordering
     reason: str
+    seq: int  # 0 for backups from before sequences existed
 
     @property
     def name(self) -> str:
@@ -30,7 +40,10 @@ class BackupInfo:
 
 
 class Backups:
-    """The backups of one database file: make, list, find, prune."""
+    """The backups of one database file: make, list, find, prune.
+
+    Make backups while holding the database lock (`Store.backup` does), so two
+    processes never take the same sequence number."""
 
     def __init__(self, db_path: Path, keep: int = DEFAULT_KEEP) -> None:
         self.db_path = db_path
@@ -40,8 +53,9 @@ class Backups:
     def _new_path(self, reason: str) -> Path:
         ensure_private_dir(self.folder)
         slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        return self.folder / f"{self.db_path.stem}-{stamp}-{slug}.json"
+        seq = max((info.seq for info in self.list()), default=0) + 1
+        stamp = datetime.now().strftime(_STAMP)
+        return self.folder / f"{self.db_path.stem}-{seq:06d}-{stamp}-{slug}.json"
 
     def make(self, data: bytes, reason: str) -> Path:
         """Write `data` as a new, independent backup file and prune old ones."""
@@ -60,22 +74,32 @@ class Backups:
         return path
 
     def list(self) -> list[BackupInfo]:
-        """Backups of this database, newest first."""
+        """Backups of this database, newest (highest sequence) first."""
         if not self.folder.is_dir():
             return []
+        prefix = f"{self.db_path.stem}-"
         found = []
         for path in self.folder.iterdir():
-            match = _NAME.match(path.name)
-            if match and match["stem"] == self.db_path.stem:
-                taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
-                found.append(BackupInfo(path, taken, match["reason"]))
-        return sorted(found, key=lambda info: info.taken, reverse=True)
+            if not path.name.startswith(prefix):
+                continue
+            rest = path.name[len(prefix) :]
+            match = _NUMBERED.match(rest) or _OLD.match(rest)
+            if match is None:
+                continue
+            seq = int(match["seq"]) if "seq" in match.groupdict() else 0
+            try:
+                taken = datetime.strptime(match["stamp"], _STAMP)
+            except ValueError:
+                continue
+            found.append(BackupInfo(path, taken, match["reason"], seq))
+        return sorted(found, key=lambda info: (info.seq, info.taken, info.name), reverse=True)
 
     def has_one_from(self, day: date) -> bool:
         return any(info.taken.date() == day for info in self.list())
 
     def prune(self) -> None:
-        for info in self.list()[self.keep :]:
+        """Keep the `keep` newest by sequence: the copy just made is never the one removed."""
+        for info in self.list()[max(self.keep, 1) :]:
             info.path.unlink(missing_ok=True)
 
     def newest_good(self, decode: Callable[[bytes], object] | None = None) -> Path | None:
@@ -93,14 +117,17 @@ class Backups:
         return None
 
     def find(self, name: str) -> Path | None:
-        """A backup by file name, path, or its number in `list()` (1 = newest)."""
-        candidate = Path(name).expanduser()
-        if candidate.is_file():
-            return candidate
+        """A backup by its number in `list()` (1 = newest) or its file name; any other
+        file only when given as a path (with a folder: `./x.json`, `/tmp/x.json`, `~/x.json`)."""
+        text = name.strip()
         backups = self.list()
-        if name.isdigit() and 1 <= int(name) <= len(backups):
-            return backups[int(name) - 1].path
+        if text.isdigit():
+            number = int(text)
+            return backups[number - 1].path if 1 <= number <= len(backups) else None
+        if "/" in text or text.startswith("~"):
+            candidate = Path(text).expanduser()
+            return candidate if candidate.is_file() else None
         for info in backups:
-            if info.name == name or info.name == f"{name}.json":
+            if info.name in (text, f"{text}.json"):
                 return info.path
         return None

@@ -8,13 +8,26 @@ re-reads and re-parses it. This engine instead:
   on disk (another process wrote), checked with two cheap `stat` calls;
 * turns each change into an entry (documents set, documents deleted) appended
   as one JSON line to `<db>.journal` and fsynced: a save costs one small
-  append, not a 20 MB rewrite, and never depends on the number of notes;
+  append, never anything that grows with the number of notes;
 * folds the journal into the main file atomically (temp file, fsync,
   `os.replace`, fsync the folder), so the main file is always a complete,
-  valid TinyDB JSON file that plain TinyDB opens;
+  valid TinyDB JSON file that plain TinyDB opens. It folds when the journal
+  passes `fold_bytes`, when a process that loaded every note closes, and on
+  request (`fieldnotes flush`, before exports and git commits). So the main
+  file lags the journal by at most `fold_bytes` of changes;
 * replays the journal on open. Entries are idempotent and replayed in order,
-  so a crash between the fold and the journal's removal is harmless, and a
-  torn last line (a crash mid-append, never acknowledged) is ignored and cut.
+  so a crash between the fold and the journal's removal is harmless. Only an
+  incomplete last line (no newline: a crash mid-append, never acknowledged)
+  is a torn write, ignored and cut off. A complete line that does not read
+  back is damage, reported with the file named; nothing is dropped silently.
+
+Two ways to load. A full load parses the main file. A light load reads the
+sidecar index (`sidecar.py`: record tables and note ids) and the journal, and
+is enough to add a note or change a registry: `fieldnotes add` never parses
+the notes. The first read of the notes turns a light load into a full one.
+
+In encrypted mode every file is sealed (`crypto.py`), and every journal line
+is bound to the main file's generation and to its position in the journal.
 
 The main file's layout is TinyDB's: `{"table": {"1": {...}, "2": {...}}}`.
 """
@@ -22,6 +35,7 @@ The main file's layout is TinyDB's: `{"table": {"1": {...}, "2": {...}}}`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,16 +44,31 @@ from typing import Any
 import orjson
 from filelock import FileLock, Timeout
 
-from fieldnotes.errors import DamagedError, FieldnotesError, PassphraseNeededError, StorageError
-from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, write_all
-from fieldnotes.storage.crypto import PASSPHRASE_ENV, Cipher, is_encrypted
+from fieldnotes.errors import (
+    DamagedError,
+    FieldnotesError,
+    JournalDamagedError,
+    PassphraseNeededError,
+    StorageError,
+)
+from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, not_writable, write_all
+from fieldnotes.storage.crypto import (
+    HEADER_LIMIT,
+    PASSPHRASE_ENV,
+    Cipher,
+    is_encrypted,
+    new_generation,
+    read_header,
+)
+from fieldnotes.storage.sidecar import Sidecar, sidecar_path, write_sidecar
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Entry = dict[str, Any]
 Stamp = tuple[tuple[int, int, int] | None, tuple[int, int] | None]
 
-JOURNAL_FOLD_BYTES = 8 * 1024 * 1024
+JOURNAL_FOLD_BYTES = 4 * 1024 * 1024
 LOCK_TIMEOUT_S = 30.0
+NOTES = "notes"  # the one table a light load leaves on disk
 
 
 def _stat_main(path: Path) -> tuple[int, int, int] | None:
@@ -58,12 +87,31 @@ def _stat_journal(path: Path) -> tuple[int, int] | None:
     return (st.st_ino, st.st_size)
 
 
+@contextlib.contextmanager
+def bulk_load() -> Iterator[None]:
+    """Build many objects without the cyclic garbage collector rescanning them.
+
+    Parsed JSON and models hold no reference cycles, so nothing is lost by not
+    collecting; afterwards they are frozen out of future collections, which
+    otherwise slow a 50,000-note database down by half (refcounting still
+    frees them as usual)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def parse_main(raw: bytes, path: Path) -> Tables:
     """Parse and check the main file's bytes. Raises DamagedError."""
     if not raw.strip():
         raise DamagedError(path, "the file is empty")
     try:
-        data = orjson.loads(raw)
+        with bulk_load():
+            data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise DamagedError(path, f"not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -77,34 +125,35 @@ def parse_main(raw: bytes, path: Path) -> Tables:
     return data
 
 
-def apply_entry(tables: Tables, entry: Any) -> None:
-    """Apply one journal entry to `tables`. Entries are idempotent: set, delete, drop."""
+def _check_entry(entry: Any) -> None:
+    """Refuse an entry that is not the shape we write, before any of it is applied."""
     if not isinstance(entry, dict):
         raise ValueError("entry is not an object")
     if "batch" in entry:
+        if not isinstance(entry["batch"], list):
+            raise ValueError("a batch is not a list")
         for part in entry["batch"]:
-            apply_entry(tables, part)
+            _check_entry(part)
         return
-    for name in entry.get("drop", ()):
-        tables.pop(name, None)
-    for name, keys in entry.get("del", {}).items():
-        table = tables.get(name)
-        if table is not None:
-            for key in keys:
-                table.pop(key, None)
-    for name, docs in entry.get("set", {}).items():
-        table = tables.setdefault(name, {})
-        for key, doc in docs.items():
-            if not isinstance(doc, dict) or not key.isdigit():
-                raise ValueError("a document is not an object under a numeric key")
-            table[key] = doc
+    drops, dels, sets = entry.get("drop", []), entry.get("del", {}), entry.get("set", {})
+    if not (isinstance(drops, list) and isinstance(dels, dict) and isinstance(sets, dict)):
+        raise ValueError("an entry has parts of the wrong type")
+    for keys in dels.values():
+        if not isinstance(keys, list):
+            raise ValueError("a deletion is not a list")
+    for docs in sets.values():
+        if not isinstance(docs, dict) or not all(
+            isinstance(key, str) and key.isdigit() and isinstance(doc, dict) for key, doc in docs.items()
+        ):
+            raise ValueError("a document is not an object under a numeric key")
 
 
 class DurableStorage:
     """See the module docstring. One instance per open database file.
 
-    `tables` is the data as it is now; callers read it and never mutate it:
-    every change goes through `apply`, inside `batch` for all-or-nothing.
+    `tables` is the data as it is now (without the notes after a light load);
+    callers read it and never mutate it: every change goes through `apply`,
+    inside `batch` for all-or-nothing. `note_ids` maps each note's key to its id.
     """
 
     def __init__(
@@ -114,22 +163,31 @@ class DurableStorage:
         self.passphrase = passphrase
         self.cipher: Cipher | None = None
         self.encrypted = False  # decided by the main file: sealed files stay sealed
+        self.gen: str | None = None  # the main file's generation (encrypted)
+        self.prev_gen: str | None = None  # the generation it replaced
         self.journal_path = path.with_name(path.name + ".journal")
-        self.lock = FileLock(
-            str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S, mode=PRIVATE_FILE
-        )
+        self.lock_path = path.with_name(path.name + ".lock")
+        self.sidecar_path = sidecar_path(path)
+        self.lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_S, mode=PRIVATE_FILE)
         self.fold_bytes = fold_bytes
         self.generation = 0  # bumped whenever data is (re)loaded from disk
+        self.changes = 0  # bumped with every change to the data in memory, loads included
         self.tables: Tables = {}
+        self.note_ids: dict[str, str] = {}
+        self.full = False
         self._stamp: Stamp | None = None
         self._journal_offset = 0  # bytes of the journal that are applied and whole
+        self._journal_seq = 0  # lines of the journal applied
         self._loaded = False
         self._pending: list[Entry] | None = None  # entries of an open batch
 
     # ----------------------------------------------------------------- locking
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the cross-process lock (re-entrant within this process)."""
+    def locked(self, *, write: bool = False) -> Iterator[None]:
+        """Hold the cross-process lock (re-entrant within this process).
+
+        A database on a read-only disk or folder can still be read without the
+        lock; a write there is refused, naming the file that is not writable."""
         try:
             self.lock.acquire()
         except Timeout:
@@ -137,25 +195,52 @@ class DurableStorage:
                 f"the database {self.path} is locked by another fieldnotes process "
                 f"for more than {LOCK_TIMEOUT_S:.0f} s; try again"
             ) from None
+        except OSError:
+            if write:
+                self.check_writable()
+                raise StorageError(f"cannot lock {self.lock_path}: nothing was changed") from None
+            yield
+            return
         try:
             yield
         finally:
             self.lock.release()
 
+    def blocker(self) -> Path | None:
+        """The file or folder that stops this database from being written, or None."""
+        for path in (self.path, self.journal_path, self.lock_path):
+            blocked = not_writable(path)
+            if blocked is not None:
+                return blocked
+        return None
+
+    def check_writable(self) -> None:
+        blocked = self.blocker()
+        if blocked is not None:
+            what = "folder" if blocked.is_dir() else "file"
+            raise StorageError(
+                f"the {what} {blocked} is not writable, so fieldnotes cannot save to this database; "
+                "nothing was changed. Make it writable (it is yours), or copy the database somewhere "
+                "you can write."
+            )
+
     # ----------------------------------------------------------------- loading
     def _current_stamp(self) -> Stamp:
         return (_stat_main(self.path), _stat_journal(self.journal_path))
 
-    def load(self) -> None:
-        """(Re)load everything from disk. Raises DamagedError, PassphraseError."""
+    def load(self, *, full: bool = True) -> None:
+        """(Re)load from disk: every note (`full`), or just enough to write (light).
+        Raises DamagedError, PassphraseError."""
         with self.locked():
-            self._load_locked()
+            self._load_locked(full=full)
 
-    def decode(self, raw: bytes, *, name: str | None = None) -> Tables:
-        """Parse a database or backup file, opening it first if it is encrypted."""
-        where = Path(name) if name else self.path
-        if not is_encrypted(raw):
-            return parse_main(raw, where)
+    def ensure_full(self) -> None:
+        """Every note in memory (a light load becomes a full one)."""
+        if not self.full or not self._loaded:
+            with self.locked():
+                self._load_locked(full=True)
+
+    def _cipher_for(self, raw: bytes) -> Cipher:
         if not self.passphrase:
             raise PassphraseNeededError(
                 f"{self.path} is encrypted: give its passphrase (type it when asked, or set {PASSPHRASE_ENV})"
@@ -163,45 +248,203 @@ class DurableStorage:
         if self.cipher is None:
             self.cipher = Cipher(self.passphrase)
             self.cipher.adopt(raw)
-        return parse_main(self.cipher.open_file(raw, name=str(where)), where)
+        return self.cipher
 
-    def _load_locked(self) -> None:
-        stamp = self._current_stamp()
-        if stamp[0] is None:
-            self.tables = {}
+    def decode(self, raw: bytes, *, name: str | None = None) -> Tables:
+        """Parse a database or backup file, opening it first if it is encrypted."""
+        where = Path(name) if name else self.path
+        if not is_encrypted(raw):
+            return parse_main(raw, where)
+        try:
+            read_header(raw)
+        except ValueError as exc:
+            raise DamagedError(where, str(exc)) from None
+        return parse_main(self._cipher_for(raw).open_file(raw, name=str(where)), where)
+
+    def _load_locked(self, *, full: bool) -> None:
+        if not (full or self._load_light()):
+            full = True
+        if full:
+            self._load_full()
+        self._stamp = self._current_stamp()
+        self._loaded = True
+        self.generation += 1
+        self.changes += 1
+
+    def _load_full(self) -> None:
+        if _stat_main(self.path) is None:
+            self.tables, self.encrypted, self.gen, self.prev_gen = {}, False, None, None
         else:
             raw = self.path.read_bytes()
             self.tables = self.decode(raw)
             self.encrypted = is_encrypted(raw)
+            header = read_header(raw) if self.encrypted else None
+            self.gen, self.prev_gen = (header.gen, header.prev) if header else (None, None)
+            del raw
+        self.note_ids = {key: str(doc.get("id", "")) for key, doc in self.tables.get(NOTES, {}).items()}
+        self.full = True
+        main_stamp = _stat_main(self.path)
+        if main_stamp is not None and not self._sidecar_matches(main_stamp):
+            self._write_sidecar(main_stamp)
+        self._replay_journal()
+
+    def _load_light(self) -> bool:
+        """Records and note ids from the sidecar, then the journal. False when there is
+        no usable sidecar (a full load is needed)."""
+        main_stamp = _stat_main(self.path)
+        if main_stamp is None:
+            return False
+        try:
+            with open(self.sidecar_path, "rb") as handle:
+                first = handle.readline()
+                body = handle.read()
+            with open(self.path, "rb") as handle:
+                head = handle.read(HEADER_LIMIT)
+        except OSError:
+            return False
+        if first != self._sidecar_line(main_stamp):
+            return False
+        encrypted = is_encrypted(head)
+        if encrypted != is_encrypted(body):
+            return False
+        gen = prev = None
+        if encrypted:
+            try:
+                header = read_header(head)
+            except ValueError:
+                return False
+            gen, prev = header.gen, header.prev
+            try:
+                body = self._cipher_for(head).open_file(body, name=str(self.sidecar_path))
+            except (FieldnotesError, ValueError) as exc:
+                if isinstance(exc, PassphraseNeededError):
+                    raise
+                return False  # a sidecar we cannot open is rebuilt; the main file decides
+        found = Sidecar.from_bytes(body)
+        if found is None or found.main != main_stamp or found.gen != gen:
+            return False
+        self.tables, self.note_ids = found.records, found.note_ids
+        self.encrypted, self.gen, self.prev_gen, self.full = encrypted, gen, prev, False
+        self._replay_journal()
+        return True
+
+    @staticmethod
+    def _sidecar_line(main_stamp: tuple[int, int, int]) -> bytes:
+        return b"FIELDNOTES-INDEX %d %d %d\n" % main_stamp
+
+    def _sidecar_matches(self, main_stamp: tuple[int, int, int]) -> bool:
+        try:
+            with open(self.sidecar_path, "rb") as handle:
+                return handle.readline() == self._sidecar_line(main_stamp)
+        except OSError:
+            return False
+
+    def _write_sidecar(self, main_stamp: tuple[int, int, int]) -> None:
+        """The sidecar of the main file as it is (called before the journal is replayed)."""
+        if self.blocker() is not None:
+            return
+        records = {name: table for name, table in self.tables.items() if name != NOTES}
+        data = Sidecar(main_stamp, self.gen, records, dict(self.note_ids)).to_bytes()
+        write_sidecar(self.sidecar_path, self._sidecar_line(main_stamp) + self.seal(data))
+
+    def _replay_journal(self) -> None:
         self._journal_offset = 0
-        if stamp[1] is not None:
-            self._replay(self.journal_path.read_bytes())
-        self._stamp = self._current_stamp()
-        self._loaded = True
-        self.generation += 1
+        self._journal_seq = 0
+        try:
+            raw = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return
+        if self._folded_already(raw):
+            return  # a fold wrote the main file and was killed before removing the journal
+        self._replay(raw)
+
+    def _folded_already(self, raw: bytes) -> bool:
+        """True when the journal belongs to the generation the main file replaced: every
+        line of it is in the main file already (the next append cuts it off)."""
+        if not (self.encrypted and self.cipher and self.prev_gen) or b"\n" not in raw:
+            return False
+        first = raw.split(b"\n", 1)[0]
+        try:
+            self.cipher.open_line(first, gen=self.prev_gen, seq=1)
+        except ValueError:
+            return False
+        return True
 
     def _replay(self, raw: bytes) -> None:
-        """Apply the whole journal lines in `raw`, the journal from our offset on.
+        """Apply the whole journal lines in `raw` (the journal from our offset on).
 
-        The last piece has no newline: empty, or a torn append that no save
-        acknowledged. It is ignored and cut off before the next append. So is
-        an unreadable final line. An unreadable line before others is damage.
-        """
+        The piece after the last newline is empty, or a torn append that no save
+        acknowledged: it is ignored and cut off before the next append. A
+        complete line that does not read back is damage: nothing more is applied."""
         lines = raw.split(b"\n")[:-1]
-        for index, line in enumerate(lines):
+        for line in lines:
+            seq = self._journal_seq + 1
             try:
-                payload = self.cipher.open_line(line) if self.encrypted and self.cipher else line
-                apply_entry(self.tables, orjson.loads(payload))
-            except (orjson.JSONDecodeError, ValueError, AttributeError, TypeError):
-                if index == len(lines) - 1:
-                    break
-                raise DamagedError(
-                    self.path, f"the journal {self.journal_path.name} has a damaged entry"
-                ) from None
+                entry = self._read_line(line, gen=self.gen, seq=seq)
+            except ValueError:
+                self.invalidate()
+                raise JournalDamagedError(self.path, self.journal_path, seq, seq - 1) from None
+            self._apply(entry)
             self._journal_offset += len(line) + 1
+            self._journal_seq = seq
+
+    def readable_entries(self, raw: bytes, *, gen: str | None) -> tuple[list[Entry], int]:
+        """The journal entries in `raw` up to the first that does not read back, and how
+        many complete lines `raw` holds (for recovery: what is kept, what is set aside)."""
+        lines = raw.split(b"\n")[:-1]
+        entries: list[Entry] = []
+        for seq, line in enumerate(lines, start=1):
+            try:
+                entries.append(self._read_line(line, gen=gen, seq=seq))
+            except ValueError:
+                break
+        return entries, len(lines)
+
+    def _read_line(self, line: bytes, *, gen: str | None, seq: int) -> Entry:
+        """One complete journal line as a checked entry. Raises ValueError when it does not
+        read back (orjson's decode error is a ValueError too)."""
+        payload = self.cipher.open_line(line, gen=gen, seq=seq) if self.encrypted and self.cipher else line
+        entry = orjson.loads(payload)
+        _check_entry(entry)
+        return entry  # type: ignore[no-any-return]
+
+    def apply_in_memory(self, entry: Entry) -> None:
+        """Apply an entry read back from a journal to the tables in memory (recovery)."""
+        self._apply(entry)
+
+    def _apply(self, entry: Entry) -> None:
+        """Apply one (checked) entry: idempotent sets, deletions and drops."""
+        self.changes += 1
+        if "batch" in entry:
+            for part in entry["batch"]:
+                self._apply(part)
+            return
+        tables = self.tables
+        for name in entry.get("drop", ()):
+            tables.pop(name, None)
+            if name == NOTES:
+                self.note_ids.clear()
+        for name, keys in entry.get("del", {}).items():
+            table = tables.get(name)
+            for key in keys:
+                if table is not None:
+                    table.pop(key, None)
+                if name == NOTES:
+                    self.note_ids.pop(key, None)
+        for name, docs in entry.get("set", {}).items():
+            if name == NOTES:
+                for key, doc in docs.items():
+                    self.note_ids[key] = str(doc.get("id", ""))
+                if not self.full:
+                    continue
+            table = tables.setdefault(name, {})
+            for key, doc in docs.items():
+                table[key] = doc
 
     def refresh(self) -> bool:
         """Catch up with changes another process made. True when data changed."""
+        if self._pending is not None:
+            return False  # inside our own batch, under the lock: nobody else can write
         if self._loaded and self._current_stamp() == self._stamp:
             return False
         with self.locked():
@@ -226,11 +469,11 @@ class DurableStorage:
                     self._stamp = self._current_stamp()
                     self.generation += 1
                 else:
-                    self._load_locked()
+                    self._load_locked(full=self.full or not self._loaded)
             except DamagedError as exc:
                 self.invalidate()
                 raise StorageError(
-                    f"the database {self.path} changed on disk and can no longer be read: {exc.reason}"
+                    f"the database {self.path} changed on disk and can no longer be read: {exc}"
                 ) from None
             return True
 
@@ -239,25 +482,49 @@ class DurableStorage:
         self._stamp = None
         self._loaded = False
 
+    def check_mode(self) -> None:
+        """Refuse to write if another process encrypted (or decrypted) the database since
+        we loaded it: one look at the main file's first bytes."""
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(len(b"FIELDNOTES-ENCRYPTED v1\n"))
+        except FileNotFoundError:
+            return
+        if is_encrypted(head) and not self.encrypted:
+            self.invalidate()
+            if self.passphrase:
+                return  # the reload will open it with our passphrase
+            raise PassphraseNeededError(
+                f"{self.path} was encrypted by another fieldnotes process since it was opened here; "
+                "nothing was written. Close and reopen it with its passphrase."
+            )
+        if self.encrypted and not is_encrypted(head):
+            self.invalidate()
+            raise StorageError(
+                f"{self.path} was decrypted by another fieldnotes process since it was opened here; "
+                "nothing was written. Close and reopen it."
+            )
+
     # ----------------------------------------------------------------- writing
     def apply(self, entry: Entry) -> None:
-        """Make `entry` durable (or part of the open batch) and apply it in memory.
-
-        The caller holds the lock and has refreshed (see `Store.transaction`)."""
+        """Make `entry` durable (or part of the open batch) and apply it in memory."""
         if not entry:
             return
+        _check_entry(entry)
         if self._pending is not None:
             self._pending.append(entry)
-            apply_entry(self.tables, entry)
+            self._apply(entry)
             return
-        with self.locked():
+        with self.locked(write=True):
             self._check_fresh()
-            self._persist(self._line(entry))
-            apply_entry(self.tables, entry)
+            self._persist(entry)
+            self._apply(entry)
             self._maybe_fold()
 
     def _check_fresh(self) -> None:
-        if self._current_stamp() != self._stamp:
+        self.check_writable()
+        self.check_mode()
+        if not self._loaded or self._current_stamp() != self._stamp:
             self.invalidate()
             raise StorageError(
                 "the database changed on disk during this change; nothing was written. Try again."
@@ -273,26 +540,19 @@ class DurableStorage:
         if self._pending is not None:
             yield
             return
-        with self.locked():
+        with self.locked(write=True):
             self._check_fresh()
             self._pending = []
             try:
                 yield
                 entries, self._pending = self._pending, None
                 if entries:
-                    entry = entries[0] if len(entries) == 1 else {"batch": entries}
-                    self._persist(self._line(entry))
+                    self._persist(entries[0] if len(entries) == 1 else {"batch": entries})
                     self._maybe_fold()
             except BaseException:
                 self._pending = None
                 self.invalidate()
                 raise
-
-    def _line(self, entry: Entry) -> bytes:
-        """One journal line: sealed when the database is encrypted."""
-        if self.encrypted and self.cipher is not None:
-            return self.cipher.seal_line(orjson.dumps(entry))
-        return orjson.dumps(entry) + b"\n"
 
     def seal(self, data: bytes) -> bytes:
         """A whole file's bytes as they may touch the disk in this database's mode."""
@@ -308,7 +568,12 @@ class DurableStorage:
             return self.cipher.open_file(raw, name=name)
         return raw
 
-    def _persist(self, line: bytes) -> None:
+    def _persist(self, entry: Entry) -> None:
+        data = orjson.dumps(entry)
+        if self.encrypted and self.cipher is not None:
+            line = self.cipher.seal_line(data, gen=self.gen, seq=self._journal_seq + 1)
+        else:
+            line = data + b"\n"
         try:
             self._append(line)
         except OSError as exc:
@@ -320,7 +585,8 @@ class DurableStorage:
             self.fold()
 
     def close(self) -> None:
-        if self._loaded and self._journal_offset:
+        """Fold when every note is loaded (or the journal is past its bound)."""
+        if self._loaded and self._journal_offset and (self.full or self._journal_offset >= self.fold_bytes):
             # If the fold fails, the journal still holds every save; the next open folds it.
             with contextlib.suppress(OSError, FieldnotesError):
                 self.fold()
@@ -338,7 +604,12 @@ class DurableStorage:
         if created:
             fsync_dir(self.path.parent)
         self._journal_offset += len(line)
+        self._journal_seq += 1
         self._stamp = self._current_stamp()
+
+    @property
+    def journal_bytes(self) -> int:
+        return self._journal_offset
 
     def main_is_complete(self) -> bool:
         """True when the main file alone holds everything (no journal, no pending batch)."""
@@ -351,41 +622,58 @@ class DurableStorage:
         )
 
     def plain_bytes(self) -> bytes:
-        """The whole database as TinyDB JSON, as it is in memory (never written as is
-        when the database is encrypted: see `snapshot_bytes`)."""
+        """Every table as TinyDB JSON, as it is in memory (never written as is when the
+        database is encrypted: see `snapshot_bytes`)."""
+        self.ensure_full()
         return orjson.dumps(self.tables)
 
     def snapshot_bytes(self) -> bytes:
-        """The whole database as it may touch the disk: TinyDB JSON, sealed when encrypted."""
+        """The whole database as it may touch the disk as a backup: sealed when encrypted."""
         return self.seal(self.plain_bytes())
+
+    def _write_main(self, plain: bytes) -> None:
+        """Replace the main file with `plain` (sealed, with a fresh generation, when
+        encrypted), drop the journal, and write the sidecar of the new file."""
+        gen = new_generation() if self.encrypted else None
+        if self.encrypted and self.cipher:
+            raw = self.cipher.seal_file(plain, gen=gen, prev=self.gen)
+        else:
+            raw = plain
+        atomic_write_bytes(self.path, raw)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.journal_path)
+        fsync_dir(self.path.parent)
+        self.gen, self.prev_gen = gen, self.gen
+        self._journal_offset = 0
+        self._journal_seq = 0
+        main_stamp = _stat_main(self.path)
+        if main_stamp is not None and self.full:
+            self._write_sidecar(main_stamp)
+        self._stamp = self._current_stamp()
 
     def fold(self) -> None:
         """Write everything into the main file atomically and drop the journal."""
-        with self.locked():
-            if self._current_stamp() != self._stamp:
-                self._load_locked()
-            atomic_write_bytes(self.path, self.snapshot_bytes())
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.journal_path)
-            fsync_dir(self.path.parent)
-            self._journal_offset = 0
-            self._stamp = self._current_stamp()
+        with self.locked(write=True):
+            self.check_writable()
+            if not self._loaded or self._current_stamp() != self._stamp or not self.full:
+                self._load_locked(full=True)
+            if self._journal_offset == 0 and self.path.exists():
+                return
+            self._write_main(orjson.dumps(self.tables))
 
-    def replace_with(self, raw: bytes, *, fold_first: bool = True) -> None:
-        """Make `raw` the whole database, atomically.
+    def replace_with(self, tables: Tables, *, encrypted: bool) -> None:
+        """Make `tables` the whole database, atomically, in the given mode.
 
-        With `fold_first`, the journal is folded into the old file first, so no
-        journal is left to replay onto the new one after a crash. Without it,
-        the caller has removed the journal itself (the old file is damaged).
-        """
-        with self.locked():
-            tables = self.decode(raw)
-            raw = self.seal(orjson.dumps(tables)) if not (self.encrypted and is_encrypted(raw)) else raw
-            if fold_first:
-                self.fold()
-            atomic_write_bytes(self.path, raw)
-            fsync_dir(self.path.parent)
+        The caller holds the lock and has kept what this replaces (journal included)."""
+        if encrypted and self.cipher is None:
+            raise PassphraseNeededError(f"{self.path} is to be encrypted, and no passphrase was given")
+        with self.locked(write=True):
+            self.check_writable()
+            self.encrypted = encrypted
             self.tables = tables
-            self._journal_offset = 0
-            self._stamp = self._current_stamp()
+            self.note_ids = {key: str(doc.get("id", "")) for key, doc in tables.get(NOTES, {}).items()}
+            self.full = True
+            self._write_main(orjson.dumps(tables))
+            self._loaded = True
             self.generation += 1
+            self.changes += 1

@@ -12,12 +12,12 @@ service layer turns them into model dataclasses.
   save would cost O(notes): 4 ms at 10,000 notes, 20 ms at 50,000. Notes are
   written as journal entries keyed like TinyDB's own document ids (the next id
   is the highest plus one), so a save is O(1) and the file stays a TinyDB file.
+  And a process that only adds notes never reads them (see `durable.py`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -27,18 +27,18 @@ from tinydb import where
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from fieldnotes.errors import DamagedError, NotFoundError, StorageError, WrongPassphraseError
-from fieldnotes.files import atomic_write_bytes, ensure_private_dir
+from fieldnotes.errors import DamagedError, JournalDamagedError, StorageError, WrongPassphraseError
+from fieldnotes.files import ensure_private_dir, remove_temp_files
+from fieldnotes.paths import resolve_db_path
 from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
-from fieldnotes.storage.crypto import Cipher, is_encrypted
 from fieldnotes.storage.drafts import Drafts
-from fieldnotes.storage.durable import DurableStorage, Tables
+from fieldnotes.storage.durable import NOTES, DurableStorage, Tables
 
-NOTES = "notes"
 ORGANIZATIONS = "organizations"
 CODES = "codes"
 INFORMANTS = "informants"
 PROJECT = "project"
+STALE_TEMP_S = 600.0  # temp files this old, left by killed writes, are removed on open
 
 
 class _RecordView(Storage):
@@ -83,23 +83,28 @@ class _RecordView(Storage):
 
 
 class Store:
-    """Open with `Store(path)`; close with `close()` or a `with` block."""
+    """Open with `Store(path)`; close with `close()` or a `with` block.
+
+    Opening reads only what a save needs; the notes are read on first use."""
 
     def __init__(
         self, path: Path | str, *, keep_backups: int = DEFAULT_KEEP, passphrase: str | None = None
     ) -> None:
-        self.path = Path(path).expanduser().absolute()
+        self.path = resolve_db_path(path)  # through a symlink: every file lives beside the real one
         self.backups = Backups(self.path, keep_backups)
-        try:
-            ensure_private_dir(self.path.parent)
-        except OSError as exc:
-            raise StorageError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
         if self.path.is_dir():
             raise StorageError(f"{self.path} is a folder, not a database file")
+        if not self.path.exists():
+            try:
+                ensure_private_dir(self.path.parent)
+            except OSError as exc:
+                raise StorageError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
         self._engine = DurableStorage(self.path, passphrase=passphrase)
         self.drafts = Drafts(self.path, self._engine)
         try:
-            self._engine.load()
+            self._engine.load(full=False)
+        except JournalDamagedError:
+            raise
         except DamagedError as exc:
             raise DamagedError(self.path, exc.reason, self.backups.newest_good(self._engine.decode)) from None
         except WrongPassphraseError:
@@ -116,8 +121,10 @@ class Store:
         self._note_keys: dict[str, str] = {}
         self._next_note_key = 1
         self._sync()
-        self._migrate()
-        self._take_daily_backup()
+        if self.writable:
+            self._tidy()
+            self._migrate()
+            self._take_daily_backup()
 
     # ------------------------------------------------------------ life cycle
     def __enter__(self) -> Store:
@@ -134,14 +141,38 @@ class Store:
         self._engine.fold()
 
     @property
+    def writable(self) -> bool:
+        return self._engine.blocker() is None
+
+    @property
     def encrypted(self) -> bool:
         return self._engine.encrypted
+
+    @property
+    def journal_bytes(self) -> int:
+        """How far the main file lags: the size of the journal not yet folded into it."""
+        return self._engine.journal_bytes
 
     @property
     def generation(self) -> int:
         """Changes whenever another process's writes were loaded."""
         self._engine.refresh()
         return self._engine.generation
+
+    @property
+    def revision(self) -> int:
+        """Changes with every change to the data, ours (even inside a transaction) or
+        another process's: what caches of the records are checked against."""
+        self._engine.refresh()
+        return self._engine.changes
+
+    def _tidy(self) -> None:
+        """Remove temp files that killed writes left beside the database and its backups."""
+        with self._engine.locked(write=True):
+            remove_temp_files(self.path.parent, prefix=f".{self.path.name}")
+            remove_temp_files(self.path.parent, older_than_s=STALE_TEMP_S)
+            remove_temp_files(self.backups.folder)
+            remove_temp_files(self.drafts.folder)
 
     def _sync(self) -> None:
         """Catch up with other processes; index the notes and start fresh TinyDB tables if needed."""
@@ -150,9 +181,8 @@ class Store:
             self._seen_generation = self._engine.generation
             # New Table objects: TinyDB caches the next id and query results per table.
             self._record_tables = {}
-            notes = self._engine.tables.get(NOTES, {})
-            self._note_keys = {str(doc.get("id", "")): key for key, doc in notes.items()}
-            self._next_note_key = max((int(key) for key in notes), default=0) + 1
+            self._note_keys = {note_id: key for key, note_id in self._engine.note_ids.items()}
+            self._next_note_key = max((int(key) for key in self._engine.note_ids), default=0) + 1
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -160,7 +190,7 @@ class Store:
 
         Every write inside becomes one atomic journal entry: all or nothing.
         """
-        with self._engine.locked():
+        with self._engine.locked(write=True):
             self._sync()
             try:
                 with self._engine.batch():
@@ -174,8 +204,14 @@ class Store:
     # ------------------------------------------------------------------ notes
     def all_notes(self) -> list[dict[str, Any]]:
         """Every stored note. The dicts are the live stored data: read, never mutate."""
+        self._engine.ensure_full()
         self._sync()
         return list(self._engine.tables.get(NOTES, {}).values())
+
+    def has_note(self, note_id: str) -> bool:
+        """Whether a note has this id: known without reading the notes."""
+        self._sync()
+        return note_id in self._note_keys
 
     def put_note(self, note: dict[str, Any]) -> None:
         """Insert the note, or replace the stored note with the same id."""
@@ -262,13 +298,16 @@ class Store:
     # --------------------------------------------------------------- backups
     def backup(self, reason: str) -> Path:
         """An independent copy of the whole database as it is now."""
-        self._sync()
-        try:
-            if self._engine.main_is_complete():  # nothing in the journal: copy the file as it is
-                return self.backups.copy_of(self.path, reason)
-            return self.backups.make(self._engine.snapshot_bytes(), reason)
-        except OSError as exc:
-            raise StorageError(f"could not write a backup in {self.backups.folder}: {exc.strerror}") from None
+        with self._engine.locked(write=True):
+            self._sync()
+            try:
+                if self._engine.main_is_complete():  # nothing in the journal: copy the file as it is
+                    return self.backups.copy_of(self.path, reason)
+                return self.backups.make(self._engine.snapshot_bytes(), reason)
+            except OSError as exc:
+                raise StorageError(
+                    f"could not write a backup in {self.backups.folder}: {exc.strerror}"
+                ) from None
 
     def list_backups(self) -> list[BackupInfo]:
         return self.backups.list()
@@ -280,92 +319,4 @@ class Store:
             self.backup("daily")
 
 
-def restore_backup(
-    db_path: Path | str, name: str, *, keep_backups: int = DEFAULT_KEEP, passphrase: str | None = None
-) -> Path:
-    """Make the backup `name` the database, keeping a copy of what it replaces.
-
-    Works when the current database is damaged: its raw bytes (and any journal)
-    are kept as a backup first, so a restore never loses anything. The database
-    keeps its mode: an encrypted database stays encrypted.
-    """
-    path = Path(db_path).expanduser().absolute()
-    backups = Backups(path, keep_backups)
-    source = backups.find(name)
-    if source is None:
-        raise NotFoundError(f"no backup {name!r}; see `fieldnotes backups`")
-    raw = source.read_bytes()
-    storage = DurableStorage(path, passphrase=passphrase)
-    try:
-        storage.decode(raw, name=str(source))
-    except DamagedError as exc:
-        raise StorageError(f"the backup {source} is damaged too ({exc.reason}); pick another") from None
-    with storage.locked():
-        try:
-            storage.load()
-            backups.make(storage.snapshot_bytes(), "before-restore")
-            storage.replace_with(raw)
-        except (DamagedError, WrongPassphraseError):
-            # The backup opened with this passphrase, so the database is damaged.
-            # Keep its bytes exactly as they are, journal included.
-            main_raw = path.read_bytes() if path.exists() else b""
-            for part, reason in ((path, "damaged"), (storage.journal_path, "damaged-journal")):
-                if part.exists():
-                    backups.make(part.read_bytes(), f"before-restore-{reason}")
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(storage.journal_path)
-            storage.encrypted = is_encrypted(main_raw) or is_encrypted(raw)
-            storage.replace_with(raw, fold_first=False)
-    return source
-
-
-def convert_database(db_path: Path | str, passphrase: str, *, encrypt: bool) -> list[Path]:
-    """Encrypt (or decrypt) a database, its backups and its draft, each file atomically.
-
-    Returns the files converted. A crash midway leaves every file readable in
-    its own mode; running the command again finishes the job.
-    """
-    path = Path(db_path).expanduser().absolute()
-    storage = DurableStorage(path, passphrase=passphrase)
-    converted: list[Path] = []
-    with storage.locked():
-        storage.load()
-        if storage.encrypted == encrypt:
-            raise StorageError(f"{path} is {'already' if encrypt else 'not'} encrypted")
-        storage.fold()  # one complete main file, no journal
-        if encrypt:
-            storage.cipher = Cipher(passphrase)
-        cipher = storage.cipher
-        assert cipher is not None
-
-        def convert(raw: bytes, name: str) -> bytes:
-            plain = storage.open_sealed(raw, name=name)
-            return cipher.seal_file(plain) if encrypt else plain
-
-        others = [info.path for info in Backups(path).list()]
-        draft = path.with_name(path.name + ".draft")
-        if draft.exists():
-            others.append(draft)
-        for other in others:
-            raw = other.read_bytes()
-            if is_encrypted(raw) != encrypt:
-                atomic_write_bytes(other, convert(raw, str(other)))
-                converted.append(other)
-        plain_main = storage.plain_bytes()
-        storage.encrypted = encrypt
-        atomic_write_bytes(path, storage.seal(plain_main))
-        converted.append(path)
-    return converted
-
-
-__all__ = [
-    "CODES",
-    "INFORMANTS",
-    "NOTES",
-    "ORGANIZATIONS",
-    "PROJECT",
-    "BackupInfo",
-    "Store",
-    "convert_database",
-    "restore_backup",
-]
+__all__ = ["CODES", "INFORMANTS", "NOTES", "ORGANIZATIONS", "PROJECT", "BackupInfo", "Store"]
