@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
-from fieldnotes.tui.screens.dialogs import FilterDialog, HelpScreen, KindPicker
+from fieldnotes.tui.dialogs.filter import FilterDialog
+from fieldnotes.tui.dialogs.help import HelpScreen
+from fieldnotes.tui.dialogs.kind_picker import KindPicker
+from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.note_table import NoteTable
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
 
 FIRST_RUN_HINT = """\
 [b]Welcome to fieldnotes.[/b] No notes yet.
@@ -30,7 +27,7 @@ Everything is saved on this computer only. [b]?[/b] shows every key.
 """
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FieldnotesScreen[None]):
     # Footer order matters: at 80 columns only the first few fit, so the
     # capture keys, search and help come first.
     BINDINGS = [
@@ -56,10 +53,6 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.filter = NoteFilter()
 
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header()
         if self.fn_app.banner:
@@ -78,7 +71,7 @@ class MainScreen(Screen[None]):
         self.refresh_notes()
         self.table.focus()
         # Search text is built after the first paint, before anyone can type a query.
-        self.call_after_refresh(self.fn_app.service.index.prepare_search)
+        self.call_after_refresh(self.service.index.prepare_search)
 
     @property
     def table(self) -> NoteTable:
@@ -86,7 +79,7 @@ class MainScreen(Screen[None]):
 
     # -------------------------------------------------------------- content
     def refresh_notes(self, keep: str | None = None) -> None:
-        service = self.fn_app.service
+        service = self.service
         notes = service.note_views(self.filter)
         total = service.count()
         table = self.table
@@ -154,7 +147,7 @@ class MainScreen(Screen[None]):
             self.fn_app.delete_note(note.id)
 
     def action_filter(self) -> None:
-        service = self.fn_app.service
+        service = self.service
 
         def chosen(flt: NoteFilter | None) -> None:
             if flt is not None:
@@ -171,7 +164,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_export(self) -> None:
-        from fieldnotes.tui.screens.export_dialog import ExportDialog
+        from fieldnotes.tui.dialogs.export import ExportDialog
 
         self.app.push_screen(ExportDialog(self.filter))
 

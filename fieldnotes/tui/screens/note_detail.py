@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from fieldnotes.dates import describe, parse_iso
 from fieldnotes.model import KIND_FIELDS, Note
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
+from fieldnotes.tui.screens.base import FieldnotesScreen
 
 LABELS = {
     "host": "Host",
@@ -61,7 +56,9 @@ def note_header(note: Note, color: str) -> Text:
     return text
 
 
-class NoteDetailScreen(Screen[None]):
+class NoteDetailScreen(FieldnotesScreen[None]):
+    """The note's facts, then its notes, memo, follow-ups and private text."""
+
     BINDINGS = [
         Binding("escape,q", "back", "Back"),
         Binding("e", "edit", "Edit"),
@@ -71,10 +68,6 @@ class NoteDetailScreen(Screen[None]):
     def __init__(self, note_id: str) -> None:
         super().__init__()
         self.note_id = note_id
-
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,7 +82,7 @@ class NoteDetailScreen(Screen[None]):
         self.show_note()
 
     def show_note(self) -> None:
-        note = self.fn_app.service.get(self.note_id)
+        note = self.service.get(self.note_id)
         color = self.fn_app.kind_colors().get(note.kind, "")
         self.query_one("#detail-head", Static).update(note_header(note, color))
         sections = (

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
@@ -19,13 +18,11 @@ from fieldnotes.dates import to_iso
 from fieldnotes.errors import DateParseError, FieldnotesError, ValidationError
 from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
 from fieldnotes.text import tag_key
-from fieldnotes.tui.screens.dialogs import ConfirmDialog
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 from fieldnotes.tui.widgets.tag_input import TagInput
 from fieldnotes.tui.widgets.when_input import WhenInput
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
 
 DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
 DRAFT_CHECK_S = 0.5  # ...checked this often: a draft is never more than 1.5 s behind
@@ -36,7 +33,7 @@ def _display_dt(iso: str | None) -> str:
     return iso.replace("T", " ") if iso else ""
 
 
-class NoteFormScreen(Screen[str | None]):
+class NoteFormScreen(FieldnotesScreen[str | None]):
     """Create or edit a note. Dismisses with the saved note's id, or None."""
 
     BINDINGS = [
@@ -62,13 +59,9 @@ class NoteFormScreen(Screen[str | None]):
         self._saved = False
         self.complete = False  # True once every field is mounted
 
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
-
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        service = self.fn_app.service
+        service = self.service
         note = self.note
         verb = "Edit" if note else "New"
         yield Static(
@@ -137,7 +130,7 @@ class NoteFormScreen(Screen[str | None]):
     def compose_rest(self) -> ComposeResult:
         """The fields below the first screenful, mounted just after the form first paints,
         so the form is ready for typing at once (see `_mount_rest`)."""
-        service = self.fn_app.service
+        service = self.service
         note = self.note
         orgs = lambda: [o.name for o in service.registries.organizations()]  # noqa: E731
         yield from self._kind_fields(note, orgs)
@@ -161,7 +154,7 @@ class NoteFormScreen(Screen[str | None]):
         )
 
     def _kind_fields(self, note: Note | None, orgs: Callable[[], list[str]]) -> ComposeResult:
-        service = self.fn_app.service
+        service = self.service
         if self.kind == "meeting":
             yield from self._field(
                 "Host organization",
@@ -329,7 +322,7 @@ class NoteFormScreen(Screen[str | None]):
         completes a typed prefix (like the grey suggestion); leaving the field
         only recognises an exact pseudonym."""
         entry = self.query_one("#informant", Input)
-        service = self.fn_app.service
+        service = self.service
         typed = entry.value.strip()
         if not typed:
             return
@@ -380,7 +373,7 @@ class NoteFormScreen(Screen[str | None]):
             "fields": self.values(),
         }
         try:
-            self.fn_app.service.save_draft(draft)
+            self.service.save_draft(draft)
         except OSError as exc:
             self.notify(f"Could not keep a draft: {exc.strerror}", severity="warning")
 
@@ -433,7 +426,7 @@ class NoteFormScreen(Screen[str | None]):
         note = self.build_note()
         if note is None:
             return
-        service = self.fn_app.service
+        service = self.service
         try:
             saved = service.update(note) if self.note else service.add(note)
         except ValidationError as exc:
@@ -459,14 +452,14 @@ class NoteFormScreen(Screen[str | None]):
         if not self.complete:
             return
         if not self.dirty:
-            self.fn_app.service.clear_draft()
+            self.service.clear_draft()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
                 self._saved = True
-                self.fn_app.service.clear_draft()
+                self.service.clear_draft()
                 self.dismiss(None)
 
         self.app.push_screen(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Footer,
@@ -37,17 +36,13 @@ from fieldnotes.reports import (
     headers,
     periods_between,
 )
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
+from fieldnotes.tui.screens.base import FieldnotesScreen
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(FieldnotesScreen[None]):
+    """Three tabs over one date range: contacts per organization over time, ties, codes."""
+
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f", "focus_dates", "Dates")]
-
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +93,7 @@ class ReportsScreen(Screen[None]):
         flt = self._filter()
         if flt is None:
             return
-        service = self.fn_app.service
+        service = self.service
         period = str(self.query_one("#rep-period", Select).value)
         group = str(self.query_one("#rep-group", Select).value)
         contacts = service.report_contacts(by=period, flt=flt)
