@@ -112,6 +112,10 @@ class FieldnotesApp(App[None]):
         """The notes list: the bottom screen, or the one above the passphrase screen."""
         return next(screen for screen in self.screen_stack if isinstance(screen, MainScreen))
 
+    def show_help(self, origin: Screen[Any]) -> None:
+        """Every key, starting with those of the screen `origin`."""
+        self.push_screen(HelpScreen(origin))
+
     # ---------------------------------------------------------------- flows
     def new_note(self, kind: str) -> None:
         self._push_form(kind)
@@ -224,7 +228,7 @@ class FieldnotesApp(App[None]):
             "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
             self.main_screen.action_export,
         )
-        yield SystemCommand("Help", "Every key binding", partial(self.push_screen, HelpScreen()))
+        yield SystemCommand("Help", "Every key binding", partial(self.show_help, screen))
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:

@@ -14,9 +14,10 @@ from fieldnotes.tui.screens.base import FieldnotesModal
 class ConfirmDialog(FieldnotesModal[bool]):
     """A question with two answers. `y`/Enter confirms, `n`/Escape declines."""
 
+    HELP_TITLE = "Question"
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n,escape", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes", show=False, id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", show=False, id="confirm-no"),
     ]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "Cancel", danger: bool = False) -> None:

@@ -16,10 +16,11 @@ from fieldnotes.tui.screens.base import FieldnotesModal
 class DraftDialog(FieldnotesModal[str]):
     """Dismisses with "resume", "discard" or "later"."""
 
+    HELP_TITLE = "Unsaved note"
     BINDINGS = [
-        Binding("r,enter", "answer('resume')", "Resume", show=False),
-        Binding("d", "answer('discard')", "Discard", show=False),
-        Binding("escape,l", "answer('later')", "Later", show=False),
+        Binding("r,enter", "answer('resume')", "Resume", show=False, id="draft-resume"),
+        Binding("d", "answer('discard')", "Discard", show=False, id="draft-discard"),
+        Binding("escape,l", "answer('later')", "Later", show=False, id="draft-later"),
     ]
 
     def __init__(self, draft: dict[str, Any]) -> None:

@@ -40,7 +40,11 @@ def default_target(fmt: str, now: datetime) -> Path:
 class ExportDialog(FieldnotesModal[None]):
     """Exports in a worker thread from a snapshot taken at once; the summary stays until closed."""
 
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+s", "export", "Export", priority=True)]
+    HELP_TITLE = "Export"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close", tooltip="close (not while an export runs)"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="run-export", tooltip="write the export"),
+    ]
 
     def __init__(self, flt: NoteFilter) -> None:
         super().__init__()

@@ -21,9 +21,12 @@ from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 class FilterDialog(FieldnotesModal[NoteFilter | None]):
     """Kind, organization, code and date range. Enter applies."""
 
+    HELP_TITLE = "Filter"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "apply", "Apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="close, changing nothing"),
+        Binding(
+            "ctrl+s", "apply", "Apply", priority=True, id="apply-filter", tooltip="show the notes that match"
+        ),
     ]
 
     def __init__(self, current: NoteFilter, orgs: list[str], codes: list[str], *, dayfirst: bool) -> None:

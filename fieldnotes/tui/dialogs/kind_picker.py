@@ -14,11 +14,12 @@ from fieldnotes.tui.screens.base import FieldnotesModal
 class KindPicker(FieldnotesModal[str | None]):
     """Dismisses with the kind chosen, or None."""
 
+    HELP_TITLE = "New note"
     BINDINGS = [
-        Binding("m", "pick('meeting')", "Meeting", show=False),
-        Binding("v,e", "pick('event')", "Event", show=False),
-        Binding("i", "pick('interview')", "Interview", show=False),
-        Binding("escape", "pick('')", "Cancel", show=False),
+        Binding("m", "pick('meeting')", "Meeting", show=False, id="pick-meeting"),
+        Binding("v,e", "pick('event')", "Event", show=False, id="pick-event"),
+        Binding("i", "pick('interview')", "Interview", show=False, id="pick-interview"),
+        Binding("escape", "pick('')", "Cancel", show=False, id="cancel"),
     ]
 
     def compose(self) -> ComposeResult:

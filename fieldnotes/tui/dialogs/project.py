@@ -11,6 +11,8 @@ from fieldnotes.tui.dialogs.record_form import FieldSpec, RecordForm, attempt
 class ProjectDialog(RecordForm):
     """Edits the project record; saves on ctrl+s, or shows why it can't."""
 
+    HELP_TITLE = "Project settings"
+
     def __init__(self, project: Project) -> None:
         fields = [
             FieldSpec("protocol", "Ethics protocol", project.protocol, placeholder="e.g. IRB-2015-0412"),

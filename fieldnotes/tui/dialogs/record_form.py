@@ -48,7 +48,11 @@ class RecordForm(FieldnotesModal[dict[str, str] | None]):
     `apply` is called with the values on save (it may save them); an error
     message it returns keeps the form open and shows the message."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
+    HELP_TITLE = "Form"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="close, changing nothing"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="save-record", tooltip="save, from any field"),
+    ]
 
     def __init__(self, title: str, fields: list[FieldSpec], apply: Apply | None = None) -> None:
         super().__init__()

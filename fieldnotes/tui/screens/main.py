@@ -28,25 +28,57 @@ Everything is saved on this computer only. [b]?[/b] shows every key.
 
 
 class MainScreen(FieldnotesScreen[None]):
+    """The notes list: capture, search, filter, open; the registries, reports and export from here."""
+
+    HELP_TITLE = "Notes list"
+    HELP_TIPS = (("enter", "open the highlighted note"),)
     # Footer order matters: at 80 columns only the first few fit, so the
     # capture keys, search and help come first.
     BINDINGS = [
-        Binding("m", "new('meeting')", "Meeting"),
-        Binding("v", "new('event')", "Event"),
-        Binding("i", "new('interview')", "Interview"),
-        Binding("n", "new('')", "New…", show=False),
-        Binding("slash", "search", "Search"),
-        Binding("question_mark", "help", "Help"),
-        Binding("f", "filter", "Filter"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("x", "export", "Export"),
-        Binding("o", "app.registry('organizations')", "Orgs"),
-        Binding("p", "app.registry('informants')", "People"),
-        Binding("c", "app.registry('codebook')", "Codes"),
-        Binding("r", "app.reports", "Reports"),
-        Binding("escape", "clear", "Clear", show=False),
-        Binding("q", "app.quit", "Quit"),
+        Binding("m", "new('meeting')", "Meeting", id="new-meeting", tooltip="new meeting"),
+        Binding("v", "new('event')", "Event", id="new-event", tooltip="new event"),
+        Binding("i", "new('interview')", "Interview", id="new-interview", tooltip="new interview"),
+        Binding("n", "new('')", "New…", show=False, id="new-note", tooltip="new note: choose the kind"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="search",
+            tooltip="search as you type (title, body, memo, people, tags)",
+        ),
+        Binding("question_mark", "help", "Help", id="help", tooltip="this help"),
+        Binding("f", "filter", "Filter", id="filter", tooltip="filter by kind, organization, code, dates"),
+        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit the highlighted note"),
+        Binding(
+            "d", "delete", "Delete", id="delete-note", tooltip="delete the highlighted note (asks first)"
+        ),
+        Binding("x", "export", "Export", id="export", tooltip="export: NVivo CSV, REFI-QDA .qdpx or .qdc"),
+        Binding(
+            "o",
+            "app.registry('organizations')",
+            "Orgs",
+            id="organizations",
+            tooltip="organizations: usage, edit, rename, merge",
+        ),
+        Binding(
+            "p",
+            "app.registry('informants')",
+            "People",
+            id="informants",
+            tooltip="informants, by pseudonym, with consent",
+        ),
+        Binding(
+            "c",
+            "app.registry('codebook')",
+            "Codes",
+            id="codebook",
+            tooltip="codebook: codes as a tree, deductive and inductive",
+        ),
+        Binding(
+            "r", "app.reports", "Reports", id="reports", tooltip="reports: contacts over time, ties, codes"
+        ),
+        Binding("escape", "clear", "Clear", show=False, id="clear", tooltip="clear the search and filters"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="quit (an open form is kept as a draft)"),
     ]
 
     def __init__(self) -> None:
@@ -181,4 +213,4 @@ class MainScreen(FieldnotesScreen[None]):
         self.table.focus()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self))

@@ -59,10 +59,11 @@ def note_header(note: Note, color: str) -> Text:
 class NoteDetailScreen(FieldnotesScreen[None]):
     """The note's facts, then its notes, memo, follow-ups and private text."""
 
+    HELP_TITLE = "Note view"
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
+        Binding("escape,q", "back", "Back", id="back", tooltip="back to the list"),
+        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit this note"),
+        Binding("d", "delete", "Delete", id="delete-note", tooltip="delete this note (asks first)"),
     ]
 
     def __init__(self, note_id: str) -> None:

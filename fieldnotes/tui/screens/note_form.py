@@ -36,9 +36,24 @@ def _display_dt(iso: str | None) -> str:
 class NoteFormScreen(FieldnotesScreen[str | None]):
     """Create or edit a note. Dismisses with the saved note's id, or None."""
 
+    HELP_TITLE = "Note form"
+    HELP_TIPS = (
+        ("enter in a one-line field", "next field"),
+        ("enter in a tag field", "add the tag, completing a known name"),
+        (",", "add the tag exactly as typed"),
+        ("backspace in an empty tag field", "remove the last tag"),
+        ("→ at the end of a field", "accept the grey completion"),
+        ("🔒 Private box", "never exported unless you ask"),
+    )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "leave", "Back"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="save-note", tooltip="save, from any field"),
+        Binding(
+            "escape",
+            "leave",
+            "Back",
+            id="leave-form",
+            tooltip="leave (asks when there are unsaved changes)",
+        ),
     ]
 
     def __init__(

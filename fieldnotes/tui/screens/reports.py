@@ -42,7 +42,11 @@ from fieldnotes.tui.screens.base import FieldnotesScreen
 class ReportsScreen(FieldnotesScreen[None]):
     """Three tabs over one date range: contacts per organization over time, ties, codes."""
 
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("f", "focus_dates", "Dates")]
+    HELP_TITLE = "Reports"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="back to the list"),
+        Binding("f", "focus_dates", "Dates", id="report-dates", tooltip="set the date range"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 class UnlockScreen(FieldnotesScreen[None]):
     """Asks for the passphrase; `opener` returns the open service or raises."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    HELP_TITLE = "Passphrase"
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="quit")]
 
     def __init__(
         self, name: str, opener: Callable[[str], FieldNotes], unlocked: Callable[[FieldNotes], None]

@@ -72,14 +72,29 @@ class Mergeable(Protocol):
 class RegistryScreen(FieldnotesScreen[None]):
     """A registry's entries, with the notes of the selected one below them."""
 
+    HELP_TITLE = "Organizations, informants, codebook"
+    HELP_TIPS = (("enter", "in the list: go to its notes; in the notes: open one"),)
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "search", "Search"),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("r", "rename", "Rename"),
-        Binding("m", "merge", "Merge"),
-        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("escape", "back", "Back", id="back", tooltip="back (a search is cleared first)"),
+        Binding("slash", "search", "Search", id="search", tooltip="search the list"),
+        Binding("a", "add", "Add", id="add-entry", tooltip="add (a form)"),
+        Binding("e", "edit", "Edit", id="edit-entry", tooltip="edit (a form)"),
+        Binding("r", "rename", "Rename", id="rename-entry", tooltip="rename, everywhere, after a backup"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="merge-entry",
+            tooltip="merge into another, everywhere, after a backup (not informants)",
+        ),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next pane",
+            show=False,
+            id="next-pane",
+            tooltip="between the list and its notes",
+        ),
     ]
 
     def __init__(self, registry: Registry) -> None:

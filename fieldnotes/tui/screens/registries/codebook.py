@@ -116,7 +116,10 @@ class CodebookRegistry:
 class CodebookScreen(RegistryScreen):
     """The codebook tree; the line over the notes says where the selected code came from."""
 
-    BINDINGS = [Binding("v", "move", "Move")]
+    HELP_TITLE = "Codebook"
+    BINDINGS = [
+        Binding("v", "move", "Move", id="move-code", tooltip="move a code under another, after a backup")
+    ]
 
     def __init__(self, service: FieldNotes) -> None:
         codebook = CodebookRegistry(service)

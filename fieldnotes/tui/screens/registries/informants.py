@@ -100,5 +100,7 @@ class InformantRegistry:
 class InformantsScreen(RegistryScreen):
     """The informants, with their consent and how many interviews each gave."""
 
+    HELP_TITLE = "Informants"
+
     def __init__(self, service: FieldNotes) -> None:
         super().__init__(InformantRegistry(service))

@@ -102,5 +102,7 @@ class OrganizationRegistry:
 class OrganizationsScreen(RegistryScreen):
     """The organizations, with how many notes of each kind tag each one."""
 
+    HELP_TITLE = "Organizations"
+
     def __init__(self, service: FieldNotes) -> None:
         super().__init__(OrganizationRegistry(service))
