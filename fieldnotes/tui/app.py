@@ -11,6 +11,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.index import NoteFilter
 from fieldnotes.model import KINDS, Note
 from fieldnotes.service import FieldNotes
@@ -111,6 +112,13 @@ class FieldnotesApp(App[None]):
     def main_screen(self) -> MainScreen:
         """The notes list: the bottom screen, or the one above the passphrase screen."""
         return next(screen for screen in self.screen_stack if isinstance(screen, MainScreen))
+
+    def show_error(
+        self, error: FieldnotesError | OSError, *, title: str = "", timeout: float | None = None
+    ) -> None:
+        """Report an error the researcher must see: its message, which says what to do.
+        Every screen that reports a caught error in a notification does it here."""
+        self.notify(str(error), title=title, severity="error", timeout=timeout, markup=False)
 
     def show_help(self, origin: Screen[Any]) -> None:
         """Every key, starting with those of the screen `origin`."""

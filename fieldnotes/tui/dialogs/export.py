@@ -149,9 +149,13 @@ class ExportDialog(FieldnotesModal[None]):
             else:
                 report = job.qdc(path, force=options["force"])
         except (FieldnotesError, OSError) as exc:
-            self.app.call_from_thread(self._finished, [f"✗ {exc}"], True)
+            self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._finished, report.lines(), False)
+
+    def _failed(self, exc: FieldnotesError | OSError) -> None:
+        self._finished([f"✗ {exc}"], True)
+        self.fn_app.show_error(exc, title="Not exported")
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#x-progress", ProgressBar).update(total=max(total, 1), progress=done)

@@ -347,15 +347,16 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             self.notify(f"Could not keep a draft: {exc.strerror}", severity="warning")
 
     # ---------------------------------------------------------------- saving
-    def _fail(self, field_id: str, message: str) -> None:
-        self.query_one("#form-error", Static).update(f"✗ {message}")
+    def _fail(self, field_id: str, error: FieldnotesError) -> None:
+        """Show why the note can't be saved, and put the cursor on the field at fault."""
+        self.query_one("#form-error", Static).update(f"✗ {error}")
         target = self.query_one(f"#{field_id}")
         if isinstance(target, (WhenInput, TagInput)):
             target.entry.focus()
         else:
             target.focus()
         target.scroll_visible()
-        self.notify(message, title="Not saved", severity="error")
+        self.fn_app.show_error(error, title="Not saved")
 
     def _field_of(self, exc: ValidationError) -> str:
         """The form field to put the cursor on for an error: the field it names."""
@@ -368,15 +369,15 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         try:
             start = self.query_one("#when", WhenInput).parse()
         except DateParseError as exc:
-            self._fail("when", str(exc))
+            self._fail("when", exc)
             return None
         try:
             end = self.query_one("#end", WhenInput).parse()
         except DateParseError as exc:
-            self._fail("end", str(exc))
+            self._fail("end", exc)
             return None
         if not values["title"].strip():
-            self._fail("title", "a note needs a title")
+            self._fail("title", ValidationError("a note needs a title", field="title"))
             return None
         assert start is not None
         note = self.note or Note(kind=self.kind, title="", start="")
@@ -399,11 +400,11 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         try:
             saved = service.update(note) if self.note else service.add(note)
         except ValidationError as exc:
-            self._fail(self._field_of(exc), str(exc))
+            self._fail(self._field_of(exc), exc)
             return
         except (FieldnotesError, OSError) as exc:  # storage trouble: keep the form and the draft
             self.save_draft()
-            self.notify(f"{exc}", title="Not saved — your text is kept", severity="error", timeout=10)
+            self.fn_app.show_error(exc, title="Not saved — your text is kept", timeout=10)
             return
         self._saved = True
         service.clear_draft()

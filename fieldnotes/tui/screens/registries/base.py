@@ -251,7 +251,7 @@ class RegistryScreen(FieldnotesScreen[None]):
                 try:
                     registry.merge(source, target)
                 except InputError as exc:
-                    self.notify(str(exc), severity="error")
+                    self.fn_app.show_error(exc)
                     return
                 self.notify(f"Merged “{source}” into “{target}”. A backup was taken first.")
                 self.after_change(target)
