@@ -20,7 +20,7 @@ from fieldnotes.tui.dialogs.draft import DraftDialog
 from fieldnotes.tui.dialogs.help import HelpScreen
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
-from fieldnotes.tui.screens.note_form import KIND_LABEL, NoteFormScreen
+from fieldnotes.tui.screens.note_form import NoteFormScreen
 
 KIND_THEME_VARIABLE = {"meeting": "primary", "event": "warning", "interview": "success"}
 
@@ -251,4 +251,4 @@ class FieldnotesApp(App[None]):
                 screen.save_draft()
 
 
-__all__ = ["KIND_LABEL", "FieldnotesApp"]
+__all__ = ["FieldnotesApp"]

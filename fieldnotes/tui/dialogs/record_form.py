@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -39,7 +39,6 @@ class FieldSpec:
     suggestions: Callable[[], list[str]] | None = None
     placeholder: str = ""
     complete_on_save: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class RecordForm(FieldnotesModal[dict[str, str] | None]):

@@ -26,7 +26,6 @@ from fieldnotes.tui.widgets.when_input import WhenInput
 
 DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
 DRAFT_CHECK_S = 0.5  # ...checked this often: a draft is never more than 1.5 s behind
-KIND_LABEL = {"meeting": "Meeting", "event": "Event", "interview": "Interview"}
 
 
 def _display_dt(iso: str | None) -> str:
@@ -68,7 +67,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         draft: dict[str, Any] | None = None,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
-        super().__init__(classes=f"form kind-{kind}")
+        super().__init__(classes=f"kind-{kind}")
         self.kind = kind
         self.note = note
         self.draft = draft
@@ -83,7 +82,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         service = self.service
         verb = "Edit" if self.note else "New"
         yield Static(
-            f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
+            f" {verb} [b]{self.kind}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
             classes=f"form-title kind-{self.kind}",
         )
         with VerticalScroll(id="form-body"):
@@ -168,7 +167,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
     def _field(name: str, widget: Widget) -> ComposeResult:
         """A label over a field, straight in the form: no wrapper, fewer widgets, a faster form."""
         yield Label(FIELD[name].form_title, classes="field-label")
-        yield widget.add_class("solo")
+        yield widget
 
     @staticmethod
     def _row_field(name: str, widget: Widget) -> ComposeResult:
@@ -408,7 +407,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             return
         self._saved = True
         service.clear_draft()
-        self.notify(f"Saved “{saved.title}”", title=KIND_LABEL[saved.kind])
+        self.notify(f"Saved “{saved.title}”", title=saved.kind.capitalize())
         if saved.unconsented:
             self.notify(
                 "No consent is recorded for this interview: exports leave it out until you record it.",

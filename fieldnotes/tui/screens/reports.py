@@ -101,14 +101,10 @@ class ReportsScreen(FieldnotesScreen[None]):
         period = str(self.query_one("#rep-period", Select).value)
         group = str(self.query_one("#rep-group", Select).value)
         contacts = service.report_contacts(by=period, flt=flt)
-        self._fill("#rep-contacts", [self._cells(row) for row in contacts])
-        self._fill("#rep-ties", [self._cells(row) for row in service.report_ties(flt)])
-        self._fill("#rep-codes", [self._cells(row) for row in service.report_codes(by=group, flt=flt)])
+        self._fill("#rep-contacts", [astuple(row) for row in contacts])
+        self._fill("#rep-ties", [astuple(row) for row in service.report_ties(flt)])
+        self._fill("#rep-codes", [astuple(row) for row in service.report_codes(by=group, flt=flt)])
         self._sparks(contacts, period)
-
-    @staticmethod
-    def _cells(row: Any) -> tuple[Any, ...]:
-        return astuple(row)
 
     def _fill(self, selector: str, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)
