@@ -53,10 +53,9 @@ class InformantRegistry:
         return [person.pseudonym for person in self.registries.informants()]
 
     def notes(self, key: str) -> list[Note]:
-        """The informant's interviews: the text search finds them, and maybe other notes
-        that mention the pseudonym, which are left out."""
-        found = self.service.note_views(NoteFilter(kind="interview", text=key))
-        return [note for note in found if tag_key(note.informant) == tag_key(key)]
+        """The informant's interviews (the same ones the Interviews column counts)."""
+        interviews = self.service.note_views(NoteFilter(kind="interview"))
+        return [note for note in interviews if tag_key(note.informant) == tag_key(key)]
 
     def rename(self, old: str, new: str) -> object:
         registries = self.registries
