@@ -12,9 +12,12 @@ from textual.widgets import Input, Select, TextArea
 
 from fieldnotes.model import Code
 from fieldnotes.service import FieldNotes
-from fieldnotes.tui.app import DraftDialog, FieldnotesApp
+from fieldnotes.tui.app import FieldnotesApp
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.dialogs.draft import DraftDialog
+from fieldnotes.tui.dialogs.help import HelpScreen
+from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens import note_form
-from fieldnotes.tui.screens.dialogs import ConfirmDialog, HelpScreen, KindPicker
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
 from fieldnotes.tui.screens.note_form import NoteFormScreen
@@ -366,7 +369,7 @@ async def test_export_dialog_writes_the_filtered_notes_and_summarises(
 ) -> None:
     from textual.widgets import Checkbox, RadioButton, Static
 
-    from fieldnotes.tui.screens.export_dialog import ExportDialog
+    from fieldnotes.tui.dialogs.export import ExportDialog
 
     service.add(make_note(title="A meeting"))
     service.add(make_note(title="An event", kind="event", codes=["legitimacy"]))

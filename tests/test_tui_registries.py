@@ -9,12 +9,14 @@ from textual.widgets import DataTable, Input, Select, Sparkline, Static, Tree
 from fieldnotes.model import Code, Informant, Organization
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
-from fieldnotes.tui.screens.dialogs import ConfirmDialog
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.dialogs.record_form import RecordForm
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
 from fieldnotes.tui.screens.note_form import NoteFormScreen
-from fieldnotes.tui.screens.record_form import RecordForm
-from fieldnotes.tui.screens.registries import CodebookScreen, InformantsScreen, OrganizationsScreen
+from fieldnotes.tui.screens.registries.codebook import CodebookScreen
+from fieldnotes.tui.screens.registries.informants import InformantsScreen
+from fieldnotes.tui.screens.registries.organizations import OrganizationsScreen
 from fieldnotes.tui.screens.reports import ReportsScreen
 from fieldnotes.tui.widgets.note_table import NoteTable
 from fieldnotes.tui.widgets.tag_input import TagInput

@@ -8,61 +8,21 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
 from textual.app import App, SystemCommand
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Static
+from textual.screen import Screen
 
+from fieldnotes.errors import FieldnotesError
 from fieldnotes.index import NoteFilter
-from fieldnotes.model import KINDS
+from fieldnotes.model import KINDS, Note
 from fieldnotes.service import FieldNotes
-from fieldnotes.tui.screens.dialogs import ConfirmDialog, HelpScreen
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.dialogs.draft import DraftDialog
+from fieldnotes.tui.dialogs.help import HelpScreen
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
-from fieldnotes.tui.screens.note_form import KIND_LABEL, NoteFormScreen
+from fieldnotes.tui.screens.note_form import NoteFormScreen
 
 KIND_THEME_VARIABLE = {"meeting": "primary", "event": "warning", "interview": "success"}
-
-
-class DraftDialog(ModalScreen[str]):
-    """An unsaved note was left behind: resume it, discard it, or decide later."""
-
-    BINDINGS = [
-        Binding("r,enter", "answer('resume')", "Resume", show=False),
-        Binding("d", "answer('discard')", "Discard", show=False),
-        Binding("escape,l", "answer('later')", "Later", show=False),
-    ]
-
-    def __init__(self, draft: dict[str, Any]) -> None:
-        super().__init__()
-        self.draft = draft
-
-    def compose(self) -> Any:
-        fields = self.draft.get("fields", {})
-        title = (fields.get("title") or "").strip() or "untitled"
-        kind = self.draft.get("kind", "note")
-        when = self.draft.get("saved_at", "")
-        with Vertical(classes="dialog"):
-            yield Static(
-                f"You have an unsaved {kind}, “{title}”, kept at {when}.\nResume it?",
-                classes="dialog-question",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Resume (r)", id="resume", variant="primary")
-                yield Button("Discard (d)", id="discard", variant="error")
-                yield Button("Later (esc)", id="later")
-
-    def on_mount(self) -> None:
-        self.query_one("#resume", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id or "later")
-
-    def action_answer(self, answer: str) -> None:
-        self.dismiss(answer)
 
 
 class FieldnotesApp(App[None]):
@@ -153,6 +113,17 @@ class FieldnotesApp(App[None]):
         """The notes list: the bottom screen, or the one above the passphrase screen."""
         return next(screen for screen in self.screen_stack if isinstance(screen, MainScreen))
 
+    def show_error(
+        self, error: FieldnotesError | OSError, *, title: str = "", timeout: float | None = None
+    ) -> None:
+        """Report an error the researcher must see: its message, which says what to do.
+        Every screen that reports a caught error in a notification does it here."""
+        self.notify(str(error), title=title, severity="error", timeout=timeout, markup=False)
+
+    def show_help(self, origin: Screen[Any]) -> None:
+        """Every key, starting with those of the screen `origin`."""
+        self.push_screen(HelpScreen(origin))
+
     # ---------------------------------------------------------------- flows
     def new_note(self, kind: str) -> None:
         self._push_form(kind)
@@ -161,7 +132,7 @@ class FieldnotesApp(App[None]):
         note = self.service.get(note_id)
         self._push_form(note.kind, note=note)
 
-    def _push_form(self, kind: str, *, note: Any = None, draft: dict[str, Any] | None = None) -> None:
+    def _push_form(self, kind: str, *, note: Note | None = None, draft: dict[str, Any] | None = None) -> None:
         self.push_screen(NoteFormScreen(kind, note=note, draft=draft, now=self.now), self._form_done)
 
     def _form_done(self, saved_id: str | None) -> None:
@@ -191,44 +162,23 @@ class FieldnotesApp(App[None]):
         )
 
     def action_registry(self, which: str) -> None:
-        from fieldnotes.tui.screens.registries import CodebookScreen, InformantsScreen, OrganizationsScreen
+        """Open the organizations, informants or codebook screen."""
+        from fieldnotes.tui.screens.registries.codebook import CodebookScreen
+        from fieldnotes.tui.screens.registries.informants import InformantsScreen
+        from fieldnotes.tui.screens.registries.organizations import OrganizationsScreen
 
         screens = {
             "organizations": OrganizationsScreen,
             "informants": InformantsScreen,
             "codebook": CodebookScreen,
         }
-        self.push_screen(screens[which]())
+        self.push_screen(screens[which](self.service))
 
     def action_project(self) -> None:
         """Ethics metadata: protocol number, destroy-by date, consent form versions."""
-        from dataclasses import replace
+        from fieldnotes.tui.dialogs.project import ProjectDialog
 
-        from fieldnotes.errors import ValidationError
-        from fieldnotes.tui.screens.record_form import FieldSpec, RecordForm
-
-        info = self.service.registries.project()
-        fields = [
-            FieldSpec("protocol", "Ethics protocol", info.protocol, placeholder="e.g. IRB-2015-0412"),
-            FieldSpec("destroy_by", "Destroy by", info.destroy_by, placeholder="YYYY-MM-DD"),
-            FieldSpec(
-                "consent_forms",
-                "Consent forms",
-                "; ".join(info.consent_forms),
-                placeholder="versions, separated by ;",
-            ),
-            FieldSpec("researcher", "Researcher", info.researcher),
-        ]
-
-        def apply(values: dict[str, str]) -> str | None:
-            forms = [form.strip() for form in values.pop("consent_forms").split(";") if form.strip()]
-            try:
-                self.service.registries.save_project(replace(info, consent_forms=forms, **values))
-            except ValidationError as exc:
-                return str(exc)
-            return None
-
-        self.push_screen(RecordForm("Project settings (ethics)", fields, apply))
+        self.push_screen(ProjectDialog(self.service.registries.project()))
 
     def action_reports(self) -> None:
         from fieldnotes.tui.screens.reports import ReportsScreen
@@ -286,7 +236,7 @@ class FieldnotesApp(App[None]):
             "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
             self.main_screen.action_export,
         )
-        yield SystemCommand("Help", "Every key binding", partial(self.push_screen, HelpScreen()))
+        yield SystemCommand("Help", "Every key binding", partial(self.show_help, screen))
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:
@@ -301,4 +251,4 @@ class FieldnotesApp(App[None]):
                 screen.save_draft()
 
 
-__all__ = ["KIND_LABEL", "FieldnotesApp"]
+__all__ = ["FieldnotesApp"]

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
-from fieldnotes.tui.screens.dialogs import FilterDialog, HelpScreen, KindPicker
+from fieldnotes.tui.dialogs.filter import FilterDialog
+from fieldnotes.tui.dialogs.help import HelpScreen
+from fieldnotes.tui.dialogs.kind_picker import KindPicker
+from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.note_table import NoteTable
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
 
 FIRST_RUN_HINT = """\
 [b]Welcome to fieldnotes.[/b] No notes yet.
@@ -30,35 +27,63 @@ Everything is saved on this computer only. [b]?[/b] shows every key.
 """
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FieldnotesScreen[None]):
+    """The notes list: capture, search, filter, open; the registries, reports and export from here."""
+
+    HELP_TITLE = "Notes list"
+    HELP_TIPS = (("enter", "open the highlighted note"),)
     # Footer order matters: at 80 columns only the first few fit, so the
     # capture keys, search and help come first.
     BINDINGS = [
-        Binding("m", "new('meeting')", "Meeting"),
-        Binding("v", "new('event')", "Event"),
-        Binding("i", "new('interview')", "Interview"),
-        Binding("n", "new('')", "New…", show=False),
-        Binding("slash", "search", "Search"),
-        Binding("question_mark", "help", "Help"),
-        Binding("f", "filter", "Filter"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("x", "export", "Export"),
-        Binding("o", "app.registry('organizations')", "Orgs"),
-        Binding("p", "app.registry('informants')", "People"),
-        Binding("c", "app.registry('codebook')", "Codes"),
-        Binding("r", "app.reports", "Reports"),
-        Binding("escape", "clear", "Clear", show=False),
-        Binding("q", "app.quit", "Quit"),
+        Binding("m", "new('meeting')", "Meeting", id="new-meeting", tooltip="new meeting"),
+        Binding("v", "new('event')", "Event", id="new-event", tooltip="new event"),
+        Binding("i", "new('interview')", "Interview", id="new-interview", tooltip="new interview"),
+        Binding("n", "new('')", "New…", show=False, id="new-note", tooltip="new note: choose the kind"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="search",
+            tooltip="search as you type (title, body, memo, people, tags)",
+        ),
+        Binding("question_mark", "help", "Help", id="help", tooltip="this help"),
+        Binding("f", "filter", "Filter", id="filter", tooltip="filter by kind, organization, code, dates"),
+        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit the highlighted note"),
+        Binding(
+            "d", "delete", "Delete", id="delete-note", tooltip="delete the highlighted note (asks first)"
+        ),
+        Binding("x", "export", "Export", id="export", tooltip="export: NVivo CSV, REFI-QDA .qdpx or .qdc"),
+        Binding(
+            "o",
+            "app.registry('organizations')",
+            "Orgs",
+            id="organizations",
+            tooltip="organizations: usage, edit, rename, merge",
+        ),
+        Binding(
+            "p",
+            "app.registry('informants')",
+            "People",
+            id="informants",
+            tooltip="informants, by pseudonym, with consent",
+        ),
+        Binding(
+            "c",
+            "app.registry('codebook')",
+            "Codes",
+            id="codebook",
+            tooltip="codebook: codes as a tree, deductive and inductive",
+        ),
+        Binding(
+            "r", "app.reports", "Reports", id="reports", tooltip="reports: contacts over time, ties, codes"
+        ),
+        Binding("escape", "clear", "Clear", show=False, id="clear", tooltip="clear the search and filters"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="quit (an open form is kept as a draft)"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.filter = NoteFilter()
-
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,7 +103,7 @@ class MainScreen(Screen[None]):
         self.refresh_notes()
         self.table.focus()
         # Search text is built after the first paint, before anyone can type a query.
-        self.call_after_refresh(self.fn_app.service.index.prepare_search)
+        self.call_after_refresh(self.service.index.prepare_search)
 
     @property
     def table(self) -> NoteTable:
@@ -86,7 +111,7 @@ class MainScreen(Screen[None]):
 
     # -------------------------------------------------------------- content
     def refresh_notes(self, keep: str | None = None) -> None:
-        service = self.fn_app.service
+        service = self.service
         notes = service.note_views(self.filter)
         total = service.count()
         table = self.table
@@ -154,7 +179,7 @@ class MainScreen(Screen[None]):
             self.fn_app.delete_note(note.id)
 
     def action_filter(self) -> None:
-        service = self.fn_app.service
+        service = self.service
 
         def chosen(flt: NoteFilter | None) -> None:
             if flt is not None:
@@ -171,7 +196,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_export(self) -> None:
-        from fieldnotes.tui.screens.export_dialog import ExportDialog
+        from fieldnotes.tui.dialogs.export import ExportDialog
 
         self.app.push_screen(ExportDialog(self.filter))
 
@@ -188,4 +213,4 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self))

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from fieldnotes.dates import describe, parse_iso
-from fieldnotes.model import KIND_FIELDS, Note
+from fieldnotes.model import FIELD, KIND_FIELDS, PROSE_FIELDS, Note
+from fieldnotes.tui.screens.base import FieldnotesScreen
 
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
-
-LABELS = {
-    "host": "Host",
-    "agenda": "Agenda",
-    "event_type": "Event type",
-    "organizers": "Organizers",
-    "informant": "Informant",
-    "informant_role": "Role",
-    "interview_format": "Format",
-    "consent": "Consent",
-    "recording_ref": "Recording",
-}
+HEAD_FIELDS = ("location", "organizations", "codes", "people")
+"""Shown under the date, before the fields of the note's kind."""
+SECTION_TITLES = {"private": "🔒 Private — never exported unless asked"}
+"""Titles of the prose sections that say more than the field's label."""
 
 
 def note_header(note: Note, color: str) -> Text:
@@ -35,16 +23,10 @@ def note_header(note: Note, color: str) -> Text:
     when = describe(parse_iso(note.start))
     if note.end:
         when += f" – {describe(parse_iso(note.end))} ({note.duration_minutes} min)"
-    rows: list[tuple[str, str]] = [
-        ("When", when),
-        ("Where", note.location),
-        ("Organizations", ", ".join(note.organizations)),
-        ("Codes", ", ".join(note.codes)),
-        ("People", ", ".join(note.people)),
-    ]
-    for name in KIND_FIELDS[note.kind]:
+    rows: list[tuple[str, str]] = [(FIELD["start"].label, when)]
+    for name in (*HEAD_FIELDS, *KIND_FIELDS[note.kind]):
         value = getattr(note, name)
-        rows.append((LABELS[name], ", ".join(value) if isinstance(value, list) else value))
+        rows.append((FIELD[name].label, ", ".join(value) if isinstance(value, list) else value))
     text = Text()
     text.append("● ", style=color)
     text.append(note.kind.upper(), style="bold")
@@ -54,33 +36,32 @@ def note_header(note: Note, color: str) -> Text:
             text.append(f"{label:>14}  ", style="dim")
             text.append(f"{value}\n")
     if note.unconsented:
-        text.append(f"{'Consent':>14}  ", style="dim")
+        text.append(f"{FIELD['consent'].label:>14}  ", style="dim")
         text.append("⚠ none recorded: left out of exports unless asked\n", style="bold red")
     text.append(f"{'Saved':>14}  ", style="dim")
     text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
     return text
 
 
-class NoteDetailScreen(Screen[None]):
+class NoteDetailScreen(FieldnotesScreen[None]):
+    """The note's facts, then its notes, memo, follow-ups and private text."""
+
+    HELP_TITLE = "Note view"
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
+        Binding("escape,q", "back", "Back", id="back", tooltip="back to the list"),
+        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit this note"),
+        Binding("d", "delete", "Delete", id="delete-note", tooltip="delete this note (asks first)"),
     ]
 
     def __init__(self, note_id: str) -> None:
         super().__init__()
         self.note_id = note_id
 
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="detail"):
             yield Static(id="detail-head")
-            for section in ("body", "memo", "followups", "private"):
+            for section in PROSE_FIELDS:
                 yield Static(classes="detail-section-title", id=f"title-{section}")
                 yield Static(classes="detail-text", id=f"text-{section}", markup=False)
         yield Footer()
@@ -89,19 +70,14 @@ class NoteDetailScreen(Screen[None]):
         self.show_note()
 
     def show_note(self) -> None:
-        note = self.fn_app.service.get(self.note_id)
+        note = self.service.get(self.note_id)
         color = self.fn_app.kind_colors().get(note.kind, "")
         self.query_one("#detail-head", Static).update(note_header(note, color))
-        sections = (
-            ("body", "Notes"),
-            ("memo", "Memo"),
-            ("followups", "Follow-ups"),
-            ("private", "🔒 Private — never exported unless asked"),
-        )
-        for section, title in sections:
+        for section in PROSE_FIELDS:
             text = getattr(note, section)
-            self.query_one(f"#title-{section}", Static).update(title if text else "")
-            self.query_one(f"#title-{section}").display = bool(text)
+            title = self.query_one(f"#title-{section}", Static)
+            title.update(SECTION_TITLES.get(section, FIELD[section].label) if text else "")
+            title.display = bool(text)
             body = self.query_one(f"#text-{section}", Static)
             body.update(Text(text))
             body.display = bool(text)

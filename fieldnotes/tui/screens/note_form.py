@@ -5,43 +5,58 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from fieldnotes.dates import to_iso
 from fieldnotes.errors import DateParseError, FieldnotesError, ValidationError
-from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
+from fieldnotes.model import FIELD, Note
 from fieldnotes.text import tag_key
-from fieldnotes.tui.screens.dialogs import ConfirmDialog
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 from fieldnotes.tui.widgets.tag_input import TagInput
 from fieldnotes.tui.widgets.when_input import WhenInput
 
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
-
 DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
 DRAFT_CHECK_S = 0.5  # ...checked this often: a draft is never more than 1.5 s behind
-KIND_LABEL = {"meeting": "Meeting", "event": "Event", "interview": "Interview"}
 
 
 def _display_dt(iso: str | None) -> str:
     return iso.replace("T", " ") if iso else ""
 
 
-class NoteFormScreen(Screen[str | None]):
-    """Create or edit a note. Dismisses with the saved note's id, or None."""
+class NoteFormScreen(FieldnotesScreen[str | None]):
+    """Create or edit a note. Dismisses with the saved note's id, or None.
 
+    Labels, placeholders and choices come from the field vocabulary
+    (`model.FIELD`). Each widget's id is its note field's name, but for the
+    start's: "when"."""
+
+    HELP_TITLE = "Note form"
+    HELP_TIPS = (
+        ("enter in a one-line field", "next field"),
+        ("enter in a tag field", "add the tag, completing a known name"),
+        (",", "add the tag exactly as typed"),
+        ("backspace in an empty tag field", "remove the last tag"),
+        ("→ at the end of a field", "accept the grey completion"),
+        ("🔒 Private box", "never exported unless you ask"),
+    )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "leave", "Back"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="save-note", tooltip="save, from any field"),
+        Binding(
+            "escape",
+            "leave",
+            "Back",
+            id="leave-form",
+            tooltip="leave (asks when there are unsaved changes)",
+        ),
     ]
 
     def __init__(
@@ -52,7 +67,7 @@ class NoteFormScreen(Screen[str | None]):
         draft: dict[str, Any] | None = None,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
-        super().__init__(classes=f"form kind-{kind}")
+        super().__init__(classes=f"kind-{kind}")
         self.kind = kind
         self.note = note
         self.draft = draft
@@ -62,74 +77,45 @@ class NoteFormScreen(Screen[str | None]):
         self._saved = False
         self.complete = False  # True once every field is mounted
 
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
-
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        service = self.fn_app.service
-        note = self.note
-        verb = "Edit" if note else "New"
+        service = self.service
+        verb = "Edit" if self.note else "New"
         yield Static(
-            f" {verb} [b]{KIND_LABEL[self.kind].lower()}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
+            f" {verb} [b]{self.kind}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
             classes=f"form-title kind-{self.kind}",
         )
-        orgs = lambda: [o.name for o in service.registries.organizations()]  # noqa: E731
         with VerticalScroll(id="form-body"):
-            yield from self._field(
-                "Title",
-                Input(note.title if note else "", id="title", placeholder="e.g. Coalition monthly meeting"),
-            )
+            yield from self._field("title", self._input("title"))
             with Horizontal(classes="row"):
                 yield from self._row_field(
-                    "When",
+                    "start",
                     WhenInput(
-                        _display_dt(note.start) if note else f"{self.now():%Y-%m-%d %H:%M}",
+                        _display_dt(self.note.start) if self.note else f"{self.now():%Y-%m-%d %H:%M}",
                         dayfirst=self.fn_app.dayfirst,
                         now=self.now,
-                        placeholder="now, today 3pm, 17 Jan 2016 8:30",
+                        placeholder=FIELD["start"].placeholder,
                         id="when",
                     ),
                 )
                 yield from self._row_field(
-                    "Ended (optional)",
+                    "end",
                     WhenInput(
-                        _display_dt(note.end) if note else "",
+                        _display_dt(self.note.end) if self.note else "",
                         optional=True,
                         dayfirst=self.fn_app.dayfirst,
                         now=self.now,
                         base=self._start_or_none,
-                        placeholder="4:30pm, +90m",
+                        placeholder=FIELD["end"].placeholder,
                         id="end",
                     ),
                 )
             yield from self._field(
-                "Where",
-                Input(
-                    note.location if note else "",
-                    id="location",
-                    suggester=NamesSuggester(lambda: service.field_values("location")),
-                    placeholder="e.g. Eastgate Drop-in Centre, room 2",
-                ),
+                "location", self._input("location", lambda: service.field_values("location"))
             )
+            yield from self._field("organizations", self._tag_input("organizations", self._org_names))
             yield from self._field(
-                "Organizations",
-                TagInput(
-                    orgs,
-                    tags=note.organizations if note else [],
-                    id="organizations",
-                    placeholder="type a name, enter adds it (grey text completes)",
-                ),
-            )
-            yield from self._field(
-                "Codes",
-                TagInput(
-                    lambda: [c.name for c in service.registries.codes()],
-                    tags=note.codes if note else [],
-                    id="codes",
-                    placeholder="e.g. legitimacy; new codes are created on save",
-                ),
+                "codes", self._tag_input("codes", lambda: [c.name for c in service.registries.codes()])
             )
             yield Static("", id="form-error", classes="error-line")
         yield Footer()
@@ -137,118 +123,93 @@ class NoteFormScreen(Screen[str | None]):
     def compose_rest(self) -> ComposeResult:
         """The fields below the first screenful, mounted just after the form first paints,
         so the form is ready for typing at once (see `_mount_rest`)."""
-        service = self.fn_app.service
-        note = self.note
-        orgs = lambda: [o.name for o in service.registries.organizations()]  # noqa: E731
-        yield from self._kind_fields(note, orgs)
-        yield from self._field(
-            "People present",
-            TagInput(
-                lambda: service.field_values("people"),
-                tags=note.people if note else [],
-                id="people",
-                placeholder="names or pseudonyms",
-            ),
-        )
-        yield from self._field("Notes", self._area(note.body if note else "", "body"))
-        yield from self._field("Memo (reflexive)", self._area(note.memo if note else "", "memo", short=True))
-        yield from self._field(
-            "Follow-ups", self._area(note.followups if note else "", "followups", short=True)
-        )
-        yield from self._field(
-            "🔒 Private — stays on this laptop, never exported unless you ask",
-            self._area(note.private if note else "", "private", short=True).add_class("private-area"),
-        )
+        service = self.service
+        yield from self._kind_fields()
+        yield from self._field("people", self._tag_input("people", lambda: service.field_values("people")))
+        yield from self._field("body", self._area("body"))
+        yield from self._field("memo", self._area("memo", short=True))
+        yield from self._field("followups", self._area("followups", short=True))
+        yield from self._field("private", self._area("private", short=True).add_class("private-area"))
 
-    def _kind_fields(self, note: Note | None, orgs: Callable[[], list[str]]) -> ComposeResult:
-        service = self.fn_app.service
+    def _kind_fields(self) -> ComposeResult:
+        service = self.service
         if self.kind == "meeting":
-            yield from self._field(
-                "Host organization",
-                Input(note.host if note else "", id="host", suggester=NamesSuggester(orgs)),
-            )
-            yield from self._field("Agenda", Input(note.agenda if note else "", id="agenda"))
+            yield from self._field("host", self._input("host", self._org_names))
+            yield from self._field("agenda", self._input("agenda"))
         elif self.kind == "event":
-            yield from self._field(
-                "Event type", self._select(EVENT_TYPES, note.event_type if note else "", "event_type")
-            )
-            yield from self._field(
-                "Organizers",
-                TagInput(
-                    orgs,
-                    tags=note.organizers if note else [],
-                    id="organizers",
-                    placeholder="organizing organizations",
-                ),
-            )
+            yield from self._field("event_type", self._select("event_type"))
+            yield from self._field("organizers", self._tag_input("organizers", self._org_names))
         else:
             with Horizontal(classes="row"):
                 yield from self._row_field(
-                    "Informant (pseudonym)",
-                    Input(
-                        note.informant if note else "",
-                        id="informant",
-                        placeholder="e.g. P-03",
-                        suggester=NamesSuggester(
-                            lambda: [p.pseudonym for p in service.registries.informants()]
-                        ),
-                    ),
+                    "informant",
+                    self._input("informant", lambda: [p.pseudonym for p in service.registries.informants()]),
                 )
                 yield from self._row_field(
-                    "Role",
-                    Input(
-                        note.informant_role if note else "",
-                        id="informant_role",
-                        placeholder="e.g. director",
-                        suggester=NamesSuggester(lambda: service.field_values("informant_role")),
-                    ),
+                    "informant_role",
+                    self._input("informant_role", lambda: service.field_values("informant_role")),
                 )
             with Horizontal(classes="row"):
                 yield from self._row_field(
-                    "Format",
-                    self._select(
-                        INTERVIEW_FORMATS,
-                        note.interview_format if note else "semi-structured",
-                        "interview_format",
-                    ),
+                    "interview_format", self._select("interview_format", default="semi-structured")
                 )
-                yield from self._row_field(
-                    "Consent", self._select(CONSENT_TYPES, note.consent if note else "", "consent")
-                )
-            yield from self._field(
-                "Recording reference",
-                Input(
-                    note.recording_ref if note else "",
-                    id="recording_ref",
-                    placeholder="file name, not the audio",
-                ),
-            )
+                yield from self._row_field("consent", self._select("consent"))
+            yield from self._field("recording_ref", self._input("recording_ref"))
+
+    def _org_names(self) -> list[str]:
+        return [org.name for org in self.service.registries.organizations()]
+
+    def _value(self, name: str, default: str = "") -> str:
+        """The note's text in field `name`; `default` for a new note."""
+        return getattr(self.note, name) if self.note else default
 
     @staticmethod
-    def _field(label: str, widget: Widget) -> ComposeResult:
+    def _field(name: str, widget: Widget) -> ComposeResult:
         """A label over a field, straight in the form: no wrapper, fewer widgets, a faster form."""
-        yield Label(label, classes="field-label")
-        yield widget.add_class("solo")
+        yield Label(FIELD[name].form_title, classes="field-label")
+        yield widget
 
     @staticmethod
-    def _row_field(label: str, widget: Widget) -> ComposeResult:
+    def _row_field(name: str, widget: Widget) -> ComposeResult:
         """A labelled field sharing a row with others."""
         with Vertical(classes="field"):
-            yield Label(label, classes="field-label")
+            yield Label(FIELD[name].form_title, classes="field-label")
             yield widget
 
-    @staticmethod
-    def _area(text: str, field_id: str, *, short: bool = False) -> TextArea:
+    def _input(self, name: str, suggestions: Callable[[], list[str]] | None = None) -> Input:
+        """A one-line field, completing from `suggestions` when given."""
+        return Input(
+            self._value(name),
+            id=name,
+            placeholder=FIELD[name].placeholder,
+            suggester=NamesSuggester(suggestions) if suggestions else None,
+        )
+
+    def _tag_input(self, name: str, source: Callable[[], list[str]]) -> TagInput:
+        return TagInput(
+            source,
+            tags=getattr(self.note, name) if self.note else [],
+            id=name,
+            placeholder=FIELD[name].placeholder,
+        )
+
+    def _area(self, name: str, *, short: bool = False) -> TextArea:
         area = TextArea(
-            text, id=field_id, soft_wrap=True, tab_behavior="focus", classes="short" if short else "long"
+            self._value(name),
+            id=name,
+            soft_wrap=True,
+            tab_behavior="focus",
+            classes="short" if short else "long",
         )
         area.show_line_numbers = False
         return area
 
-    @staticmethod
-    def _select(options: tuple[str, ...], value: str, field_id: str) -> Select[str]:
+    def _select(self, name: str, *, default: str = "") -> Select[str]:
         return Select(
-            [(o, o) for o in options], value=value or Select.NULL, prompt="(not recorded)", id=field_id
+            [(choice, choice) for choice in FIELD[name].choices],
+            value=self._value(name, default) or Select.NULL,
+            prompt="(not recorded)",
+            id=name,
         )
 
     def on_mount(self) -> None:
@@ -329,7 +290,7 @@ class NoteFormScreen(Screen[str | None]):
         completes a typed prefix (like the grey suggestion); leaving the field
         only recognises an exact pseudonym."""
         entry = self.query_one("#informant", Input)
-        service = self.fn_app.service
+        service = self.service
         typed = entry.value.strip()
         if not typed:
             return
@@ -380,20 +341,21 @@ class NoteFormScreen(Screen[str | None]):
             "fields": self.values(),
         }
         try:
-            self.fn_app.service.save_draft(draft)
+            self.service.save_draft(draft)
         except OSError as exc:
             self.notify(f"Could not keep a draft: {exc.strerror}", severity="warning")
 
     # ---------------------------------------------------------------- saving
-    def _fail(self, field_id: str, message: str) -> None:
-        self.query_one("#form-error", Static).update(f"✗ {message}")
+    def _fail(self, field_id: str, error: FieldnotesError) -> None:
+        """Show why the note can't be saved, and put the cursor on the field at fault."""
+        self.query_one("#form-error", Static).update(f"✗ {error}")
         target = self.query_one(f"#{field_id}")
         if isinstance(target, (WhenInput, TagInput)):
             target.entry.focus()
         else:
             target.focus()
         target.scroll_visible()
-        self.notify(message, title="Not saved", severity="error")
+        self.fn_app.show_error(error, title="Not saved")
 
     def _field_of(self, exc: ValidationError) -> str:
         """The form field to put the cursor on for an error: the field it names."""
@@ -406,15 +368,15 @@ class NoteFormScreen(Screen[str | None]):
         try:
             start = self.query_one("#when", WhenInput).parse()
         except DateParseError as exc:
-            self._fail("when", str(exc))
+            self._fail("when", exc)
             return None
         try:
             end = self.query_one("#end", WhenInput).parse()
         except DateParseError as exc:
-            self._fail("end", str(exc))
+            self._fail("end", exc)
             return None
         if not values["title"].strip():
-            self._fail("title", "a note needs a title")
+            self._fail("title", ValidationError("a note needs a title", field="title"))
             return None
         assert start is not None
         note = self.note or Note(kind=self.kind, title="", start="")
@@ -433,19 +395,19 @@ class NoteFormScreen(Screen[str | None]):
         note = self.build_note()
         if note is None:
             return
-        service = self.fn_app.service
+        service = self.service
         try:
             saved = service.update(note) if self.note else service.add(note)
         except ValidationError as exc:
-            self._fail(self._field_of(exc), str(exc))
+            self._fail(self._field_of(exc), exc)
             return
         except (FieldnotesError, OSError) as exc:  # storage trouble: keep the form and the draft
             self.save_draft()
-            self.notify(f"{exc}", title="Not saved — your text is kept", severity="error", timeout=10)
+            self.fn_app.show_error(exc, title="Not saved — your text is kept", timeout=10)
             return
         self._saved = True
         service.clear_draft()
-        self.notify(f"Saved “{saved.title}”", title=KIND_LABEL[saved.kind])
+        self.notify(f"Saved “{saved.title}”", title=saved.kind.capitalize())
         if saved.unconsented:
             self.notify(
                 "No consent is recorded for this interview: exports leave it out until you record it.",
@@ -459,14 +421,14 @@ class NoteFormScreen(Screen[str | None]):
         if not self.complete:
             return
         if not self.dirty:
-            self.fn_app.service.clear_draft()
+            self.service.clear_draft()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
                 self._saved = True
-                self.fn_app.service.clear_draft()
+                self.service.clear_draft()
                 self.dismiss(None)
 
         self.app.push_screen(

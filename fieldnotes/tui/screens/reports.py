@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Footer,
@@ -37,17 +36,17 @@ from fieldnotes.reports import (
     headers,
     periods_between,
 )
-
-if TYPE_CHECKING:
-    from fieldnotes.tui.app import FieldnotesApp
+from fieldnotes.tui.screens.base import FieldnotesScreen
 
 
-class ReportsScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("f", "focus_dates", "Dates")]
+class ReportsScreen(FieldnotesScreen[None]):
+    """Three tabs over one date range: contacts per organization over time, ties, codes."""
 
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
+    HELP_TITLE = "Reports"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="back to the list"),
+        Binding("f", "focus_dates", "Dates", id="report-dates", tooltip="set the date range"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,18 +97,14 @@ class ReportsScreen(Screen[None]):
         flt = self._filter()
         if flt is None:
             return
-        service = self.fn_app.service
+        service = self.service
         period = str(self.query_one("#rep-period", Select).value)
         group = str(self.query_one("#rep-group", Select).value)
         contacts = service.report_contacts(by=period, flt=flt)
-        self._fill("#rep-contacts", [self._cells(row) for row in contacts])
-        self._fill("#rep-ties", [self._cells(row) for row in service.report_ties(flt)])
-        self._fill("#rep-codes", [self._cells(row) for row in service.report_codes(by=group, flt=flt)])
+        self._fill("#rep-contacts", [astuple(row) for row in contacts])
+        self._fill("#rep-ties", [astuple(row) for row in service.report_ties(flt)])
+        self._fill("#rep-codes", [astuple(row) for row in service.report_codes(by=group, flt=flt)])
         self._sparks(contacts, period)
-
-    @staticmethod
-    def _cells(row: Any) -> tuple[Any, ...]:
-        return astuple(row)
 
     def _fill(self, selector: str, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(selector, DataTable)

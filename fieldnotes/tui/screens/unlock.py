@@ -9,17 +9,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import Input, Static
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.tui.screens.base import FieldnotesScreen
 
 if TYPE_CHECKING:
     from fieldnotes.service import FieldNotes
 
 
-class UnlockScreen(Screen[None]):
+class UnlockScreen(FieldnotesScreen[None]):
     """Asks for the passphrase; `opener` returns the open service or raises."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    HELP_TITLE = "Passphrase"
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="quit")]
 
     def __init__(
         self, name: str, opener: Callable[[str], FieldNotes], unlocked: Callable[[FieldNotes], None]
@@ -41,8 +44,6 @@ class UnlockScreen(Screen[None]):
 
     @on(Input.Submitted, "#passphrase")
     def _submitted(self, event: Input.Submitted) -> None:
-        from fieldnotes.errors import FieldnotesError
-
         passphrase = event.value
         event.input.value = ""
         if not passphrase:

@@ -84,7 +84,8 @@ class TagInput(Vertical):
             self._refresh_chips()
         self.post_message(self.Changed(self))
 
-    def remove(self, name: str) -> None:
+    def remove_tag(self, name: str) -> None:
+        """Drop a chosen tag (named `remove_tag`: `remove` is Textual's, removing the widget)."""
         self._tags = [t for t in self._tags if t != name]
         self._refresh_chips()
         self.post_message(self.Changed(self))
@@ -124,10 +125,10 @@ class TagInput(Vertical):
         if event.key == "backspace" and not self.entry.value and self._tags:
             event.stop()
             event.prevent_default()
-            self.remove(self._tags[-1])
+            self.remove_tag(self._tags[-1])
 
     @on(Button.Pressed, ".chip")
     def _chip_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         assert isinstance(event.button, Chip)
-        self.remove(event.button.tag_name)
+        self.remove_tag(event.button.tag_name)

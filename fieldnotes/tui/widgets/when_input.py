@@ -65,18 +65,17 @@ class WhenInput(Vertical):
         base = self.base() if self.base else None
         return parse_when(text, now=self.now(), dayfirst=self.dayfirst, base=base)
 
-    def update_echo(self) -> bool:
-        """Refresh the echo line; True when the text is readable."""
+    def update_echo(self) -> None:
+        """Refresh the echo line: what the text was read as, or why it can't be."""
         echo = self.query_one(".when-echo", Static)
         try:
             value = self.parse()
         except DateParseError as exc:
             echo.update(f"✗ {exc}")
             self.set_class(True, "-invalid")
-            return False
+            return
         self.set_class(False, "-invalid")
         echo.update("→ (none)" if value is None else f"→ {describe(value)}")
-        return True
 
     @on(Input.Changed, ".when-entry")
     def _changed(self) -> None:

@@ -10,16 +10,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.export.job import Protections
 from fieldnotes.index import NoteFilter
+from fieldnotes.tui.screens.base import FieldnotesModal
 
 if TYPE_CHECKING:
     from fieldnotes.export.job import ExportJob
-    from fieldnotes.tui.app import FieldnotesApp
 
 FORMATS = {
     "nvivo": "NVivo: a folder of CSV files (dataset + classification sheets)",
@@ -38,18 +37,20 @@ def default_target(fmt: str, now: datetime) -> Path:
     }[fmt]
 
 
-class ExportDialog(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+s", "export", "Export", priority=True)]
+class ExportDialog(FieldnotesModal[None]):
+    """Exports in a worker thread from a snapshot taken at once; the summary stays until closed."""
+
+    HELP_TITLE = "Export"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close", tooltip="close (not while an export runs)"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="run-export", tooltip="write the export"),
+    ]
 
     def __init__(self, flt: NoteFilter) -> None:
         super().__init__()
         self.filter = flt
         self.format = "nvivo"
         self.running = False
-
-    @property
-    def fn_app(self) -> FieldnotesApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         described = self.filter.describe(with_text=True)
@@ -110,7 +111,7 @@ class ExportDialog(ModalScreen[None]):
             self._summary("✗ Say where to write the export.", error=True)
             return
         filtered = self.query_one("#x-filtered", Checkbox).value
-        job = self.fn_app.service.prepare_export(
+        job = self.service.prepare_export(
             self.filter if filtered else NoteFilter(),
             Protections(
                 pseudonymise=self.query_one("#x-pseudo", Checkbox).value,
@@ -148,9 +149,13 @@ class ExportDialog(ModalScreen[None]):
             else:
                 report = job.qdc(path, force=options["force"])
         except (FieldnotesError, OSError) as exc:
-            self.app.call_from_thread(self._finished, [f"✗ {exc}"], True)
+            self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._finished, report.lines(), False)
+
+    def _failed(self, exc: FieldnotesError | OSError) -> None:
+        self._finished([f"✗ {exc}"], True)
+        self.fn_app.show_error(exc, title="Not exported")
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#x-progress", ProgressBar).update(total=max(total, 1), progress=done)

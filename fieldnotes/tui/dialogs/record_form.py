@@ -1,18 +1,31 @@
-"""Small modal forms for registry records, and a one-line prompt."""
+"""A small modal form for one record (an organization, a code, the project...) or a one-line prompt."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from fieldnotes.errors import InputError
+from fieldnotes.tui.screens.base import FieldnotesModal
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
+
+Apply = Callable[[dict[str, str]], str | None]
+"""Called with the form's values on save; an error message keeps the form open."""
+
+
+def attempt(action: Callable[[], object]) -> str | None:
+    """Run a service action for a form's `apply`: its error message, or None when it worked."""
+    try:
+        action()
+    except InputError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass
@@ -26,20 +39,21 @@ class FieldSpec:
     suggestions: Callable[[], list[str]] | None = None
     placeholder: str = ""
     complete_on_save: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
-class RecordForm(ModalScreen[dict[str, str] | None]):
+class RecordForm(FieldnotesModal[dict[str, str] | None]):
     """Dismisses with {key: value} on save (ctrl+s or Enter), None on escape.
 
     `apply` is called with the values on save (it may save them); an error
     message it returns keeps the form open and shows the message."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
+    HELP_TITLE = "Form"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="close, changing nothing"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="save-record", tooltip="save, from any field"),
+    ]
 
-    def __init__(
-        self, title: str, fields: list[FieldSpec], apply: Callable[[dict[str, str]], str | None] | None = None
-    ) -> None:
+    def __init__(self, title: str, fields: list[FieldSpec], apply: Apply | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields

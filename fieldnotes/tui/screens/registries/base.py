@@ -1,0 +1,283 @@
+"""The registry screen, and the `Registry` protocol each registry implements for it.
+
+`RegistryScreen` is the frame every registry shares: a search box, the list
+of entries with usage counts, and the notes that use the selected entry
+(Enter opens one); add and edit in a form; rename and merge, everywhere,
+after a confirmation. What differs between registries is behind `Registry`:
+what the entries are, which notes use one, the edit form, how to rename. A
+registry whose entries can be merged is also `Mergeable`; the screen offers
+merge (the key and the footer entry) only then.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
+
+from fieldnotes.errors import InputError
+from fieldnotes.model import Note
+from fieldnotes.text import tag_key
+from fieldnotes.tui.dialogs.confirm import ConfirmDialog
+from fieldnotes.tui.dialogs.record_form import FieldSpec, RecordForm, attempt
+from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.entry_list import Entry, EntryTable, EntryTree
+from fieldnotes.tui.widgets.note_table import NoteTable
+
+
+class Registry(Protocol):
+    """One registry, as its screen needs it. Entries are known by their name (the key)."""
+
+    title: str
+    """e.g. "Organizations": the screen's sub-title and the search box's hint."""
+    columns: tuple[str, ...]
+    """The list's column headings; none when the entries form a tree (`Entry.parent`)."""
+    key_field: str
+    """The edit form's field that holds the entry's name."""
+
+    def entries(self, text: str) -> list[Entry]:
+        """The entries matching the search `text` (casefolded; "" for all)."""
+        ...
+
+    def names(self) -> list[str]:
+        """Every entry's name (to complete a merge target, a parent...)."""
+        ...
+
+    def notes(self, key: str) -> list[Note]:
+        """The notes that use the entry."""
+        ...
+
+    def rename(self, old: str, new: str) -> object:
+        """Rename the entry in the registry and in every note; raises InputError."""
+        ...
+
+    def edit_form(self, key: str | None) -> RecordForm:
+        """A form that edits the entry (a new one when `key` is None) and saves it."""
+        ...
+
+
+@runtime_checkable
+class Mergeable(Protocol):
+    """A registry whose entries can be folded one into another."""
+
+    def merge(self, source: str, target: str) -> object:
+        """Fold `source` into `target` in the registry and every note; raises InputError."""
+        ...
+
+
+class RegistryScreen(FieldnotesScreen[None]):
+    """A registry's entries, with the notes of the selected one below them."""
+
+    HELP_TITLE = "Organizations, informants, codebook"
+    HELP_TIPS = (("enter", "in the list: go to its notes; in the notes: open one"),)
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="back (a search is cleared first)"),
+        Binding("slash", "search", "Search", id="search", tooltip="search the list"),
+        Binding("a", "add", "Add", id="add-entry", tooltip="add (a form)"),
+        Binding("e", "edit", "Edit", id="edit-entry", tooltip="edit (a form)"),
+        Binding("r", "rename", "Rename", id="rename-entry", tooltip="rename, everywhere, after a backup"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="merge-entry",
+            tooltip="merge into another, everywhere, after a backup (not informants)",
+        ),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next pane",
+            show=False,
+            id="next-pane",
+            tooltip="between the list and its notes",
+        ),
+    ]
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self.registry = registry
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=f"/ to search {self.registry.title.lower()}", id="reg-search")
+        if self.registry.columns:
+            yield EntryTable(self.registry.columns, id="reg-list")
+        else:
+            yield EntryTree(self.registry.title, id="reg-list")
+        yield Static("", id="reg-notes-title")
+        yield NoteTable(id="reg-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.registry.title
+        self.query_one("#reg-notes", NoteTable).kind_colors = self.fn_app.kind_colors()
+        self.reload()
+        self.entry_list.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Merge only where the registry merges: elsewhere its key does nothing and the footer omits it."""
+        if action == "merge":
+            return isinstance(self.registry, Mergeable)
+        return True
+
+    # ------------------------------------------------------------ content
+    @property
+    def entry_list(self) -> EntryTable | EntryTree:
+        found = self.query_one("#reg-list")
+        assert isinstance(found, EntryTable | EntryTree)
+        return found
+
+    def reload(self) -> None:
+        """Fill the list afresh (after a search or a change), keeping the selection."""
+        text = self.query_one("#reg-search", Input).value.strip().casefold()
+        self.show_notes(self.entry_list.fill(self.registry.entries(text), self.selected))
+
+    def show_notes(self, key: str | None) -> None:
+        self.selected = key
+        notes_table = self.query_one("#reg-notes", NoteTable)
+        title = self.query_one("#reg-notes-title", Static)
+        if key is None:
+            notes_table.show([])
+            title.update(
+                " Nothing matches." if self.query_one("#reg-search", Input).value else " Nothing here yet."
+            )
+            return
+        notes = self.registry.notes(key)
+        notes_table.show(notes)
+        title.update(self.heading(key, len(notes)))
+
+    def heading(self, key: str, count: int) -> str | Text:
+        """The line over the notes of entry `key`."""
+        return f" Notes with [b]{key}[/b]: {count}   [dim](tab to the list, enter opens)[/]"
+
+    @on(Input.Changed, "#reg-search")
+    def _search(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#reg-search")
+    def _search_done(self) -> None:
+        self.entry_list.focus()
+
+    @on(DataTable.RowHighlighted, "#reg-list")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.show_notes(str(event.row_key.value))
+
+    @on(Tree.NodeHighlighted, "#reg-list")
+    def _node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        if event.node.data:
+            self.show_notes(event.node.data)
+
+    @on(DataTable.RowSelected, "#reg-list")
+    @on(Tree.NodeSelected, "#reg-list")
+    def _selected(self) -> None:
+        self.query_one("#reg-notes").focus()
+
+    @on(DataTable.RowSelected, "#reg-notes")
+    def _open(self) -> None:
+        note = self.query_one("#reg-notes", NoteTable).current_note
+        if note is not None:
+            self.fn_app.open_note(note.id)
+
+    # ------------------------------------------------------------ actions
+    def action_back(self) -> None:
+        search = self.query_one("#reg-search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            return
+        self.dismiss(None)
+
+    def action_search(self) -> None:
+        self.query_one("#reg-search", Input).focus()
+
+    def action_add(self) -> None:
+        self.edit(None)
+
+    def action_edit(self) -> None:
+        if self.selected:
+            self.edit(self.selected)
+
+    def edit(self, key: str | None) -> None:
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.after_change(values[self.registry.key_field])
+
+        self.app.push_screen(self.registry.edit_form(key), done)
+
+    def after_change(self, new_key: str | None = None) -> None:
+        """After a save: the list, with `new_key` selected, and the notes list below."""
+        if new_key:
+            self.selected = new_key
+        self.reload()
+        self.fn_app.main_screen.refresh_notes()
+
+    def action_rename(self) -> None:
+        old = self.selected
+        if not old:
+            return
+
+        def apply(values: dict[str, str]) -> str | None:
+            return attempt(lambda: self.registry.rename(old, values["name"]))
+
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.notify(f"Renamed “{old}” to “{values['name']}” in every note. A backup was taken first.")
+                self.after_change(values["name"])
+
+        self.app.push_screen(
+            RecordForm(f"Rename “{old}” everywhere", [FieldSpec("name", "New name", old)], apply), done
+        )
+
+    def action_merge(self) -> None:
+        source = self.selected
+        registry = self.registry
+        if not source or not isinstance(registry, Mergeable):
+            return
+        others = [name for name in self.registry.names() if tag_key(name) != tag_key(source)]
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if not values or not values["target"]:
+                return
+            target = values["target"]
+
+            def answered(yes: bool | None) -> None:
+                if not yes:
+                    return
+                try:
+                    registry.merge(source, target)
+                except InputError as exc:
+                    self.fn_app.show_error(exc)
+                    return
+                self.notify(f"Merged “{source}” into “{target}”. A backup was taken first.")
+                self.after_change(target)
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"Merge “{source}” into “{target}”? Every note tagging “{source}” will tag "
+                    f"“{target}” instead.",
+                    yes="Merge",
+                    danger=True,
+                ),
+                answered,
+            )
+
+        self.app.push_screen(
+            RecordForm(
+                f"Merge “{source}” into…",
+                [
+                    FieldSpec(
+                        "target",
+                        "Into",
+                        suggestions=lambda: others,
+                        complete_on_save=True,
+                        placeholder="type a few letters",
+                    )
+                ],
+            ),
+            chosen,
+        )
