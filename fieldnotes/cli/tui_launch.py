@@ -28,5 +28,5 @@ def run_tui(
     try:
         app.run()
     finally:
-        if app.service is not None:
-            app.service.close()
+        if app.open_service is not None:
+            app.open_service.close()

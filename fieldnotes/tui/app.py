@@ -54,6 +54,11 @@ class FieldnotesApp(App[None]):
         assert self._service is not None, "the database is still locked"
         return self._service
 
+    @property
+    def open_service(self) -> FieldNotes | None:
+        """The database, or None while it is still locked (the passphrase screen)."""
+        return self._service
+
     def get_default_screen(self) -> Screen[Any]:
         if self._service is None:
             from fieldnotes.tui.screens.unlock import UnlockScreen
@@ -122,7 +127,19 @@ class FieldnotesApp(App[None]):
 
     def show_help(self, origin: Screen[Any]) -> None:
         """Every key, starting with those of the screen `origin`."""
-        self.push_screen(HelpScreen(origin))
+        from fieldnotes.tui.screens.registries.base import RegistryScreen
+        from fieldnotes.tui.screens.registries.codebook import CodebookScreen
+        from fieldnotes.tui.screens.reports import ReportsScreen
+
+        documented = [
+            MainScreen,
+            NoteFormScreen,
+            NoteDetailScreen,
+            RegistryScreen,
+            CodebookScreen,
+            ReportsScreen,
+        ]
+        self.push_screen(HelpScreen(origin, documented))
 
     # ---------------------------------------------------------------- flows
     def new_note(self, kind: str) -> None:

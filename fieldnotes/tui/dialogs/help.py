@@ -35,19 +35,6 @@ DATE_EXAMPLES = (
 Row = tuple[str, str]
 
 
-def documented_screens() -> list[type[FieldnotesScreen[Any]]]:
-    """The screens the help describes, in the order it shows them (imported here, not at
-    start-up: most are loaded only when first opened)."""
-    from fieldnotes.tui.screens.main import MainScreen
-    from fieldnotes.tui.screens.note_detail import NoteDetailScreen
-    from fieldnotes.tui.screens.note_form import NoteFormScreen
-    from fieldnotes.tui.screens.registries.base import RegistryScreen
-    from fieldnotes.tui.screens.registries.codebook import CodebookScreen
-    from fieldnotes.tui.screens.reports import ReportsScreen
-
-    return [MainScreen, NoteFormScreen, NoteDetailScreen, RegistryScreen, CodebookScreen, ReportsScreen]
-
-
 def key_name(key: str) -> str:
     """A key as the help writes it: "/", "?", "esc", "ctrl+s", "enter"."""
     return "enter" if key == "enter" else format_key(key)
@@ -100,9 +87,11 @@ class HelpScreen(FieldnotesModal[None]):
     HELP_TITLE = "Help"
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="close-help")]
 
-    def __init__(self, origin: Screen[Any]) -> None:
+    def __init__(self, origin: Screen[Any], documented: list[type[FieldnotesScreen[Any]]]) -> None:
+        """`documented`: the screens the help describes, in the order it shows them."""
         super().__init__()
         self.origin = origin
+        self.documented = documented
 
     def sections(self) -> list[tuple[str, list[Row]]]:
         """(title, rows): the origin's keys, the keys that work everywhere, the other screens', dates."""
@@ -113,7 +102,7 @@ class HelpScreen(FieldnotesModal[None]):
             (f"{title} (this screen)", [*rows(here), *getattr(origin, "HELP_TIPS", ())]),
             ("Everywhere", rows(everywhere(self.app))),
         ]
-        documented = documented_screens()
+        documented = self.documented
         for index, screen in enumerate(documented):
             if isinstance(origin, screen):
                 continue

@@ -11,7 +11,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
 from fieldnotes.tui.dialogs.filter import FilterDialog
-from fieldnotes.tui.dialogs.help import HelpScreen
 from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.note_table import NoteTable
@@ -213,4 +212,4 @@ class MainScreen(FieldnotesScreen[None]):
         self.table.focus()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self))
+        self.fn_app.show_help(self)
