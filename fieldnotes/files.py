@@ -109,14 +109,24 @@ def remove_temp_files(folder: Path, *, older_than_s: float | None = None, prefix
     return removed
 
 
+def _read_only(path: Path, access: int) -> bool:
+    """Not writable for us, or made read-only on purpose: no write bit for anyone
+    (which root could override, but a researcher who archived a study meant it)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not os.access(path, access) or not mode & 0o222
+
+
 def not_writable(path: Path) -> Path | None:
     """The file or folder that stops us from writing `path` (atomically, beside it), or None.
 
     A file that exists must be writable, and so must its folder (a new file and
     the atomic replace are made there)."""
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and _read_only(path, os.W_OK):
         return path
     folder = path.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if _read_only(folder, os.W_OK | os.X_OK):
         return folder
     return None

@@ -20,7 +20,9 @@ from fieldnotes.export.job import ExportJob, Protections, build_job
 from fieldnotes.index import NoteFilter, NoteIndex
 from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
-from fieldnotes.storage import BackupInfo, Store, convert_database, restore_backup
+from fieldnotes.storage import BackupInfo, Recovery, Store, convert_database, restore_backup
+from fieldnotes.storage import change_passphrase as reseal
+from fieldnotes.storage import recover as recover_database
 from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
 
 if TYPE_CHECKING:
@@ -306,3 +308,13 @@ def encrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
 def decrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
     """Turn an encrypted database (and its backups and draft) back into plain TinyDB files."""
     return convert_database(db_path, passphrase, encrypt=False)
+
+
+def recover(db_path: Path | str, *, passphrase: str | None = None) -> Recovery:
+    """Keep everything still readable after damage; set the rest aside (see `storage.recover`)."""
+    return recover_database(db_path, passphrase=passphrase)
+
+
+def change_passphrase(db_path: Path | str, old: str, new: str) -> list[Path]:
+    """Re-seal the database, its backups and drafts with a new passphrase. Returns the files."""
+    return reseal(db_path, old, new)

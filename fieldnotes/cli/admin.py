@@ -11,11 +11,13 @@ from fieldnotes.cli.common import CliState, ask_passphrase, pass_state
 @pass_state
 def backups(state: CliState) -> None:
     """List the backups beside the database, newest first."""
+    from fieldnotes.paths import resolve_db_path
     from fieldnotes.storage.backups import Backups
 
-    found = Backups(state.db_path.absolute()).list()
+    backups = Backups(resolve_db_path(state.db_path))
+    found = backups.list()
     if not found:
-        click.echo(f"No backups yet in {state.db_path.absolute().parent / 'backups'}", err=True)
+        click.echo(f"No backups yet in {backups.folder}", err=True)
         return
     for number, info in enumerate(found, start=1):
         size = f"{info.size / 1024:,.0f} KB"
@@ -26,26 +28,16 @@ def backups(state: CliState) -> None:
 @click.argument("backup")
 @pass_state
 def restore(state: CliState, backup: str) -> None:
-    """Restore BACKUP (a number from `backups`, a file name, or a path).
+    """Restore BACKUP: a number from `backups` (1 = newest), a backup's file name, or a
+    path to any other file (with a folder in it: ./file.json, ~/file.json).
 
     The database it replaces is kept as a backup first, even when damaged.
     """
     from fieldnotes.service import restore as restore_db
 
     state.close()
-    source = restore_db(state.db_path, backup, passphrase=_passphrase_if_encrypted(state))
+    source = restore_db(state.db_path, backup, passphrase=state.passphrase_if_encrypted())
     click.echo(f"Restored {source.name} into {state.db_path}", err=True)
-
-
-def _passphrase_if_encrypted(state: CliState) -> str | None:
-    from fieldnotes.storage.crypto import is_encrypted
-
-    path = state.db_path
-    if state.passphrase or not path.exists():
-        return state.passphrase
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-    return ask_passphrase(f"Passphrase for {path.name}") if is_encrypted(head) else None
 
 
 @click.command()

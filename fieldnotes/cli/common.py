@@ -17,18 +17,19 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def ask_passphrase(prompt: str = "Passphrase", *, confirm: bool = False) -> str:
-    """From FIELDNOTES_PASSPHRASE, else typed (hidden) at the terminal; never echoed."""
+def ask_passphrase(
+    prompt: str = "Passphrase", *, confirm: bool = False, env: str | None = "FIELDNOTES_PASSPHRASE"
+) -> str:
+    """From the environment variable `env`, else typed (hidden) at the terminal; never echoed."""
     import os
     import sys
 
-    from fieldnotes.storage.crypto import PASSPHRASE_ENV
-
-    value = os.environ.get(PASSPHRASE_ENV)
+    value = os.environ.get(env) if env else None
     if value:
         return value
     if not sys.stdin or not sys.stdin.isatty():
-        fail(f"the database is encrypted: set {PASSPHRASE_ENV}, or type the passphrase in a terminal")
+        where = f"set {env}, or " if env else ""
+        fail(f"a passphrase is needed: {where}type it in a terminal")
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
 
 
@@ -57,6 +58,20 @@ class CliState:
             if warning:
                 click.echo(f"fieldnotes: warning: {warning}", err=True)
         return self._service
+
+    def passphrase_if_encrypted(self) -> str | None:
+        """The passphrase, asked for only when the database file is encrypted."""
+        from fieldnotes.paths import resolve_db_path
+        from fieldnotes.storage.crypto import is_encrypted
+
+        path = resolve_db_path(self.db_path)
+        if self.passphrase or not path.exists():
+            return self.passphrase
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+        if is_encrypted(head):
+            self.passphrase = ask_passphrase(f"Passphrase for {path.name}")
+        return self.passphrase
 
     def close(self) -> None:
         if self._service is not None:

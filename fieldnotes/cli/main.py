@@ -19,6 +19,7 @@ from fieldnotes.cli.common import CliState, fail
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
 from fieldnotes.cli.exchange import export, import_notes
+from fieldnotes.cli.maintenance import drafts, flush, passphrase, recover
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
 from fieldnotes.cli.reports import report
@@ -97,6 +98,10 @@ for command in (
     check_names,
     encrypt,
     decrypt,
+    passphrase,
+    flush,
+    recover,
+    drafts,
 ):
     cli.add_command(command)
 

@@ -120,7 +120,7 @@ def parse_main(raw: bytes, path: Path) -> Tables:
         if not isinstance(table, dict):
             raise DamagedError(path, f"table {name!r} is not a JSON object")
         for key, doc in table.items():
-            if not key.isdigit() or not isinstance(doc, dict):
+            if not (key.isascii() and key.isdigit()) or not isinstance(doc, dict):
                 raise DamagedError(path, f"table {name!r} has a malformed entry {key!r}")
     return data
 
@@ -143,7 +143,8 @@ def _check_entry(entry: Any) -> None:
             raise ValueError("a deletion is not a list")
     for docs in sets.values():
         if not isinstance(docs, dict) or not all(
-            isinstance(key, str) and key.isdigit() and isinstance(doc, dict) for key, doc in docs.items()
+            isinstance(key, str) and key.isascii() and key.isdigit() and isinstance(doc, dict)
+            for key, doc in docs.items()
         ):
             raise ValueError("a document is not an object under a numeric key")
 

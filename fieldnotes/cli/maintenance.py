@@ -1,0 +1,101 @@
+"""Care of the database file: flush, recover, passphrase, drafts."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from fieldnotes.cli.common import CliState, ask_passphrase, fail, pass_state
+from fieldnotes.cli.render import print_json
+
+NEW_PASSPHRASE_ENV = "FIELDNOTES_NEW_PASSPHRASE"
+
+
+@click.command()
+@pass_state
+def flush(state: CliState) -> None:
+    """Fold the journal into the main file now.
+
+    Every save is durable the moment it is acknowledged: it is in the journal
+    beside the database. The main file catches up when the journal passes 4 MB,
+    when the app (or any command that read every note) closes, before exports,
+    and with this command: run it before copying the database file by hand.
+    """
+    service = state.service()
+    pending = service.store.journal_bytes
+    service.store.flush()
+    click.echo(f"The main file holds everything ({pending / 1024:,.0f} KB of journal folded in).", err=True)
+
+
+@click.command()
+@pass_state
+def recover(state: CliState) -> None:
+    """Keep everything still readable after damage, and set the rest aside.
+
+    A damaged journal: the database plus every intact change before the damage.
+    A damaged database file: its newest good backup plus every intact change
+    saved since. The damaged files are kept among the backups, byte for byte.
+    """
+    from fieldnotes.service import recover as recover_database
+
+    state.close()
+    report = recover_database(state.db_path, passphrase=state.passphrase_if_encrypted())
+    for line in report.lines():
+        click.echo(line, err=True)
+
+
+@click.command()
+@pass_state
+def passphrase(state: CliState) -> None:
+    """Change the passphrase of an encrypted database, its backups and drafts.
+
+    The current passphrase is read as usual (typed, or FIELDNOTES_PASSPHRASE);
+    the new one is typed twice, hidden, or read from FIELDNOTES_NEW_PASSPHRASE.
+    Every file is re-sealed atomically: a crash leaves each one openable with the
+    old or the new passphrase, and running the command again finishes the job.
+    """
+    from fieldnotes.service import change_passphrase
+
+    state.close()
+    old = state.passphrase or ask_passphrase(f"Current passphrase for {state.db_path.name}")
+    new = os.environ.get(NEW_PASSPHRASE_ENV) or ask_passphrase("New passphrase", confirm=True, env=None)
+    if new == old:
+        fail("the new passphrase is the same as the current one; nothing was changed")
+    changed = change_passphrase(state.db_path, old, new)
+    click.echo(f"Re-sealed {len(changed)} file(s) with the new passphrase.", err=True)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the drafts as JSON.")
+@pass_state
+def drafts(state: CliState, as_json: bool) -> None:
+    """List the unsaved forms the app kept (one per form): kind, title, first words, when.
+
+    Open the app to resume or discard them (the command palette lists them too).
+    """
+    kept = state.service().drafts()
+    rows = []
+    for draft_id, draft in kept:
+        fields = draft.get("fields") if isinstance(draft.get("fields"), dict) else {}
+        body = " ".join(str(fields.get("body", "")).split())
+        rows.append(
+            {
+                "id": draft_id,
+                "kind": str(draft.get("kind", "")),
+                "title": " ".join(str(fields.get("title", "")).split()),
+                "first_words": body[:60],
+                "saved_at": str(draft.get("saved_at", "")),
+                "note_id": draft.get("note_id"),
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("No drafts kept.", err=True)
+        return
+    for row in rows:
+        title = row["title"] or "(untitled)"
+        edit = f"  (edit of {str(row['note_id'])[:8]})" if row["note_id"] else ""
+        click.echo(f"{row['saved_at']}  {row['kind']:<9}  {title}{edit}  {row['first_words']}".rstrip())
