@@ -29,6 +29,10 @@ WEEKDAYS = {
     )
     for name in names
 }
+# The dates a note can have: four-digit years, which sort and store as written.
+EARLIEST = datetime(1000, 1, 1)
+LATEST = datetime(9999, 12, 31, 23, 59)
+_RANGE = "years 1000 to 9999"
 _TIME = re.compile(
     r"^(?:at\s+)?(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?$"
 )
@@ -86,11 +90,25 @@ def parse_when(
     dayfirst: bool = False,
     base: datetime | None = None,
 ) -> datetime:
-    """Read `text` as a local date-time at minute precision.
+    """Read `text` as a local date-time at minute precision, between EARLIEST and LATEST.
 
     `now` fixes the clock (tests, previews). `base` is the day a bare time
     refers to and the start a duration counts from; it defaults to today.
+    Any text either gives a date-time or raises DateParseError: nothing else,
+    whatever the text (`+99999999h`, year 10000, a 5,000-digit number).
     """
+    try:
+        moment = _parse_when(text, now=now, dayfirst=dayfirst, base=base)
+    except DateParseError:
+        raise
+    except (ArithmeticError, ValueError):  # past the end of the calendar, a number too long to be one
+        raise DateParseError(text, f"it falls outside the calendar ({_RANGE})") from None
+    if not EARLIEST <= moment <= LATEST:
+        raise DateParseError(text, f"it falls outside the calendar ({_RANGE})")
+    return moment
+
+
+def _parse_when(text: str, *, now: datetime | None, dayfirst: bool, base: datetime | None) -> datetime:
     original = text
     text = " ".join(text.strip().lower().split())
     if not text:
@@ -130,6 +148,8 @@ def _parse_with_dateutil(text: str, original: str, day: datetime, dayfirst: bool
         parsed = parser.parse(text, dayfirst=dayfirst, fuzzy=False, default=default)
     except (parser.ParserError, ValueError, OverflowError) as exc:
         raise DateParseError(original, str(exc).split(":")[0].lower()) from None
+    except Exception:  # dateutil on text it was not made for: decimal.InvalidOperation on '9' * 30 + 'h'...
+        raise DateParseError(original, "unknown string format") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone().replace(tzinfo=None)
     return parsed.replace(second=0, microsecond=0)

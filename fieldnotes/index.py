@@ -8,7 +8,7 @@ stay fast at 10,000 notes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fieldnotes.errors import NotFoundError
 from fieldnotes.model import MINUTE_FORMAT, Note
@@ -186,7 +186,7 @@ class NoteIndex:
         if flt.until is not None:
             end = flt.until
             if (end.hour, end.minute) == (0, 0):
-                end = end + timedelta(days=1) - timedelta(minutes=1)
+                end = end.replace(hour=23, minute=59)  # not +1 day: 9999-12-31 has no next day
             until = end.strftime(MINUTE_FORMAT)
         out = []
         for entry in entries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fieldnotes.cli.common import CliState, ask_passphrase, pass_state
+from fieldnotes.cli.common import CliState, ask_passphrase, home_expanded, pass_state
 
 
 @click.command()
@@ -33,8 +33,13 @@ def restore(state: CliState, backup: str) -> None:
 
     The database it replaces is kept as a backup first, even when damaged.
     """
+    from fieldnotes.errors import NotFoundError
     from fieldnotes.service import restore as restore_db
 
+    if backup.isdigit() and not backup.isdecimal():  # '²' looks like a number and is none
+        raise NotFoundError(f"no backup {backup!r}; see `fieldnotes backups` for their numbers")
+    if backup.startswith("~"):
+        backup = str(home_expanded(backup, "backup"))
     state.close()
     source = restore_db(state.db_path, backup, passphrase=state.passphrase_if_encrypted())
     click.echo(f"Restored {source.name} into {state.db_path}", err=True)

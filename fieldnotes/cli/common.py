@@ -79,9 +79,118 @@ class CliState:
             self._service = None
 
 
+def printable(text: str) -> str:
+    """`text` safe to write anywhere: bytes that were not UTF-8 shown as \\xff, lone surrogates as \\ud800."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def say(message: str) -> None:
+    """A message for the user on stderr, whatever bytes it holds."""
+    click.echo(f"fieldnotes: {printable(message)}", err=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    click.echo(f"fieldnotes: {message}", err=True)
+    say(message)
     raise SystemExit(code)
+
+
+def home_expanded(text: str | Path, what: str) -> Path:
+    """`text` with a leading ~ or ~user made a home folder; an unknown user is refused (exit 2)."""
+    from fieldnotes.errors import InputError
+
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory."
+        shown = printable(str(text))
+        raise InputError(f"{what} {shown!r}: no such home folder; give the full path") from None
+
+
+# ------------------------------------------------------------ text arguments
+def undecodable(text: str) -> str | None:
+    """Why `text` (an argument as Python received it) is not text we can save, or None.
+
+    Bytes of the command line that are not UTF-8 reach Python as surrogate
+    escapes (U+DC80..U+DCFF, see os.fsdecode); any other lone surrogate is no
+    character either. Neither can be saved, so both are refused up front.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = ord(text[exc.start])
+        where = f"at character {exc.start + 1}"
+        if 0xDC80 <= char <= 0xDCFF:
+            return f"it is not valid UTF-8 (byte 0x{char - 0xDC00:02x} {where})"
+        return f"it holds a lone surrogate U+{char:04X} {where}, which is not a character"
+    return None
+
+
+class Utf8Text(click.ParamType):
+    """Free text from the command line: refused (exit 2, naming the option) unless valid UTF-8."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            problem = undecodable(value)
+            if problem:
+                self.fail(f"{problem}; nothing was changed. Give the text in UTF-8.", param, ctx)
+        return value
+
+
+TEXT = Utf8Text()
+
+
+def guard_text_params(command: click.Command) -> None:
+    """Make every free-text parameter of `command` and its subcommands a `TEXT`.
+
+    Applied to the whole `fieldnotes` group before each run, so a command added
+    later is covered without anyone remembering to. Paths stay paths: a file
+    name may be any bytes.
+    """
+    for param in command.params:
+        if isinstance(param.type, click.types.StringParamType):
+            param.type = TEXT
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            guard_text_params(sub)
+
+
+# ----------------------------------------------------------------- stdin
+def stdin_text(*, what: str = "the body") -> str | None:
+    """Text piped on stdin, decoded strictly as UTF-8 (a UTF-8 BOM is dropped).
+
+    None when there is nothing to read from: stdin closed, absent or a terminal.
+    Input that is not UTF-8 is refused with the byte offset of the first
+    problem; a pipe that cannot be read is refused too, never taken as empty.
+    """
+    import sys
+
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return None
+    try:
+        if stream.isatty():
+            return None
+        raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError) as exc:
+        fail(f"could not read {what} from stdin ({exc}); nothing was changed")
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    bom = b"\xef\xbb\xbf"
+    skip = len(bom) if raw.startswith(bom) else 0
+    try:
+        return raw[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + skip
+        line = raw.count(b"\n", 0, offset) + 1
+        fail(
+            f"{what} on stdin is not valid UTF-8: byte 0x{raw[offset]:02x} at byte offset {offset} "
+            f"(line {line}) {exc.reason}; nothing was changed. Save the text as UTF-8 and try again."
+        )
 
 
 def option_group(*decorators: Callable[[F], F]) -> Callable[[F], F]:

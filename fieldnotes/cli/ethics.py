@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from fieldnotes.cli.common import CliState, pass_state
-from fieldnotes.cli.notes import filter_options, note_filter
+from fieldnotes.cli.notes import filter_options, note_filter, parse_option
 from fieldnotes.cli.render import print_json
 
 
@@ -36,7 +36,7 @@ def project_show(state: CliState, as_json: bool) -> None:
 
 @project.command("set")
 @click.option("--protocol", help="The ethics protocol number.")
-@click.option("--destroy-by", help="The data retention or destroy-by date.")
+@click.option("--destroy-by", help="The data retention or destroy-by date ('' clears it).")
 @click.option(
     "--consent-form", "consent_forms", multiple=True, help="A consent form version (repeat for more)."
 )
@@ -52,8 +52,6 @@ def project_set(
     """Record the study's ethics metadata. Options not given are left as they are."""
     from dataclasses import replace
 
-    from fieldnotes.dates import parse_when
-
     registries = state.service().registries
     info = registries.project()
     changes: dict[str, Any] = {}
@@ -61,7 +59,7 @@ def project_set(
         changes["protocol"] = protocol.strip()
     if destroy_by is not None:
         changes["destroy_by"] = (
-            f"{parse_when(destroy_by, dayfirst=state.dayfirst):%Y-%m-%d}" if destroy_by else ""
+            f"{parse_option(state, '--destroy-by', destroy_by):%Y-%m-%d}" if destroy_by else ""
         )
     if consent_forms:
         changes["consent_forms"] = [form.strip() for form in consent_forms if form.strip()]

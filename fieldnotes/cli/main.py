@@ -7,7 +7,11 @@ unwritable database. Never a traceback.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ import click
 
 from fieldnotes import __version__
 from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
-from fieldnotes.cli.common import CliState, fail
+from fieldnotes.cli.common import CliState, fail, guard_text_params, home_expanded, say
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
 from fieldnotes.cli.exchange import export, import_notes
@@ -23,22 +27,114 @@ from fieldnotes.cli.maintenance import drafts, flush, passphrase, recover
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
 from fieldnotes.cli.reports import report
+from fieldnotes.errors import EXIT_BAD_INPUT, EXIT_STORAGE
 from fieldnotes.paths import DB_ENV, default_db_path
 
 
+class _StdoutClosed(Exception):
+    """The reader of our stdout went away (`fieldnotes list | head -1`)."""
+
+
+def _silence_stdout() -> None:
+    """Python's SIGPIPE recipe: point stdout at devnull, so the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a file descriptor (a test runner's stream): there is no pipe to flush into
+    finally:
+        os.close(devnull)
+
+
+def _tolerant_output() -> None:
+    """A file name given in bytes that are not UTF-8 is echoed back as those bytes, as ls
+    does; a terminal in another encoding shows what it cannot encode as escapes. Printing
+    never fails on what it prints."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            utf8 = stream.encoding.lower().replace("-", "") == "utf8"
+            stream.reconfigure(errors="surrogateescape" if utf8 else "backslashreplace")
+
+
+# The file system says the name given cannot be that file: the input is wrong (exit 2), as
+# against a file system that cannot do what was asked (no permission, disk full: exit 1).
+_BAD_NAME = frozenset(
+    {errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EINVAL, errno.ELOOP}
+)
+
+
+def _said(message: str, code: int) -> int:
+    """`message` said on one line; `code` returned for the exit."""
+    say(" ".join(message.splitlines()))
+    return code
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """A click usage error with where to look."""
+    message = exc.format_message()
+    if exc.ctx is not None:
+        message += f" (see '{exc.ctx.command_path} --help')"
+    return message
+
+
 class FieldnotesGroup(click.Group):
-    """Turns every fieldnotes error into one clear line and its exit code: the only place."""
+    """The one place that turns what can go wrong into one line and an exit code.
+
+    Exit 2: the input was refused (a fieldnotes InputError, or what click finds
+    wrong in the arguments: an unknown option, a bad choice, text that is not
+    UTF-8). Exit 1: the database cannot be read or written. When the reader of
+    stdout leaves early (`list | head -1`), the command stops quietly with the
+    exit code it had (0). Never a traceback.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        guard_text_params(self)
+        _tolerant_output()
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        code: Any = 0
+        try:
+            try:
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except SystemExit as exc:  # `fail` in a command, said already
+                code = exc.code
+            except click.UsageError as exc:
+                code = _said(_usage_line(exc), EXIT_BAD_INPUT)
+            except click.ClickException as exc:
+                code = _said(exc.format_message(), exc.exit_code)
+            except click.Abort:
+                code = _said("aborted", EXIT_STORAGE)
+            sys.stdout.flush()
+        except (_StdoutClosed, BrokenPipeError):
+            _silence_stdout()
+        sys.exit(code if code is None or isinstance(code, int | str) else 0)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:  # --help into a closed pipe; click would exit 1
+            raise _StdoutClosed from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        from fieldnotes.errors import EXIT_STORAGE, FieldnotesError
+        from fieldnotes.errors import FieldnotesError
 
         try:
             return super().invoke(ctx)
         except FieldnotesError as exc:
             fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            raise _StdoutClosed from None
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
-            fail(f"{exc.strerror or exc}{where}", EXIT_STORAGE)
+            code = EXIT_BAD_INPUT if exc.errno in _BAD_NAME else EXIT_STORAGE
+            fail(f"{exc.strerror or exc}{where}", code)
 
 
 @click.group(cls=FieldnotesGroup, invoke_without_command=True)
@@ -66,8 +162,12 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
         dayfirst = os.environ.get("FIELDNOTES_DAYFIRST", "").strip().lower() in ("1", "true", "yes")
     from fieldnotes.storage.crypto import PASSPHRASE_ENV
 
+    try:
+        path = db_path or default_db_path()
+    except RuntimeError:  # FIELDNOTES_DB=~nobody/notes.json
+        fail(f"${DB_ENV} names a home folder that does not exist; give the full path")
     state = CliState(
-        db_path=(db_path or default_db_path()).expanduser(),
+        db_path=home_expanded(path, "--db"),
         dayfirst=dayfirst,
         passphrase=os.environ.get(PASSPHRASE_ENV) or None,
     )
@@ -107,4 +207,4 @@ for command in (
 
 
 def main() -> None:
-    cli(prog_name="fieldnotes")
+    cli.main(prog_name="fieldnotes")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fieldnotes import dates
-from fieldnotes.cli.common import CliState, fail, option_group, pass_state
+from fieldnotes.cli.common import CliState, fail, option_group, pass_state, stdin_text
 from fieldnotes.cli.render import note_line, note_text, print_json
 from fieldnotes.model import FIELD, KINDS, NOTE_FIELDS, Note
 
@@ -38,10 +38,16 @@ def note_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return option_group(*decorators)(command)
 
 
-def _parse(state: CliState, text: str, *, base: datetime | None = None) -> datetime:
+def parse_option(state: CliState, option: str, text: str, *, base: datetime | None = None) -> datetime:
+    """The date-time typed for `option`. Empty text is refused like any unreadable date:
+    an unset shell variable must not file a note under "now" or drop a filter."""
     from fieldnotes.dates import parse_when
+    from fieldnotes.errors import DateParseError, ValidationError
 
-    return parse_when(text, dayfirst=state.dayfirst, base=base)
+    try:
+        return parse_when(text, dayfirst=state.dayfirst, base=base)
+    except DateParseError as exc:
+        raise ValidationError(f"{option}: {exc}", field=exc.field) from None
 
 
 def _given_fields(values: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -62,11 +68,11 @@ def _apply(state: CliState, note: Note, values: dict[str, Any]) -> None:
 
     if values.get("kind"):
         note.kind = values["kind"]
-    if values.get("when"):
-        note.start = to_iso(_parse(state, values["when"]))
-    if values.get("end") is not None:
+    if values.get("when") is not None:
+        note.start = to_iso(parse_option(state, "--when", values["when"]))
+    if values.get("end") is not None:  # --end "" clears the end: the one empty date that means something
         end_text = values["end"].strip()
-        note.end = to_iso(_parse(state, end_text, base=note.start_dt)) if end_text else None
+        note.end = to_iso(parse_option(state, "--end", end_text, base=note.start_dt)) if end_text else None
     for option, name, value in _given_fields(values):
         kinds = FIELD[name].kinds
         if note.kind not in kinds:
@@ -75,16 +81,22 @@ def _apply(state: CliState, note: Note, values: dict[str, Any]) -> None:
         setattr(note, name, value)
 
 
-def _stdin_body() -> str | None:
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        return None
-    try:
-        if stream.isatty():
-            return None
-        return stream.read()
-    except (OSError, ValueError):
-        return None
+def _body_from_stdin(values: dict[str, Any], *, required: bool) -> None:
+    """Put the body piped on stdin into `values`, by one rule for `add` and `edit`.
+
+    `--body -` asks for the body from stdin: it must come, as non-blank UTF-8
+    text, or nothing is saved (an empty or closed stdin, or a terminal, is
+    refused: it would silently empty the note). `add` without --body reads
+    stdin when something is piped, and saves an empty body when nothing is.
+    Text that is not UTF-8 is always refused, naming the byte offset.
+    """
+    text = stdin_text(what="the body")
+    if required and not (text or "").strip():
+        fail(
+            "--body - reads the body from stdin, and stdin gave no text; nothing was changed. "
+            "Pipe the text in, or give --body TEXT (--body '' to empty it)"
+        )
+    values["body"] = text or ""
 
 
 @click.command()
@@ -92,6 +104,9 @@ def _stdin_body() -> str | None:
 @pass_state
 def add(state: CliState, **values: Any) -> None:
     """Add a note and print its id.
+
+    Without --body, the body is what is piped on stdin (none: an empty body);
+    --body - insists on it. Stdin must be UTF-8.
 
     \b
     Example:
@@ -103,10 +118,11 @@ def add(state: CliState, **values: Any) -> None:
         fail("add needs --kind (meeting, event or interview)")
     if not (values.get("title") or "").strip():
         fail("add needs --title")
-    if values.get("body") is None:
-        values["body"] = _stdin_body() or ""
+    if values.get("body") in (None, "-"):
+        _body_from_stdin(values, required=values.get("body") == "-")
     note = Note(kind=values["kind"], title="", start="")
-    values["when"] = values.get("when") or "now"
+    if values.get("when") is None:
+        values["when"] = "now"
     _apply(state, note, values)
     saved = state.service().add(note)
     state.close()  # fold the journal before we report success
@@ -131,8 +147,8 @@ def note_filter(state: CliState, values: dict[str, Any], text: str = "") -> Note
         kind=values.pop("kind", None),
         org=values.pop("org", None),
         code=values.pop("code", None),
-        since=_parse(state, since) if since else None,
-        until=_parse(state, until) if until else None,
+        since=None if since is None else parse_option(state, "--since", since),
+        until=None if until is None else parse_option(state, "--until", until),
         text=text,
     )
 
@@ -176,12 +192,13 @@ def show(state: CliState, note_id: str, as_json: bool) -> None:
 def edit(state: CliState, note_id: str, **values: Any) -> None:
     """Change fields of a note. List options replace the whole list.
 
-    Use --body - to read the body from stdin, and --end "" to clear the end.
+    Use --body - to read the body from stdin (it must not be empty: use
+    --body "" to empty the body), and --end "" to clear the end.
     """
     service = state.service()
     note = service.get(note_id)
     if values.get("body") == "-":
-        values["body"] = _stdin_body() or ""
+        _body_from_stdin(values, required=True)
     _apply(state, note, values)
     saved = service.update(note)
     state.close()
