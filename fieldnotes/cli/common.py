@@ -29,7 +29,7 @@ def ask_passphrase(
         return value
     if not sys.stdin or not sys.stdin.isatty():
         where = f"set {env}, or " if env else ""
-        fail(f"a passphrase is needed: {where}type it in a terminal")
+        fail(f"the database is encrypted, so a passphrase is needed: {where}type it in a terminal")
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
 
 
