@@ -1,7 +1,11 @@
-"""`python -m benchmarks [--large] [--out FILE]`: one table, also written as JSON.
+"""`python -m benchmarks [--large] [--sizes N ...] [--out FILE]`: the tables, also written as JSON.
 
-Builds databases of 100, 1,000 and 10,000 notes of about 2.3 KB (and 50,000
-with --large) and measures, in one run, against plain TinyDB where it applies.
+Builds databases of 100, 1,000 and 10,000 notes of about 2.6 KB (and 50,000
+with --large) and measures, in one run, what a researcher waits for: whole
+cold processes (add, import, list, exports, the app's start) and in-process
+calls (a save, a search keystroke, opening a note or the form), each against
+a baseline measured in the same run (plain TinyDB, a minimal Textual app,
+parsing the file). Then it says, goal by goal, whether the goal is met.
 """
 
 from __future__ import annotations
@@ -12,41 +16,113 @@ import json
 import os
 import platform
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import measure
+from benchmarks import measure, scale
 
-GOALS = {
-    "save_ratio": ("save vs plain TinyDB", ">= 10x", lambda v: v >= 10),
-    "encrypted_ratio": ("encrypted save vs plain save", "<= 3x", lambda v: v <= 3),
-    "tui_start_ms": ("TUI start", "<= 1000 ms", lambda v: v <= 1000),
-    "search_keystroke_ms": ("search keystroke", "<= 30 ms", lambda v: v <= 30),
-    "open_note_ms": ("open a note", "<= 100 ms", lambda v: v <= 100),
-    "open_form_ms": ("open the form", "<= 100 ms", lambda v: v <= 100),
-    "export_nvivo_ms": ("export nvivo", "<= 2000 ms", lambda v: v <= 2000),
-    "export_qdpx_ms": ("export qdpx", "<= 2000 ms", lambda v: v <= 2000),
-    "report_max_ms": ("slowest report", "<= 300 ms", lambda v: v <= 300),
-    "peak_rss_mb": ("peak memory (TUI)", "<= 200 MB", lambda v: v <= 200),
-}
+Row = dict[str, float]
 
 COLUMNS = [
     ("notes", "notes", "{:,}"),
     ("db_mb", "file MB", "{:.1f}"),
     ("save_ms", "save ms", "{:.2f}"),
     ("plain_save_ms", "TinyDB save ms", "{:.1f}"),
-    ("save_ratio", "ratio", "{:.0f}x"),
     ("encrypted_save_ms", "encrypted save ms", "{:.2f}"),
-    ("cli_list_ms", "CLI list ms", "{:.0f}"),
+    ("add_process_ms", "add process ms", "{:.0f}"),
+    ("tinydb_insert_process_ms", "TinyDB insert process ms", "{:.0f}"),
+    ("import_process_ms", "import ms", "{:.0f}"),
+    ("list_process_ms", "list ms", "{:.0f}"),
     ("tui_start_ms", "TUI start ms", "{:.0f}"),
     ("search_keystroke_ms", "search ms/key", "{:.1f}"),
     ("open_note_ms", "open note ms", "{:.1f}"),
     ("open_form_ms", "open form ms", "{:.1f}"),
-    ("open_form_full_ms", "form complete ms", "{:.1f}"),
+    ("parse_ms", "parse ms", "{:.0f}"),
     ("export_nvivo_ms", "nvivo ms", "{:.0f}"),
     ("export_qdpx_ms", "qdpx ms", "{:.0f}"),
+    ("cold_export_qdpx_ms", "cold qdpx ms", "{:.0f}"),
     ("report_max_ms", "report ms", "{:.0f}"),
-    ("peak_rss_mb", "peak MB", "{:.0f}"),
+    ("peak_mb", "peak MB", "{:.0f}"),
+]
+
+
+@dataclass(frozen=True)
+class Goal:
+    label: str
+    goal: str
+    value: Callable[[dict[int, Row]], float | None]
+    met: Callable[[float], bool]
+    unit: str = "x"
+
+
+def _at(count: int, key: str) -> Callable[[dict[int, Row]], float | None]:
+    return lambda rows: rows[count][key] if count in rows and key in rows[count] else None
+
+
+def _ratio(a: tuple[int, str], b: tuple[int, str]) -> Callable[[dict[int, Row]], float | None]:
+    def value(rows: dict[int, Row]) -> float | None:
+        top, bottom = _at(*a)(rows), _at(*b)(rows)
+        return top / bottom if top is not None and bottom else None
+
+    return value
+
+
+GOALS = [
+    Goal(
+        "add (whole process) at 10,000 vs a plain TinyDB insert process",
+        "<= 0.35x",
+        _ratio((10_000, "add_process_ms"), (10_000, "tinydb_insert_process_ms")),
+        lambda v: v <= 0.35,
+    ),
+    Goal(
+        "add at 10,000 vs add at 100 (flat)",
+        "<= 1.5x",
+        _ratio((10_000, "add_process_ms"), (100, "add_process_ms")),
+        lambda v: v <= 1.5,
+    ),
+    Goal(
+        "import of 10,000 vs import of 1,000 (linear)",
+        "<= 13x",
+        _ratio((10_000, "import_process_ms"), (1_000, "import_process_ms")),
+        lambda v: v <= 13,
+    ),
+    Goal("save in the app at 10,000 vs plain TinyDB", ">= 10x", _at(10_000, "save_ratio"), lambda v: v >= 10),
+    Goal(
+        "save at 50,000 vs save at 100 (O(changes))",
+        "<= 2x",
+        _ratio((50_000, "save_ms"), (100, "save_ms")),
+        lambda v: v <= 2,
+    ),
+    Goal(
+        "app start to an interactive list at 50,000 vs a minimal Textual app",
+        "<= 4x",
+        _at(50_000, "tui_start_ratio"),
+        lambda v: v <= 4,
+    ),
+    Goal("search keystroke at 50,000", "< 30 ms", _at(50_000, "search_keystroke_ms"), lambda v: v < 30, "ms"),
+    Goal("open a note at 50,000", "< 50 ms", _at(50_000, "open_note_ms"), lambda v: v < 50, "ms"),
+    Goal(
+        "export nvivo at 50,000 vs parsing the file",
+        "<= 4x",
+        _at(50_000, "export_nvivo_ratio"),
+        lambda v: v <= 4,
+    ),
+    Goal(
+        "export qdpx at 50,000 vs parsing the file",
+        "<= 4x",
+        _at(50_000, "export_qdpx_ratio"),
+        lambda v: v <= 4,
+    ),
+    Goal(
+        "peak memory of any command at 50,000 vs the file size",
+        "<= 5x",
+        _at(50_000, "peak_ratio"),
+        lambda v: v <= 5,
+    ),
+    Goal("export nvivo of 10,000", "<= 2000 ms", _at(10_000, "export_nvivo_ms"), lambda v: v <= 2000, "ms"),
+    Goal("export qdpx of 10,000", "<= 2000 ms", _at(10_000, "export_qdpx_ms"), lambda v: v <= 2000, "ms"),
 ]
 
 
@@ -68,23 +144,37 @@ def machine() -> dict[str, str]:
     }
 
 
-def run_size(count: int, work: Path) -> dict[str, float]:
+def run_size(count: int, work: Path, minimal_ms: float) -> Row:
     db = measure.build_db(work, count)
-    row: dict[str, float] = {"notes": count, "db_mb": db.stat().st_size / 1e6}
+    row: Row = {"notes": count, "db_mb": db.stat().st_size / 1e6}
+    # In-process saves against plain TinyDB.
     row["save_ms"] = measure.save_ours(db, work)
     row["plain_save_ms"] = measure.save_plain_tinydb(db, work, repeat=5 if count >= 10_000 else 10)
     row["save_ratio"] = row["plain_save_ms"] / row["save_ms"]
     row["encrypted_save_ms"] = measure.save_ours(db, work, passphrase="benchmark passphrase")
-    row["encrypted_ratio"] = row["encrypted_save_ms"] / row["save_ms"]
-    row["cli_list_ms"] = measure.cli_list(db)
-    row["tui_start_ms"], row["peak_rss_mb"] = measure.tui_start(db)
+    # Whole processes, cold.
+    row["add_process_ms"], add_mb = scale.add_process(db, work)
+    row["tinydb_insert_process_ms"] = scale.tinydb_insert_process(db, work)
+    row["import_process_ms"], import_mb = scale.import_process(count, work)
+    row["list_process_ms"], list_mb = scale.list_process(db)
+    row["tui_start_ms"], tui_mb = measure.tui_start(db)
+    row["tui_start_ratio"] = row["tui_start_ms"] / minimal_ms
+    cold = scale.export_processes(db, work)
+    row.update(cold)
+    # In the app, and exports against parsing the file.
     row.update(asyncio.run(measure.tui_interactions(db)))
+    row["parse_ms"] = scale.parse_file(db)
     row.update(measure.exports(db, work))
+    row["export_nvivo_ratio"] = row["export_nvivo_ms"] / row["parse_ms"]
+    row["export_qdpx_ratio"] = row["export_qdpx_ms"] / row["parse_ms"]
     row.update(measure.reports(db))
+    peaks = [add_mb, import_mb, list_mb, tui_mb, cold["cold_export_nvivo_mb"], cold["cold_export_qdpx_mb"]]
+    row["peak_mb"] = max(peaks)
+    row["peak_ratio"] = row["peak_mb"] / (row["db_mb"] or 1)
     return row
 
 
-def render(rows: list[dict[str, float]]) -> str:
+def render(rows: list[Row]) -> str:
     header = [title for _, title, _ in COLUMNS]
     body = [[fmt.format(row[key]) if key in row else "-" for key, _, fmt in COLUMNS] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(header)]
@@ -96,12 +186,42 @@ def render(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def verdicts(row: dict[str, float]) -> list[str]:
-    out = []
-    for key, (label, goal, ok) in GOALS.items():
-        if key in row:
-            out.append(f"{label}: {row[key]:.1f} (goal {goal}) -> {'met' if ok(row[key]) else 'NOT met'}")
+def verdicts(rows: list[Row], minimal_ms: float) -> list[dict[str, object]]:
+    by_count = {int(row["notes"]): row for row in rows}
+    out: list[dict[str, object]] = []
+    for goal in GOALS:
+        value = goal.value(by_count)
+        if value is None:
+            continue
+        out.append(
+            {
+                "goal": goal.label,
+                "target": goal.goal,
+                "value": value,
+                "unit": goal.unit,
+                "met": goal.met(value),
+            }
+        )
+    out.append(
+        {
+            "goal": "minimal Textual app (baseline)",
+            "target": "",
+            "value": minimal_ms,
+            "unit": "ms",
+            "met": True,
+        }
+    )
     return out
+
+
+def describe(verdict: dict[str, object]) -> str:
+    value = float(verdict["value"])  # type: ignore[arg-type]
+    shown = f"{value:.2f}x" if verdict["unit"] == "x" else f"{value:.0f} ms"
+    if not verdict["target"]:
+        return f"{verdict['goal']}: {shown}"
+    return (
+        f"{verdict['goal']}: {shown} (goal {verdict['target']}) -> {'met' if verdict['met'] else 'NOT met'}"
+    )
 
 
 def main() -> None:
@@ -112,22 +232,25 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes or ([100, 1_000, 10_000] + ([50_000] if args.large else []))
     rows = []
+    minimal_ms = scale.minimal_textual()
     with tempfile.TemporaryDirectory(prefix="fieldnotes-bench-") as tmp:
         for count in sizes:
             work = Path(tmp) / str(count)
             work.mkdir()
             print(f"measuring {count:,} notes...", flush=True)
-            rows.append(run_size(count, work))
+            rows.append(run_size(count, work, minimal_ms))
     info = machine()
     print()
     print(f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['system']}")
     print(render(rows))
-    goal_row = next((r for r in rows if r["notes"] == 10_000), rows[-1])
-    print(f"\nGoals at {int(goal_row['notes']):,} notes:")
-    for line in verdicts(goal_row):
-        print("  " + line)
+    results = verdicts(rows, minimal_ms)
+    print("\nGoals (ratios against baselines measured in this run):")
+    for verdict in results:
+        print("  " + describe(verdict))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": info, "rows": rows, "table": render(rows)}, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps({"machine": info, "rows": rows, "goals": results, "table": render(rows)}, indent=2) + "\n"
+    )
     print(f"\nwritten to {args.out}")
 
 

@@ -20,9 +20,7 @@ from fieldnotes.export.job import ExportJob, Protections, build_job
 from fieldnotes.index import NoteFilter, NoteIndex
 from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
-from fieldnotes.storage import BackupInfo, Recovery, Store, convert_database, restore_backup
-from fieldnotes.storage import change_passphrase as reseal
-from fieldnotes.storage import recover as recover_database
+from fieldnotes.storage import BackupInfo, Store
 from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
 
 if TYPE_CHECKING:
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
     from fieldnotes.importing.notes import ImportReport
     from fieldnotes.privacy import PossibleName
     from fieldnotes.reports import CodeRow, ContactRow, TieRow
+    from fieldnotes.storage.lifecycle import Recovery
 
 __all__ = ["FieldNotes", "NoteFilter", "Protections"]
 
@@ -295,26 +294,37 @@ def _same(a: Note, b: Note) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in a.field_names() if name not in skip)
 
 
+# ------------------------------------------------------ whole-database operations
 def restore(db_path: Path | str, name: str, *, passphrase: str | None = None) -> Path:
     """Restore a backup over the database at `db_path` (which may be damaged)."""
+    from fieldnotes.storage.lifecycle import restore_backup
+
     return restore_backup(db_path, name, passphrase=passphrase)
 
 
 def encrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
-    """Encrypt the database, its backups and its draft. Returns the files converted."""
+    """Encrypt the database, its backups and its drafts. Returns the files converted."""
+    from fieldnotes.storage.lifecycle import convert_database
+
     return convert_database(db_path, passphrase, encrypt=True)
 
 
 def decrypt_database(db_path: Path | str, passphrase: str) -> list[Path]:
-    """Turn an encrypted database (and its backups and draft) back into plain TinyDB files."""
+    """Turn an encrypted database (and its backups and drafts) back into plain TinyDB files."""
+    from fieldnotes.storage.lifecycle import convert_database
+
     return convert_database(db_path, passphrase, encrypt=False)
 
 
 def recover(db_path: Path | str, *, passphrase: str | None = None) -> Recovery:
-    """Keep everything still readable after damage; set the rest aside (see `storage.recover`)."""
+    """Keep everything still readable after damage; set the rest aside (see `lifecycle.recover`)."""
+    from fieldnotes.storage.lifecycle import recover as recover_database
+
     return recover_database(db_path, passphrase=passphrase)
 
 
 def change_passphrase(db_path: Path | str, old: str, new: str) -> list[Path]:
     """Re-seal the database, its backups and drafts with a new passphrase. Returns the files."""
+    from fieldnotes.storage.lifecycle import change_passphrase as reseal
+
     return reseal(db_path, old, new)

@@ -36,7 +36,10 @@ def command_paths(command: click.Command, path: tuple[str, ...] = ()) -> Iterato
     if not group or command.invoke_without_command:
         yield path
     if group:
-        for name, sub in sorted(command.commands.items()):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
             yield from command_paths(sub, (*path, name))
 
 
@@ -47,7 +50,9 @@ def resolve(path: tuple[str, ...]) -> click.Command:
     command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
     return command
 
 

@@ -8,6 +8,7 @@ unwritable database. Never a traceback.
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import os
 import sys
@@ -18,15 +19,7 @@ from typing import Any
 import click
 
 from fieldnotes import __version__
-from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
 from fieldnotes.cli.common import CliState, fail, guard_text_params, home_expanded, say
-from fieldnotes.cli.demo import demo
-from fieldnotes.cli.ethics import check_names, project
-from fieldnotes.cli.exchange import export, import_notes
-from fieldnotes.cli.maintenance import drafts, flush, passphrase, recover
-from fieldnotes.cli.notes import add, delete, edit, list_notes, show
-from fieldnotes.cli.registries import codes, orgs, people
-from fieldnotes.cli.reports import report
 from fieldnotes.errors import EXIT_BAD_INPUT, EXIT_STORAGE
 from fieldnotes.paths import DB_ENV, default_db_path
 
@@ -77,6 +70,34 @@ def _usage_line(exc: click.UsageError) -> str:
     return message
 
 
+# Each command lives in the module that implements it, imported only when that command
+# runs (or when --help lists them): `fieldnotes add` does not load the export code.
+COMMANDS: dict[str, str] = {
+    "add": "fieldnotes.cli.notes:add",
+    "list": "fieldnotes.cli.notes:list_notes",
+    "show": "fieldnotes.cli.notes:show",
+    "edit": "fieldnotes.cli.notes:edit",
+    "delete": "fieldnotes.cli.notes:delete",
+    "export": "fieldnotes.cli.exchange:export",
+    "import": "fieldnotes.cli.exchange:import_notes",
+    "orgs": "fieldnotes.cli.registries:orgs",
+    "people": "fieldnotes.cli.registries:people",
+    "codes": "fieldnotes.cli.registries:codes",
+    "report": "fieldnotes.cli.reports:report",
+    "backups": "fieldnotes.cli.admin:backups",
+    "restore": "fieldnotes.cli.admin:restore",
+    "encrypt": "fieldnotes.cli.admin:encrypt",
+    "decrypt": "fieldnotes.cli.admin:decrypt",
+    "demo": "fieldnotes.cli.demo:demo",
+    "project": "fieldnotes.cli.ethics:project",
+    "check-names": "fieldnotes.cli.ethics:check_names",
+    "passphrase": "fieldnotes.cli.maintenance:passphrase",
+    "flush": "fieldnotes.cli.maintenance:flush",
+    "recover": "fieldnotes.cli.maintenance:recover",
+    "drafts": "fieldnotes.cli.maintenance:drafts",
+}
+
+
 class FieldnotesGroup(click.Group):
     """The one place that turns what can go wrong into one line and an exit code.
 
@@ -115,6 +136,17 @@ class FieldnotesGroup(click.Group):
         except (_StdoutClosed, BrokenPipeError):
             _silence_stdout()
         sys.exit(code if code is None or isinstance(code, int | str) else 0)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            guard_text_params(command)
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -177,33 +209,6 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
         from fieldnotes.cli.tui_launch import run_tui
 
         run_tui(state.db_path, dayfirst=dayfirst, passphrase=state.passphrase)
-
-
-for command in (
-    add,
-    list_notes,
-    show,
-    edit,
-    delete,
-    export,
-    import_notes,
-    orgs,
-    people,
-    codes,
-    report,
-    backups,
-    restore,
-    demo,
-    project,
-    check_names,
-    encrypt,
-    decrypt,
-    passphrase,
-    flush,
-    recover,
-    drafts,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -121,7 +121,7 @@ class Backups:
         file only when given as a path (with a folder: `./x.json`, `/tmp/x.json`, `~/x.json`)."""
         text = name.strip()
         backups = self.list()
-        if text.isascii() and text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 9:
             number = int(text)
             return backups[number - 1].path if 1 <= number <= len(backups) else None
         if "/" in text or text.startswith("~"):

@@ -1,0 +1,139 @@
+"""Whole processes, timed cold, each against a baseline measured in the same run.
+
+Every function returns milliseconds (or MB) and asserts nothing. Peak memory is
+the child's own (`os.wait4`), not the benchmark's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from benchmarks.datagen import make_notes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_child(cmd: list[str], **kwargs: object) -> tuple[float, float]:
+    """Run `cmd` to the end; its wall time in ms and its own peak resident memory in MB."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = (time.perf_counter() - t0) * 1000
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed: {err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median_child(cmds: list[list[str]]) -> tuple[float, float]:
+    """Median wall time over the commands; the highest peak memory of any."""
+    results = [run_child(cmd) for cmd in cmds]
+    return statistics.median(wall for wall, _ in results), max(rss for _, rss in results)
+
+
+def fieldnotes(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "fieldnotes", "--db", str(db), *args]
+
+
+def add_process(db: Path, work: Path, runs: int = 7) -> tuple[float, float]:
+    """`fieldnotes add` as a whole process, on a copy of `db` (folded, with its index)."""
+    copy = work / "add.json"
+    for suffix in ("", ".index"):
+        source = db.with_name(db.name + suffix)
+        if source.exists():
+            shutil.copy(source, copy.with_name(copy.name + suffix))
+    run_child(fieldnotes(copy, "list", "--kind", "event"))  # the daily backup, taken once like any day
+    cmds = [
+        fieldnotes(copy, "add", "--kind", "meeting", "--title", f"bench {i}", "--org", "Lantern Legal Aid")
+        for i in range(runs)
+    ]
+    return median_child(cmds)
+
+
+TINYDB_INSERT = """
+import sys
+from tinydb import TinyDB
+doc = {"kind": "meeting", "title": "bench", "start": "2016-01-17T08:30", "body": "x"}
+db = TinyDB(sys.argv[1])
+db.table("notes").insert(doc)
+db.close()
+"""
+
+
+def tinydb_insert_process(db: Path, work: Path, runs: int = 3) -> float:
+    """The baseline: a process that inserts one document with plain TinyDB."""
+    copy = work / "tiny.json"
+    shutil.copy(db, copy)
+    return median_child([[sys.executable, "-c", TINYDB_INSERT, str(copy)] for _ in range(runs)])[0]
+
+
+def import_process(count: int, work: Path) -> tuple[float, float]:
+    """`fieldnotes import` of `count` notes (.jsonl) into a new database, as a whole process."""
+    source = work / f"import-{count}.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(note.to_dict()) + b"\n" for note in make_notes(count, seed=7)))
+    target = work / f"imported-{count}.json"
+    return run_child(fieldnotes(target, "import", str(source)))
+
+
+MINIMAL_APP = """
+import time
+T0 = time.perf_counter()
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+class Minimal(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+async def ready(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+Minimal().run(headless=True, size=(120, 40), auto_pilot=ready)
+"""
+
+
+def minimal_textual(runs: int = 3) -> float:
+    """The baseline for the app's start: a minimal Textual app with a table, to its first screen."""
+    return median_child([[sys.executable, "-c", MINIMAL_APP] for _ in range(runs)])[0]
+
+
+def parse_file(db: Path, runs: int = 3) -> float:
+    """The baseline for exports: reading and parsing the main file, in-process."""
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        orjson.loads(db.read_bytes())
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def export_processes(db: Path, work: Path) -> dict[str, float]:
+    """`export nvivo` and `export qdpx` as whole processes (cold: open, load, write)."""
+    out: dict[str, float] = {}
+    for fmt, target in (("nvivo", work / "cold-nvivo"), ("qdpx", work / "cold.qdpx")):
+        wall, rss = run_child(fieldnotes(db, "export", fmt, str(target), "--force"))
+        out[f"cold_export_{fmt}_ms"] = wall
+        out[f"cold_export_{fmt}_mb"] = rss
+    return out
+
+
+def list_process(db: Path) -> tuple[float, float]:
+    """`fieldnotes list` as a whole process: every note loaded and printed."""
+    return median_child([fieldnotes(db, "list") for _ in range(3)])
