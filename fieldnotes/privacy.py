@@ -16,8 +16,9 @@ Text and names are compared through a *matching key*: NFKC normalisation
 non-breaking spaces become plain letters and spaces), full case folding
 ("STRASSE" is "Straße"), invisible characters that PDFs and word processors
 leave inside words removed (soft hyphens, zero-width spaces and joiners,
-direction marks), curly apostrophes and Unicode hyphens made plain, and the
-Turkish dotted and dotless i (İ, ı) read as i. The key of a text is built
+direction marks), and the Turkish dotted and dotless i (İ, ı) read as i. Any
+run of spaces separates a name's words, and curly and straight apostrophes,
+and Unicode hyphens, are one. The key of a text is built
 character cluster by character cluster (a base character and the marks on it),
 with a map back to the text, so a replacement covers exactly the original
 characters of the name and everything else is left byte for byte as it was.
@@ -129,14 +130,14 @@ _INVISIBLE = (
     "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f"
 )
 _DROP_INVISIBLE: dict[int, str | None] = dict.fromkeys(map(ord, _INVISIBLE))
-_FOLD_TABLE: dict[int, str | None] = {
-    ord("’"): "'",
-    ord("‘"): "'",
-    ord("ʼ"): "'",
-    ord("‛"): "'",
-    ord("‐"): "-",
+# Spellings a name pattern takes as one (a key keeps them as typed): apostrophes, hyphens.
+_APOSTROPHES = "'’‘ʼ‛"
+_HYPHENS = "-‐‑"
+_ONE_OF: dict[str, str] = {
+    **dict.fromkeys(_APOSTROPHES, f"[{_APOSTROPHES}]"),
+    **dict.fromkeys(_HYPHENS, f"[{re.escape(_HYPHENS)}]"),
 }
-_NON_ASCII_RUN = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 
 
 @lru_cache(maxsize=65536)
@@ -146,29 +147,78 @@ def _fold_cluster(cluster: str) -> str:
     folded = unicodedata.normalize("NFD", folded).replace("ı", "i")
     if folded.startswith("i"):  # İ is i: its dot goes, even after another mark (Į̇); then recompose
         folded = folded.replace("\u0307", "")
-    return unicodedata.normalize("NFKC", folded).translate(_FOLD_TABLE)
+    return unicodedata.normalize("NFKC", folded)
 
 
 @lru_cache(maxsize=8192)
 def _joins_previous(char: str) -> bool:
-    """True for a character that belongs to the cluster before it: a mark, a Hangul
-    vowel or final consonant, a half-width kana voicing mark, an invisible character
-    (dropped before normalising, so a soft hyphen or zero-width space never splits a
-    letter from its accent)."""
+    """True for a character that belongs to the cluster before it: a mark, a half-width
+    kana voicing mark, an invisible character (dropped before normalising, so a soft
+    hyphen or zero-width space never splits a letter from its accent)."""
     return (
         char in _INVISIBLE
         or unicodedata.combining(char) != 0
         or unicodedata.category(char)[0] == "M"
-        or "\u1160" <= char <= "\u11ff"
-        or "\ud7b0" <= char <= "\ud7ff"
         or char in "\uff9e\uff9f"
     )
 
 
+def _is_hangul_vowel(char: str) -> bool:
+    return "\u1161" <= char <= "\u1175"
+
+
+def _is_hangul_final(char: str) -> bool:
+    return "\u11a8" <= char <= "\u11c2"
+
+
+def _joins(text: str, i: int) -> bool:
+    """True when text[i] belongs to the cluster before it: `_joins_previous`, or a Hangul
+    vowel after an initial consonant, a final consonant after a syllable or such a vowel
+    (the jamo that NFC composes into one syllable)."""
+    char = text[i]
+    if not (_is_hangul_vowel(char) or _is_hangul_final(char)):
+        return _joins_previous(char)
+    i -= 1
+    while i >= 0 and text[i] in _INVISIBLE:  # dropped before composing
+        i -= 1
+    before = text[i] if i >= 0 else ""
+    if _is_hangul_vowel(char):
+        return "\u1100" <= before <= "\u1112"
+    return ("\uac00" <= before <= "\ud7a3" and (ord(before) - 0xAC00) % 28 == 0) or (
+        _is_hangul_vowel(before) and _joins(text, i)
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    """Two keys a pattern cannot tell apart: equal, or both a space, a hyphen, an apostrophe."""
+    return (
+        a == b
+        or (a.isspace() and b.isspace())
+        or (a in _HYPHENS and b in _HYPHENS)
+        or (a in _APOSTROPHES and b in _APOSTROPHES)
+    )
+
+
+@lru_cache(maxsize=8192)
+def _lowers_to_its_key(char: str) -> bool:
+    """True when `char.lower()` is the character's key: one character that is no part of a
+    cluster, and not the Greek capital sigma (lowercased by what follows it)."""
+    if char == "Σ" or _joins_previous(char) or _is_hangul_vowel(char) or _is_hangul_final(char):
+        return False
+    lower = char.lower()
+    return len(lower) == 1 and _same(lower, _fold_cluster(char))
+
+
+@lru_cache(maxsize=1024)
+def _spots(odd: frozenset[str]) -> re.Pattern[str]:
+    """Finds the characters of `odd` in a text."""
+    return re.compile("[" + "".join(re.escape(char) for char in sorted(odd)) + "]")
+
+
 @lru_cache(maxsize=8192)
 def is_letter(char: str) -> bool:
-    """A character that continues a word: a letter, or a mark on one."""
-    return char.isalpha() or unicodedata.category(char)[0] == "M"
+    """A character that continues a word: a letter, or a mark on one (ʼ is an apostrophe)."""
+    return (char.isalpha() or unicodedata.category(char)[0] == "M") and char not in _APOSTROPHES
 
 
 class _Folded:
@@ -178,39 +228,49 @@ class _Folded:
 
     def __init__(self, text: str) -> None:
         self._key_starts: list[int] | None = None
-        if text.isascii():
-            self.key = text.lower()  # the same length: offsets map one to one
+        odd: list[str] = []
+        if not text.isascii():
+            odd = [char for char in set(_ASCII_RUNS.sub("", text)) if not _lowers_to_its_key(char)]
+        if not odd:
+            # Most notes: ASCII, or curly quotes, dashes and composed accents. `lower()` gives
+            # the key, character for character, so offsets map one to one.
+            self.key = text.lower()
             return
+        # Elsewhere the key is `lower()` too; each odd character's cluster (a decomposed
+        # accent, ß, İ, a ligature, a soft hyphen...) is folded on its own.
         keys: list[str] = []
         key_starts: list[int] = []
         text_starts: list[int] = []
         text_ends: list[int] = []
         linear: list[bool] = []
-        length = 0
-
-        def piece(key: str, start: int, end: int, is_linear: bool) -> None:
-            nonlocal length
-            if key:  # invisible characters at the text's start leave no key
-                keys.append(key)
-                key_starts.append(length)
-                text_starts.append(start)
-                text_ends.append(end)
-                linear.append(is_linear)
-                length += len(key)
-
-        done = 0
-        for run in _NON_ASCII_RUN.finditer(text):
-            if run.start() > done:
-                piece(text[done : run.start()].lower(), done, run.start(), True)
-            cluster = run.start()
-            for i in range(run.start() + 1, run.end()):
-                if not _joins_previous(text[i]):
-                    piece(_fold_cluster(text[cluster:i]), cluster, i, False)
-                    cluster = i
-            piece(_fold_cluster(text[cluster : run.end()]), cluster, run.end(), False)
-            done = run.end()
+        length = done = 0
+        for spot in _spots(frozenset(odd)).finditer(text):
+            at = spot.start()
+            if at < done:
+                continue  # inside the cluster just folded
+            start, end = at, at + 1
+            while start > done and _joins(text, start):
+                start -= 1  # back to the base character of the marks
+            while end < len(text) and _joins(text, end):
+                end += 1
+            for key, first, last, is_linear in (
+                (text[done:start].lower(), done, start, True),
+                (_fold_cluster(text[start:end]), start, end, False),
+            ):
+                if key:  # an invisible character alone (at the text's start) leaves no key
+                    keys.append(key)
+                    key_starts.append(length)
+                    text_starts.append(first)
+                    text_ends.append(last)
+                    linear.append(is_linear)
+                    length += len(key)
+            done = end
         if done < len(text):
-            piece(text[done:].lower(), done, len(text), True)
+            keys.append(text[done:].lower())
+            key_starts.append(length)
+            text_starts.append(done)
+            text_ends.append(len(text))
+            linear.append(True)
         self.key = "".join(keys)
         self._key_starts = key_starts
         self._text_starts = text_starts
@@ -251,7 +311,9 @@ def name_key(name: str) -> str:
 
 
 def _words_pattern(key: str) -> str:
-    return r"\s+".join(re.escape(word) for word in key.split())
+    """The regex of a name's key: its words separated by any space, apostrophes and hyphens
+    in any of their spellings."""
+    return r"\s+".join("".join(_ONE_OF.get(char) or re.escape(char) for char in word) for word in key.split())
 
 
 # ------------------------------------------------------------- the replacer
@@ -266,8 +328,24 @@ def _table(names: dict[str, str]) -> dict[str, list[_Name]]:
     """Names by their first key character, longest first (a full name beats its first part)."""
     table: dict[str, list[_Name]] = {}
     for key in sorted(names, key=len, reverse=True):
-        table.setdefault(key[0], []).append(_Name(key, names[key], re.compile(_words_pattern(key))))
+        name = _Name(key, names[key], re.compile(_words_pattern(key)))
+        for first in _APOSTROPHES if key[0] in _APOSTROPHES else _HYPHENS if key[0] in _HYPHENS else key[0]:
+            table.setdefault(first, []).append(name)
     return table
+
+
+# Joins texts searched in one pass: neither a space nor a letter, so no name spans two texts.
+_APART = "\x00"
+
+
+def note_strings(note: Note) -> list[str]:
+    """Every string of a note's text fields (`NOTE_TEXT_FIELDS`), list items one by one."""
+    out: list[str] = []
+    for name, is_list in NOTE_TEXT_FIELDS:
+        value = getattr(note, name)
+        if value:
+            out += value if is_list else [value]
+    return out
 
 
 def _owner(pseudonyms: set[str]) -> str:
@@ -396,6 +474,14 @@ class Pseudonymiser:
     def contains(self, value: str) -> bool:
         return next(self.spans(value), None) is not None
 
+    def contains_any(self, values: Iterable[str]) -> bool:
+        """True when any of `values` holds a registered name (one pass over them all)."""
+        return self.contains(_APART.join(values))
+
+    def _maybe(self, values: Iterable[str]) -> bool:
+        """False when none of `values` can hold a registered name: a quick first look."""
+        return self._finder is not None and self._finder.search(_Folded(_APART.join(values)).key) is not None
+
     # ---------------------------------------------------------- records
     def _tag(self, value: str, renames: dict[str, str] | None) -> str:
         if renames is not None:
@@ -406,6 +492,8 @@ class Pseudonymiser:
 
     def note(self, note: Note, renames: TagRenames | None = None) -> Note:
         """A copy of `note` with every text field pseudonymised; tags renamed as the registries."""
+        if not self._maybe(note_strings(note)):
+            return note  # most notes of a big export: one search over all their fields
         changes: dict[str, object] = {}
         for name, is_list in NOTE_TEXT_FIELDS:
             value = getattr(note, name)
@@ -659,15 +747,16 @@ def find_possible_names(
             entry.count += 1
             if len(entry.where) < limit_places and place not in entry.where:
                 entry.where.append(place)
-    if any(word not in mid_sentence for word in found):
+    for word in [word for word in found if word not in mid_sentence and word not in named_at_start]:
+        del found[word]  # only at sentence starts, and nothing there says it is a person
+    starts_only = [word for word in found if word not in mid_sentence]
+    if starts_only:
         joined = "\n".join(corpus)
-        for word, entry in list(found.items()):
-            if word in mid_sentence:
-                continue
-            if word not in named_at_start or _occurs_in_lowercase(word, joined):
+        for word in starts_only:
+            if _occurs_in_lowercase(word, joined):
                 del found[word]  # an ordinary word that happened to start sentences
             else:
-                entry.only_at_sentence_starts = True
+                found[word].only_at_sentence_starts = True
     return sorted(found.values(), key=lambda p: (p.only_at_sentence_starts, -p.count, p.word.casefold()))
 
 

@@ -63,6 +63,13 @@ def test_decomposed_and_pdf_pasted_names_are_found(text: str, expected: str) -> 
     assert Pseudonymiser(PEOPLE).text(text) == expected
 
 
+def test_decomposed_hangul_is_found_and_only_as_a_whole_word() -> None:
+    people = [Informant("P-08", real_names=["김민준"])]
+    rest = unicodedata.normalize("NFD", "김민준수 did not")
+    text = unicodedata.normalize("NFD", "김민준 said; ") + rest
+    assert Pseudonymiser(people).text(text) == "P-08 said; " + rest
+
+
 def test_pdf_ligatures_inside_a_name_are_found() -> None:
     people = [Informant("P-09", real_names=["Sofia Griffith"])]
     assert Pseudonymiser(people).text("So\ufb01a Gri\ufb03th and GRIFFITH") == "P-09 and P-09"

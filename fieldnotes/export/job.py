@@ -10,6 +10,7 @@ worker thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,16 +152,17 @@ def _real_name_warning(
     informants: list[Informant],
 ) -> list[str]:
     """Without --pseudonymise: how many notes and registry entries hold a registered real name."""
-    from fieldnotes.privacy import export_texts
+    from fieldnotes.privacy import export_texts, note_strings
 
-    holders: set[str] = set()
-    for place, text in export_texts(notes, organizations, codes, informants, include_private=True):
-        if place.rsplit(" ", 1)[0] not in holders and pseudonymiser.contains(text):
-            holders.add(place.rsplit(" ", 1)[0])
-    if not holders:
+    in_notes = sum(1 for note in notes if pseudonymiser.contains_any(note_strings(note)))
+    registry = export_texts([], organizations, codes, informants)
+    others = sum(
+        1
+        for _, group in groupby(registry, key=lambda item: item[0].rsplit(" ", 1)[0])
+        if pseudonymiser.contains_any(text for _, text in group)
+    )
+    if not in_notes and not others:
         return []
-    in_notes = sum(1 for holder in holders if holder.startswith("note "))
-    others = len(holders) - in_notes
     what = " and ".join(
         part
         for part in (
