@@ -379,8 +379,9 @@ class Pseudonymiser:
                     continue
                 full.setdefault(key, set()).add(person.pseudonym)
                 words = key.split()
-                for part in {*words, *(piece for word in words for piece in word.split("-"))}:
-                    part = part.strip(".'-")
+                pieces = (piece for word in words for piece in re.split(f"[{re.escape(_HYPHENS)}]", word))
+                for part in {*words, *pieces}:
+                    part = part.strip("." + _APOSTROPHES + _HYPHENS)
                     if not part or part == key or part in TITLES:
                         continue
                     common = len(part) < 3 or part in COMMON_WORDS
