@@ -82,7 +82,8 @@ def check_names(state: CliState, no_private: bool, **values: Any) -> None:
     The same pre-flight check every export runs, over every exported field
     (notes, organizations, codes, informants): review these before sharing.
     Words after a title (Ms., Dr., Officer...) always count; a word seen only at
-    the start of sentences is listed when it never appears in lowercase.
+    the start of sentences is listed when something there marks a person
+    ("Brandt said", "Rosa's van") and it never appears in lowercase.
     Organizations, codes, pseudonyms and recorded real names are not listed; add
     real names to an informant (`people edit P-01 --real-name ...`) so
     `--pseudonymise` replaces them.
