@@ -26,7 +26,7 @@ from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport
     from fieldnotes.importing.notes import ImportReport
-    from fieldnotes.privacy import PossibleName
+    from fieldnotes.privacy import NameCheck
     from fieldnotes.reports import CodeRow, ContactRow, TieRow
     from fieldnotes.storage.lifecycle import Recovery
 
@@ -162,16 +162,24 @@ class FieldNotes:
             self._known_names(),
         )
 
-    def check_names(
-        self, flt: NoteFilter | None = None, *, include_private: bool = True
-    ) -> list[PossibleName]:
-        """The pre-flight check on its own: possible names not in the registry."""
-        from fieldnotes.privacy import find_possible_names
+    def check_names(self, flt: NoteFilter | None = None, *, include_private: bool = True) -> NameCheck:
+        """The pre-flight check on its own, over the notes and the registries: possible names
+        not in the registry, and tags (organizations, codes, locations...) holding a real name."""
+        from fieldnotes.privacy import check_names
 
-        return find_possible_names(self.note_views(flt), self._known_names(), include_private=include_private)
+        registries = self.registries
+        return check_names(
+            self.note_views(flt),
+            registries.organizations(),
+            registries.codes(),
+            registries.informants(),
+            self._known_names(),
+            include_private=include_private,
+        )
 
     def _known_names(self) -> list[str]:
-        """Words the name check need not flag: registry names, aliases, codes, pseudonyms, roles."""
+        """Words the name check need not flag: registry names, aliases, codes, pseudonyms, roles,
+        informants' organizations and registered real names (`--pseudonymise` replaces those)."""
         registries = self.registries
         informants = registries.informants()
         return [
@@ -179,6 +187,7 @@ class FieldNotes:
             *(code.name for code in registries.codes()),
             *(person.pseudonym for person in informants),
             *(person.role for person in informants),
+            *(person.organization for person in informants),
             *(name for person in informants for name in person.real_names),
         ]
 

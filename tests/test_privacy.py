@@ -55,7 +55,7 @@ def test_preflight_lists_unregistered_names_with_counts_and_places() -> None:
     ]
     found = {p.word: p for p in find_possible_names(notes, ["Harbor Rights Collective", "P-03"])}
     assert set(found) == {"Rosa"}  # sentence starts, weekdays, registry names and pseudonyms are not flagged
-    assert found["Rosa"].count == 2  # the sentence-initial "Rosa" is not counted
+    assert found["Rosa"].count == 3  # the sentence-initial "Rosa" counts too: a name elsewhere
     assert found["Rosa"].where == ["note aaaaaaaa body", "note bbbbbbbb memo"]
 
 

@@ -74,18 +74,21 @@ def project_set(
 @click.option("--no-private", is_flag=True, help="Leave private fields out of the check.")
 @pass_state
 def check_names(state: CliState, no_private: bool, **values: Any) -> None:
-    """List capitalised words that look like names and are not in the registry.
+    """List words that look like names and are not in the registry, and tags that hold a
+    registered real name.
 
-    The same pre-flight check every export runs: review these before sharing.
-    Words that are organizations, codes, pseudonyms or recorded real names are
-    not listed; add real names to an informant (`people edit P-01 --real-name
-    ...`) so `--pseudonymise` replaces them.
+    The same pre-flight check every export runs, over every exported field
+    (notes, organizations, codes, informants): review these before sharing.
+    Words after a title (Ms., Dr., Officer...) always count; a word seen only at
+    the start of sentences is listed when something there marks a person
+    ("Brandt said", "Rosa's van") and it never appears in lowercase.
+    Organizations, codes, pseudonyms and recorded real names are not listed; add
+    real names to an informant (`people edit P-01 --real-name ...`) so
+    `--pseudonymise` replaces them.
     """
-    from fieldnotes.privacy import describe_possible_names
-
     found = state.service().check_names(note_filter(state, values), include_private=not no_private)
     if not found:
         click.echo("No unregistered names found.", err=True)
         return
-    for line in describe_possible_names(found, limit=len(found)):
+    for line in found.lines():
         click.echo(line)

@@ -10,10 +10,15 @@ worker thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldnotes.export.common import ExportReport, Progress
 from fieldnotes.model import Code, Informant, Note, Organization
+
+if TYPE_CHECKING:
+    from fieldnotes.privacy import Pseudonymiser
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,13 @@ def build_job(
     protections: Protections,
     known_names: list[str],
 ) -> ExportJob:
-    """Apply the protections to read-only note views (any change makes a copy)."""
-    from fieldnotes.privacy import Pseudonymiser, describe_possible_names, find_possible_names
+    """Apply the protections to read-only note views (any change makes a copy).
+
+    With `pseudonymise`, the whole job is pseudonymised before any writer sees it:
+    every free-text note field, organizations, codes and informants (see
+    `Pseudonymiser`), so every format, present or future, carries the same text.
+    """
+    from fieldnotes.privacy import Pseudonymiser, check_names, describe_named_tags, describe_possible_names
 
     warnings: list[str] = []
     if not protections.include_unconsented:
@@ -105,27 +115,60 @@ def build_job(
     if protections.pseudonymise:
         if not pseudonymiser:
             warnings.append("--pseudonymise: no real names or aliases are recorded for any informant")
-        notes = [pseudonymiser.note(note) for note in notes]
-        codes = [replace(code, description=pseudonymiser.text(code.description)) for code in codes]
+        warnings += [f"--pseudonymise: {warning}" for warning in pseudonymiser.warnings]
+        organizations, codes, informants, renames = pseudonymiser.registries(organizations, codes, informants)
+        notes = [pseudonymiser.note(note, renames) for note in notes]
     elif pseudonymiser:
-        hits = sum(
-            1
-            for note in notes
-            if any(
-                pseudonymiser.text(getattr(note, f)) != getattr(note, f)
-                for f in ("title", "body", "memo", "followups", "private")
-            )
-        )
-        if hits:
-            warnings.append(
-                f"{hits} note(s) contain an informant's real name or alias; "
-                "add --pseudonymise to replace them"
-            )
-    possible = find_possible_names(notes, known_names, include_private=protections.include_private)
-    if possible:
+        warnings += _real_name_warning(pseudonymiser, notes, organizations, codes, informants)
+    check = check_names(
+        notes,
+        organizations,
+        codes,
+        informants,
+        known_names,
+        include_private=protections.include_private,
+        pseudonymiser=pseudonymiser,
+    )
+    if check.possible:
         warnings.append(
-            f"pre-flight: {len(possible)} capitalised word(s) look like names and are not in the "
-            "registry; review before sharing:\n    " + "\n    ".join(describe_possible_names(possible))
+            f"pre-flight: {len(check.possible)} capitalised word(s) look like names and are not in the "
+            "registry; review before sharing:\n    " + "\n    ".join(describe_possible_names(check.possible))
+        )
+    if check.named_tags:
+        warnings.append(
+            f"pre-flight: {len(check.named_tags)} tag(s) hold a registered real name (add --pseudonymise "
+            "to replace it; rename the tag to keep it out of your tag lists):\n    "
+            + "\n    ".join(describe_named_tags(check.named_tags))
         )
     public = [replace(person, real_names=[]) for person in informants]
     return ExportJob(notes, organizations, codes, public, protections, warnings)
+
+
+def _real_name_warning(
+    pseudonymiser: Pseudonymiser,
+    notes: list[Note],
+    organizations: list[Organization],
+    codes: list[Code],
+    informants: list[Informant],
+) -> list[str]:
+    """Without --pseudonymise: how many notes and registry entries hold a registered real name."""
+    from fieldnotes.privacy import export_texts, note_strings
+
+    in_notes = sum(1 for note in notes if pseudonymiser.contains_any(note_strings(note)))
+    registry = export_texts([], organizations, codes, informants)
+    others = sum(
+        1
+        for _, group in groupby(registry, key=lambda item: item[0].rsplit(" ", 1)[0])
+        if pseudonymiser.contains_any(text for _, text in group)
+    )
+    if not in_notes and not others:
+        return []
+    what = " and ".join(
+        part
+        for part in (
+            f"{in_notes} note(s)" if in_notes else "",
+            f"{others} organization(s), code(s) or informant record(s)" if others else "",
+        )
+        if part
+    )
+    return [f"{what} contain an informant's real name or alias; add --pseudonymise to replace them"]

@@ -1,0 +1,171 @@
+"""The pre-flight name check: every exported field, sentence starts, titles, tags holding real names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fieldnotes.cli.main import cli
+from fieldnotes.export.job import Protections
+from fieldnotes.model import FIELD, Code, Informant, Note, Organization
+from fieldnotes.privacy import find_possible_names
+from fieldnotes.service import FieldNotes
+from tests.conftest import make_note
+
+KINDS = {
+    "meeting": {},
+    "event": {"event_type": "protest"},
+    "interview": {"informant": "P-09", "consent": "verbal"},
+}
+_NOT_FREE = {"id", "kind", "start", "end", "created", "updated", "informant"}
+_TAGS = {"organizations", "codes", "host", "organizers"}  # registry names: `find_named_tags` checks them
+
+
+def free_fields(kind: str) -> list[str]:
+    note = make_note(kind=kind)
+    return [
+        name
+        for name in note.field_names()
+        if name not in _NOT_FREE and name not in _TAGS and not FIELD[name].choices
+    ]
+
+
+CASES = [(kind, name) for kind in KINDS for name in free_fields(kind)]
+
+
+@pytest.mark.parametrize(("kind", "name"), CASES)
+def test_preflight_checks_every_free_text_field_of_every_kind(kind: str, name: str) -> None:
+    note = make_note(kind=kind, id="cccccccc-0000-0000-0000-000000000000", **KINDS[kind])
+    setattr(note, name, ["Zenobia Quist"] if FIELD[name].is_list else "we met Zenobia Quist there")
+    found = {p.word: p for p in find_possible_names([note], [], include_private=True)}
+    assert {"Zenobia", "Quist"} <= set(found)
+    assert found["Quist"].where == [f"note cccccccc {name}"]
+
+
+def test_preflight_checks_the_registries_that_exports_carry() -> None:
+    found = find_possible_names(
+        [],
+        [],
+        organizations=[Organization("Harbor", type="run by Zenobia", description="Founded by Quist.")],
+        codes=[Code("trust", description="As Ulla put it.")],
+        informants=[Informant("P-01", role="aide to Bertil", notes="met through Ottoline")],
+    )
+    places = {p.word: p.where[0] for p in found}
+    assert places == {
+        "Zenobia": "organization “Harbor” type",
+        "Quist": "organization “Harbor” description",
+        "Ulla": "code “trust” description",
+        "Bertil": "informant P-01 role",
+        "Ottoline": "informant P-01 notes",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Brandt said no.", {"Brandt"}),  # only at a sentence start, then a speech verb
+        ("We waited. Brandt's van came late.", {"Brandt"}),  # a possessive at a sentence start
+        ("Ms. Whitfield spoke. Then Dr.Okafor and Officer May.", {"Whitfield", "Okafor", "May"}),
+        ("Sgt. Brandt arrived. Brandt left.", {"Brandt"}),
+        ("Later, we met. Community room 4. Send the notes. Small group.", set()),
+        ("In May we met; the director spoke.", set()),
+        ("The Officer and the Director came.", set()),
+    ],
+)
+def test_names_at_sentence_starts_and_after_titles_are_caught(text: str, flagged: set[str]) -> None:
+    assert {p.word for p in find_possible_names([make_note(body=text)], [])} == flagged
+
+
+def test_a_word_only_at_sentence_starts_is_marked_and_counted_everywhere() -> None:
+    notes = [make_note(body="Brandt said no."), make_note(memo="We left. Brandt said yes, twice.")]
+    (found,) = find_possible_names(notes, [])
+    assert found.word == "Brandt" and found.count == 2 and found.only_at_sentence_starts
+    notes.append(make_note(followups="ask about brandt"))  # seen in lowercase: an ordinary word
+    assert find_possible_names(notes, []) == []
+
+
+@pytest.fixture
+def tagged(service: FieldNotes) -> FieldNotes:
+    service.registries.save_informant(Informant("P-01", real_names=["Dana Whitfield"]))
+    service.registries.save_informant(Informant("P-02", real_names=["Kim Yıldız"]))
+    service.registries.save_organization(Organization("Harbor Rights", aliases=["Whitfield Friends"]))
+    service.add(
+        make_note(
+            title="Debrief",
+            location="Dana’s kitchen",
+            organizations=["Friends of Dana"],
+            codes=["Dana's story", "harm reduction"],
+            host="Dana Whitfield Consulting",
+            people=["KİM"],
+            body="Plain words.",
+        )
+    )
+    service.add(make_note(title="Again", location="Dana’s kitchen", codes=["Dana's story"]))
+    return service
+
+
+def test_a_tag_holding_a_registered_real_name_is_flagged(tagged: FieldNotes) -> None:
+    found = {(tag.what, tag.tag): tag for tag in tagged.check_names().named_tags}
+    assert set(found) == {
+        ("organization", "Friends of Dana"),
+        ("organization", "Whitfield Friends"),  # an alias
+        ("organization", "Dana Whitfield Consulting"),
+        ("code", "Dana's story"),
+        ("location", "Dana’s kitchen"),
+        ("person present", "KİM"),
+    }
+    assert found[("code", "Dana's story")].notes == 2
+    assert found[("person present", "KİM")].pseudonyms == ["P-02"]
+
+
+def test_check_names_lists_both_parts_readably(tagged: FieldNotes) -> None:
+    tagged.add(make_note(title="Third", body="We met Zenobia at the clinic."))
+    tagged.close()
+    result = CliRunner().invoke(cli, ["--db", str(tagged.path), "check-names"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Capitalised words that look like names and are not in the registry:"
+    assert lines[1].startswith("  Zenobia ×1: note ")
+    assert lines[2].startswith("Tags that hold a registered real name")
+    assert "  code “Dana's story” holds a real name of P-01, on 2 notes" in lines
+    assert "  location “Dana’s kitchen” holds a real name of P-01, on 2 notes" in lines
+    assert len(lines) == 3 + 6
+
+
+@pytest.mark.parametrize("where", ["location", "agenda", "people", "host", "informant_role", "recording_ref"])
+def test_an_export_without_pseudonymise_warns_of_a_real_name_in_any_field(
+    service: FieldNotes, tmp_path: Path, where: str
+) -> None:
+    service.registries.save_informant(Informant("P-01", real_names=["Dana Whitfield"]))
+    kind = "interview" if where in ("informant_role", "recording_ref") else "meeting"
+    extra = KINDS[kind]
+    value: object = ["Whitfield"] if FIELD[where].is_list else "Whitfield"
+    service.add(make_note(kind=kind, **extra, **{where: value}))
+    report = service.export_nvivo(tmp_path / "out")
+    assert any("real name" in w and "--pseudonymise" in w for w in report.warnings), report.warnings
+    quiet = service.export_nvivo(tmp_path / "quiet", protections=Protections(pseudonymise=True))
+    assert not any("real name or alias" in w for w in quiet.warnings)
+
+
+def test_an_export_warns_of_tags_holding_real_names_until_pseudonymised(
+    tagged: FieldNotes, tmp_path: Path
+) -> None:
+    plain = tagged.export_qdpx(tmp_path / "plain.qdpx")
+    assert any("tag(s) hold a registered real name" in w and "Friends of Dana" in w for w in plain.warnings)
+    pseudo = tagged.export_qdpx(tmp_path / "pseudo.qdpx", protections=Protections(pseudonymise=True))
+    assert not any("tag(s) hold" in w for w in pseudo.warnings)
+
+
+def test_every_note_field_is_known_to_the_check() -> None:
+    """A new text field of Note is checked without anyone listing it (the check reads the model)."""
+    from fieldnotes.privacy import NOTE_TEXT_FIELDS
+
+    expected = {
+        spec.name
+        for spec in FIELD.values()
+        if spec.name not in {"id", "kind", "start", "end", "created", "updated"} and not spec.choices
+    }
+    assert {name for name, _ in NOTE_TEXT_FIELDS} == expected
+    assert all(hasattr(Note(kind="meeting", title="t", start="2016-01-01T00:00"), n) for n in expected)
