@@ -93,7 +93,15 @@ def test_nvivo_folder_files_format_and_permissions(study: FieldNotes, tmp_path: 
     report = study.export_nvivo(out)
     assert mode(tmp_path / "new") == 0o700  # every folder the export creates
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["HOW-TO-IMPORT.txt", "codebook.csv", "informants.csv", "notes.csv", "organizations.csv"]
+    assert names == [
+        "HOW-TO-IMPORT.txt",
+        "codebook.csv",
+        "informants.csv",
+        "note_codes.csv",
+        "note_organizations.csv",
+        "notes.csv",
+        "organizations.csv",
+    ]
     assert mode(out) == 0o700
     assert all(mode(p) == 0o600 for p in out.iterdir())
     raw = (out / "notes.csv").read_bytes()
@@ -237,15 +245,17 @@ def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Pat
         "Cases",
         "Sources",
         "Notes",
+        "Description",
     ]
     assert root.find(f"{P}Users/{P}User").get("name") == "Dana"
     variables = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{P}Variable")}
     assert variables["Date"] == "Date" and variables["Duration (minutes)"] == "Integer"
     codes = {code.get("guid"): code.get("name") for code in root.iter(f"{P}Code")}
     notes = {n.title: n for n in study.notes()}
+    by_id = {n.id: n for n in study.notes()}
     for source in root.iter(f"{P}TextSource"):
-        note = notes[source.get("name")]
-        assert source.get("guid") == note.id
+        note = by_id[source.get("guid")]
+        assert source.get("name") == f"{note.start[:10]} {note.title} ({note.id[:8]})"
         assert source.get("plainTextPath") == f"internal://{note.id}.txt"
         text = archive.read(f"sources/{note.id}.txt").decode("utf-8")
         assert "\r" not in text
@@ -263,8 +273,9 @@ def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Pat
     assert harbor_refs == {notes["Collective monthly"].id, notes["Panel"].id}
     memo = root.find(f"{P}Notes/{P}Note")
     assert memo is not None and memo.findtext(f"{P}PlainTextContent") == "I felt like an outsider."
-    meeting = next(s for s in root.iter(f"{P}TextSource") if s.get("name") == "Collective monthly")
+    meeting = next(s for s in root.iter(f"{P}TextSource") if s.get("guid") == notes["Collective monthly"].id)
     assert meeting.find(f"{P}NoteRef").get("targetGUID") == memo.get("guid")
+    assert meeting.findtext(f"{P}Description") == "I felt like an outsider."  # QualCoder reads memos here
     assert mode(tmp_path / "p.qdpx") == 0o600
 
 

@@ -18,7 +18,7 @@ from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
 from fieldnotes.cli.common import CliState, fail
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
-from fieldnotes.cli.exchange import export, import_notes
+from fieldnotes.cli.exchange import export, exports, import_notes
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
 from fieldnotes.cli.reports import report
@@ -85,6 +85,7 @@ for command in (
     edit,
     delete,
     export,
+    exports,
     import_notes,
     orgs,
     people,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldnotes.errors import OutputExistsError
+from fieldnotes.errors import NothingToExportError, OutputExistsError
 from fieldnotes.files import PRIVATE_DIR, ensure_private_dir
 from fieldnotes.model import Informant, Note
 from fieldnotes.text import tag_key
@@ -23,11 +23,16 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class ExportReport:
-    """What an export wrote, for the researcher to read."""
+    """What an export wrote, for the researcher to read (and for the export ledger:
+    `format`, `target` and the ids of the notes that went out)."""
 
     files: list[tuple[Path, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: int = 0
+    format: str = ""
+    target: Path | None = None
+    note_ids: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
 
     def wrote(self, path: Path, what: str) -> None:
         self.files.append((path, what))
@@ -36,6 +41,10 @@ class ExportReport:
         out = [f"wrote {path}  ({what})" for path, what in self.files]
         out += [f"warning: {warning}" for warning in self.warnings]
         return out
+
+
+def nothing_to_export(what: str = "notes") -> NothingToExportError:
+    return NothingToExportError(f"no {what} match: nothing was written (check the filters)")
 
 
 def plural(count: int, word: str) -> str:
