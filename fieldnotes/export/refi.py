@@ -17,8 +17,9 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from fieldnotes import __version__
 from fieldnotes.dates import span
@@ -32,6 +33,7 @@ from fieldnotes.export.common import (
     plural,
     prepare_file,
     xml_safe,
+    zip_entry,
 )
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.profiles import Profile, profile
@@ -55,7 +57,12 @@ class Variable:
 
     @property
     def guid(self) -> str:
-        return stable_guid("variable", self.key)
+        return _variable_guid(self.key)
+
+
+@lru_cache(maxsize=64)
+def _variable_guid(key: str) -> str:
+    return stable_guid("variable", key)
 
 
 # The note's classifying fields as source variables (file attributes in NVivo).
@@ -180,7 +187,7 @@ def source_text(note: Note, *, include_private: bool = False) -> tuple[str, int]
     Private observations are never part of it unless asked for; then they follow
     the body under a "Private:" line (and codes cover the body only)."""
     header = source_header(note)
-    text = header + xml_safe(lf(note.body))
+    text = header + xml_safe(lf(note.body)) if note.body else header
     if include_private and note.private:
         text += PRIVATE_MARK + xml_safe(lf(note.private))
     return text, len(header)
@@ -195,9 +202,11 @@ _VALUE_TAG = {
 
 
 def _value(xml: XmlWriter, variable: Variable, value: str | int) -> None:
-    with xml.element("VariableValue"):
-        xml.leaf("VariableRef", targetGUID=variable.guid)
-        xml.text(_VALUE_TAG[variable.kind], str(value))
+    # one string, not three elements: this runs ~9 times a note
+    tag = _VALUE_TAG[variable.kind]
+    xml.parts.append(f'<VariableValue><VariableRef targetGUID="{variable.guid}"/>')
+    xml.text(tag, str(value))
+    xml.parts.append("</VariableValue>")
 
 
 def _note_values(note: Note, org_types: dict[str, str]) -> Iterable[tuple[Variable, str | int]]:
@@ -290,8 +299,11 @@ def project_files(
     target: Profile | None = None,
     moment: datetime | None = None,
     progress: Progress | None = None,
+    sink: BinaryIO | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """project.qde and the sources' texts (guid -> text as written), in the schema's order."""
+    """project.qde and the sources' texts (guid -> text as written), in the schema's order.
+
+    With a `sink`, project.qde is written to it as it is built (and b"" returned)."""
     target = target or profile(None)
     notes, orgs, codes = job.notes, job.organizations, job.codes
     include_private = job.protections.include_private
@@ -335,7 +347,7 @@ def project_files(
         xml.start("Sources")
     for index, note in enumerate(notes):
         text, body_start = source_text(note, include_private=include_private)
-        body_end = body_start + len(lf(note.body))
+        body_end = body_start + len(lf(note.body)) if note.body else body_start
         texts[note.id] = text.replace("\n", "\r\n") if crlf else text
         created = _stamp(note.created or note.start)
         modified = _stamp(note.updated or note.created or note.start)
@@ -406,8 +418,11 @@ def project_files(
         for variable, value in _note_values(note, org_types):
             _value(xml, variable, value)
         xml.end("TextSource")
-        if progress and index % 500 == 0:
-            progress(index, len(notes))
+        if index % 500 == 0:
+            if sink is not None:
+                xml.drain(sink)
+            if progress:
+                progress(index, len(notes))
     if notes:
         xml.end("Sources")
     if memos:
@@ -423,14 +438,10 @@ def project_files(
                     xml.text("PlainTextContent", lf(note.memo))
     xml.text("Description", project_description(target, include_private))
     xml.end("Project")
+    if sink is not None:
+        xml.drain(sink)
+        return b"", texts
     return xml.to_bytes(), texts
-
-
-def _entry(name: str, moment: datetime) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o600 << 16
-    return info
 
 
 def write_qdpx(
@@ -451,16 +462,18 @@ def write_qdpx(
     report = ExportReport(notes=len(notes), format="qdpx", target=path, note_ids=[n.id for n in notes])
     researcher = researcher or _user_name()
     when = moment or datetime.now(UTC)
-    qde, texts = project_files(job, researcher=researcher, target=chosen, moment=when, progress=progress)
     local = when.astimezone() if moment is None else when
     with (
         atomic_writer(path) as fd,
         open(fd, "wb", closefd=False) as raw,
         zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
     ):
-        archive.writestr(_entry("project.qde", local), qde, compresslevel=1)
+        with archive.open(zip_entry("project.qde", local), "w") as sink:
+            _, texts = project_files(
+                job, researcher=researcher, target=chosen, moment=when, progress=progress, sink=sink
+            )
         for guid, text in texts.items():
-            archive.writestr(_entry(f"sources/{guid}.txt", local), text.encode("utf-8"), compresslevel=1)
+            archive.writestr(zip_entry(f"sources/{guid}.txt", local), text.encode("utf-8"), compresslevel=1)
     report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
     if progress:
         progress(len(notes), len(notes))
