@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -297,3 +298,18 @@ def test_cli_import_exit_codes_and_overwrite_newer(varied: FieldNotes, tmp_path:
     )
     result = runner.invoke(cli, ["--db", db, "import", "--overwrite-newer", str(tmp_path / "p.qdpx")])
     assert result.exit_code == 0, result.output
+
+
+def test_the_committed_sample_qdpx_imports_whole(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent / "sample_data"
+    with FieldNotes.open(tmp_path / "fresh.json") as fresh:
+        fresh.import_notes(root / "fieldnotes-sample.qdpx")
+        imported = {note.id: note for note in fresh.notes()}
+        codebook = {(c.name, c.parent, c.description, c.origin) for c in fresh.registries.codes()}
+    shutil.copyfile(root / "fieldnotes-sample.json", tmp_path / "original.json")
+    with FieldNotes.open(tmp_path / "original.json") as original:
+        exported = {n.id: n for n in original.notes() if not n.unconsented}  # the export's default
+        assert set(imported) == set(exported)
+        for note_id, note in exported.items():
+            assert imported[note_id] == replace(note, private=""), note.title  # private never left
+        assert codebook == {(c.name, c.parent, c.description, c.origin) for c in original.registries.codes()}

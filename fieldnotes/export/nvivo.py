@@ -290,8 +290,8 @@ def how_to(report: ExportReport, options: CsvOptions) -> str:
         )
         sheets_note = (
             "NVivo for Windows imports classification sheets from Excel or tab-separated\n"
-            "   text only, not CSV: on Windows, export again with --format xlsx for this step.\n"
-            "   NVivo for Mac imports the .csv (UTF-8) directly."
+            "      text only, not CSV: on Windows, export again with --format xlsx for this\n"
+            "      step. NVivo for Mac imports the .csv (UTF-8) directly."
         )
     formulas = (
         "prefixed with an apostrophe (--excel-safe)"

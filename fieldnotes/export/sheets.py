@@ -39,8 +39,8 @@ DATE_FORMATS = {
     "stamp": ("%Y-%m-%d %H:%M:%S", "yyyy-mm-dd hh:mm:ss"),
 }
 DATES_IN_WORDS = (
-    "Dates are YYYY-MM-DD, times HH:MM (24-hour), date-times YYYY-MM-DD HH:MM, and the "
-    "created/updated stamps YYYY-MM-DD HH:MM:SS"
+    "Dates are YYYY-MM-DD, times HH:MM (24-hour), date-times YYYY-MM-DD HH:MM, and\n"
+    "the created/updated stamps YYYY-MM-DD HH:MM:SS"
 )
 
 
