@@ -103,7 +103,7 @@ def test_cli_lists_the_ledger_and_its_json(two: FieldNotes, tmp_path: Path) -> N
     listing = runner.invoke(cli, ["--db", db, "exports"])
     assert listing.exit_code == 0
     lines = listing.stdout.splitlines()
-    assert lines[0].startswith("! ") and "qdpx" in lines[0] and "1 notes" in lines[0]
+    assert lines[0].startswith("! ") and "qdpx" in lines[0] and " 1 note " in lines[0]
     assert "kind: event" in lines[1] and "NOT pseudonymised" in lines[1] and "target: nvivo" in lines[1]
     as_json = runner.invoke(cli, ["--db", db, "exports", "--json"])
     records = [json.loads(line) for line in as_json.stdout.splitlines()]

@@ -9,18 +9,22 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fieldnotes.cli.main import cli
 from fieldnotes.errors import ImportRefusedError
 from fieldnotes.export.job import Protections
 from fieldnotes.export.nvivo import NOTE_HEADER
 from fieldnotes.export.profiles import PROFILES
-from fieldnotes.model import Code
+from fieldnotes.index import NoteFilter
+from fieldnotes.model import NOTE_FIELDS, Code
 from fieldnotes.service import FieldNotes
 from tests.conftest import ODD_TEXTS, make_note
 
@@ -313,3 +317,38 @@ def test_the_committed_sample_qdpx_imports_whole(tmp_path: Path) -> None:
         for note_id, note in exported.items():
             assert imported[note_id] == replace(note, private=""), note.title  # private never left
         assert codebook == {(c.name, c.parent, c.description, c.origin) for c in original.registries.codes()}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=2),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(
+        st.sampled_from([f.name for f in NOTE_FIELDS if f.name != "id"] + ["colour"]), JSON_VALUES, max_size=6
+    )
+)
+def test_any_json_row_is_refused_or_imported_with_the_right_types(tmp_path: Path, changes: dict) -> None:  # type: ignore[type-arg]
+    row = {**make_note(title="base").to_dict(), **changes}
+    path = tmp_path / "row.jsonl"
+    path.write_text(json.dumps(row), encoding="utf-8")
+    with FieldNotes.open(tmp_path / f"db-{uuid.uuid4()}.json") as service:
+        try:
+            service.import_notes(path)
+        except ImportRefusedError:
+            assert service.count() == 0
+            return
+        (note,) = service.notes()
+        for spec in NOTE_FIELDS:
+            value = getattr(note, spec.name)
+            if spec.is_list:
+                assert isinstance(value, list) and all(isinstance(item, str) for item in value)
+            elif spec.name != "end":
+                assert isinstance(value, str), spec.name
+        service.report_codes()
+        service.notes(NoteFilter(text="a"))
+        service.export_nvivo(tmp_path / f"out-{note.id}", protections=EVERYTHING)

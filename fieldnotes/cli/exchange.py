@@ -219,6 +219,8 @@ def exports(state: CliState, as_json: bool) -> None:
     """
     import orjson
 
+    from fieldnotes.export.common import plural
+
     records = state.service().exports()
     if as_json:
         for record in records:
@@ -230,10 +232,8 @@ def exports(state: CliState, as_json: bool) -> None:
     for record in records:
         mark = "!" if record.names_exposed else " "
         protections = ", ".join(record.protections) or "none"
-        click.echo(
-            f"{mark} {record.when.replace('T', ' ')}  {record.format:<14} {record.notes:>6,} notes  "
-            f"{record.path}"
-        )
+        count = plural(record.notes, "note")
+        click.echo(f"{mark} {record.when.replace('T', ' ')}  {record.format:<14} {count:>12}  {record.path}")
         details = [f"filters: {record.filters or 'none'}", f"protections: {protections}"]
         details += [f"{key}: {value}" for key, value in record.options.items()]
         if record.names_exposed:

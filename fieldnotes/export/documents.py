@@ -124,13 +124,20 @@ def _docx_template() -> tuple[dict[str, bytes], bytes, bytes]:
     return parts, body[:start], body[end:]
 
 
-def _paragraph(text: str, style: str = "") -> str:
-    props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
-    if not text:
-        return f"<w:p>{props}</w:p>"
-    pieces = [f"{_T}{piece.translate(_ESCAPE)}</w:t>" if piece else "" for piece in text.split("\t")]
-    runs = "<w:tab/>".join(pieces)
-    return f"<w:p>{props}<w:r>{runs}</w:r></w:p>"
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+
+
+def _paragraphs(text: str) -> str:
+    """Each line of `text` as a paragraph (a tab as a Word tab), the first in the Title style."""
+    lines = xml_safe(text).translate(_ESCAPE).split("\n")
+    out = []
+    for number, line in enumerate(lines):
+        props = '<w:pPr><w:pStyle w:val="Title"/></w:pPr>' if number == 0 else ""
+        if line:
+            out.append(f"<w:p>{props}<w:r>{_T}{line.replace(chr(9), _TAB)}</w:t></w:r></w:p>")
+        else:
+            out.append(f"<w:p>{props}</w:p>")
+    return "".join(out)
 
 
 def _deflate(data: bytes) -> tuple[bytes, int, int]:
@@ -139,63 +146,57 @@ def _deflate(data: bytes) -> tuple[bytes, int, int]:
     return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
 
 
-@lru_cache(maxsize=1)
-def _packed_template() -> tuple[list[tuple[str, tuple[bytes, int, int]]], bytes, bytes]:
-    """The template's parts deflated once: only document.xml changes from note to note."""
+def _headers(
+    name: bytes, data: bytes, crc: int, size: int, offset: int, stamp: tuple[int, int]
+) -> tuple[bytes, bytes]:
+    """A zip entry's local header (with its name) and its central directory record."""
+    dos_time, dos_date = stamp
+    local = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, dos_time, dos_date, crc, len(data), size, len(name), 0
+    )
+    central = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        *(0x02014B50, 20, 20, 0, 8, dos_time, dos_date, crc, len(data), size, len(name)),
+        *(0, 0, 0, 0, PRIVATE_FILE << 16, offset),
+    )
+    return local + name, central + name
+
+
+@lru_cache(maxsize=4)
+def _packed_template(moment: datetime) -> tuple[bytes, bytes, int, bytes, bytes]:
+    """The template's parts deflated and laid out once, document.xml last: only it changes
+    from note to note. zipfile can't take deflated data; deflating the same parts again for
+    every document cost ~0.5 ms an entry."""
     parts, before, after = _docx_template()
-    return [(name, _deflate(data)) for name, data in parts.items()], before, after
-
-
-def _zip(entries: list[tuple[str, tuple[bytes, int, int]]], moment: datetime) -> bytes:
-    """A zip archive of already deflated entries (zipfile cannot take those; it costs
-    ~0.5 ms an entry to deflate the same template parts again for every document)."""
-    dos_time = moment.hour << 11 | moment.minute << 5 | moment.second // 2
-    dos_date = max(moment.year - 1980, 0) << 9 | moment.month << 5 | moment.day
+    stamp = (
+        moment.hour << 11 | moment.minute << 5 | moment.second // 2,
+        max(moment.year - 1980, 0) << 9 | moment.month << 5 | moment.day,
+    )
     local: list[bytes] = []
     central: list[bytes] = []
     offset = 0
-    for name, (data, crc, size) in entries:
-        raw = name.encode("ascii")
-        head = struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, dos_time, dos_date, crc, len(data), size, len(raw), 0
-        )
-        central.append(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                0,
-                8,
-                dos_time,
-                dos_date,
-                crc,
-                len(data),
-                size,
-                len(raw),
-                0,
-                0,
-                0,
-                0,
-                0o600 << 16,
-                offset,
-            )
-            + raw
-        )
-        local += [head, raw, data]
-        offset += len(head) + len(raw) + len(data)
-    directory = b"".join(central)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
-    return b"".join(local) + directory + end
+    for name, content in parts.items():
+        data, crc, size = _deflate(content)
+        head, record = _headers(name.encode("ascii"), data, crc, size, offset, stamp)
+        local += [head, data]
+        central.append(record)
+        offset += len(head) + len(data)
+    return b"".join(local), b"".join(central), len(parts), before, after
 
 
 def docx_bytes(text: str, moment: datetime) -> bytes:
     """A .docx whose paragraphs are the lines of `text` (LF); the first line in the Title style."""
-    parts, before, after = _packed_template()
-    lines = xml_safe(text).split("\n")
-    body = _paragraph(lines[0], "Title") + "".join(_paragraph(line) for line in lines[1:])
-    document = ("word/document.xml", _deflate(before + body.encode("utf-8") + after))
-    return _zip([parts[0], document, *parts[1:]], moment)
+    static, directory, count, before, after = _packed_template(moment)
+    data, crc, size = _deflate(before + _paragraphs(text).encode("utf-8") + after)
+    stamp = (
+        moment.hour << 11 | moment.minute << 5 | moment.second // 2,
+        max(moment.year - 1980, 0) << 9 | moment.month << 5 | moment.day,
+    )
+    head, record = _headers(b"word/document.xml", data, crc, size, len(static), stamp)
+    directory += record
+    offset = len(static) + len(head) + len(data)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count + 1, count + 1, len(directory), offset, 0)
+    return b"".join((static, head, data, directory, end))
 
 
 def txt_bytes(text: str) -> bytes:

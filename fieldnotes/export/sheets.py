@@ -23,7 +23,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,10 +264,20 @@ def write_xlsx(
     return path
 
 
+def _nearest_second(value: datetime | time) -> datetime | time:
+    if isinstance(value, time):
+        moment = _nearest_second(datetime.combine(date(2000, 1, 1), value))
+        assert isinstance(moment, datetime)
+        return moment.time()
+    return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
 def cell_text(value: Any, kind: str = "") -> str:
     """A cell read back from a workbook, as the text the CSV would have held."""
     if value is None:
         return ""
+    if isinstance(value, datetime | time):  # a serial read back may land a microsecond early
+        value = _nearest_second(value)
     if isinstance(value, datetime):
         if kind == "date":
             return f"{value:%Y-%m-%d}"
