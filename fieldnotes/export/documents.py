@@ -104,7 +104,18 @@ def _docx_template() -> tuple[dict[str, bytes], bytes, bytes]:
         if style.get(f"{{{W}}}styleId") not in keep:
             styles.remove(style)
     part = document.part
-    unused = ("/stylesWithEffects", "/webSettings", "/numbering", "/customXml", "/thumbnail")
+    # only what a plain document needs: Word falls back to its defaults for the rest
+    unused = (
+        "/stylesWithEffects",
+        "/webSettings",
+        "/numbering",
+        "/customXml",
+        "/thumbnail",
+        "/settings",
+        "/fontTable",
+        "/theme",
+        "/extended-properties",
+    )
     for rels in (part.rels, part.package.rels):
         for rel_id, rel in list(rels.items()):
             if rel.reltype.endswith(unused):
