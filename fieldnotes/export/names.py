@@ -19,7 +19,6 @@ from fieldnotes.text import one_line
 
 # Refused by Windows (and `/` everywhere, `:` on classic macOS), and the C0 controls.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 TITLE_CHARS = 80  # of the title; the whole name stays far below 255 bytes
 NAME_BYTES = 200
 
@@ -41,8 +40,8 @@ def safe_title(title: str) -> str:
 
 def document_name(note: Note, id_chars: int = 8) -> str:
     """`2016-01-17 Coalition monthly (1a2b3c4d)`: date, title and a short id."""
-    name = f"{note.start[:10]} {safe_title(note.title)} ({note.id[:id_chars]})"
-    return f"_{name}" if _WINDOWS_RESERVED.match(name) else name
+    # Starting with the date, a name is never one Windows reserves (CON, NUL, COM1...).
+    return f"{note.start[:10]} {safe_title(note.title)} ({note.id[:id_chars]})"
 
 
 def unique_names(notes: Iterable[Note]) -> dict[str, str]:
