@@ -144,14 +144,38 @@ async def tui_interactions(db: Path) -> dict[str, float]:
     return results
 
 
+EXPORT_FORMATS: dict[str, Callable[[FieldNotes, Path], object]] = {
+    "export_nvivo_ms": lambda svc, out: svc.export_nvivo(out),
+    "export_xlsx_ms": lambda svc, out: svc.export_nvivo(out, format="xlsx"),
+    "export_qdpx_ms": lambda svc, out: svc.export_qdpx(out.with_suffix(".qdpx")),
+    "export_documents_ms": lambda svc, out: svc.export_documents(out),
+    "export_docx_ms": lambda svc, out: svc.export_documents(out, format="docx"),
+}
+
+
 def exports(db: Path, work: Path) -> dict[str, float]:
-    """`export nvivo` and `export qdpx` of every note (median of 3)."""
+    """Every export format of every note (median of 3), on a copy of the database (each
+    export adds to its ledger); then the peak memory each one allocates (tracemalloc,
+    one run each), the largest as `export_peak_mb` and against the file's size."""
+    import tracemalloc
+
+    copy = work / "exports.json"
+    shutil.copy(db, copy)
     results: dict[str, float] = {}
-    with FieldNotes.open(db) as svc:
+    counter = iter(range(1000))
+    with FieldNotes.open(copy) as svc:
         svc.count()
-        counter = iter(range(100))
-        results["export_nvivo_ms"] = timed(lambda: svc.export_nvivo(work / f"nvivo-{next(counter)}"), 3)
-        results["export_qdpx_ms"] = timed(lambda: svc.export_qdpx(work / f"p-{next(counter)}.qdpx"), 3)
+        for key, export in EXPORT_FORMATS.items():
+            results[key] = timed(lambda export=export: export(svc, work / f"export-{next(counter)}"), 3)
+        peaks = []
+        for export in EXPORT_FORMATS.values():
+            tracemalloc.start()
+            export(svc, work / f"export-{next(counter)}")
+            peaks.append(tracemalloc.get_traced_memory()[1] / 1e6)
+            tracemalloc.stop()
+    results["export_max_ms"] = max(results.values())
+    results["export_peak_mb"] = max(peaks)
+    results["export_memory_ratio"] = results["export_peak_mb"] / (db.stat().st_size / 1e6)
     return results
 
 

@@ -22,10 +22,12 @@ from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
 from fieldnotes.storage import BackupInfo, Store
 from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
+from fieldnotes.text import tag_key
 
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport
     from fieldnotes.importing.notes import ImportReport
+    from fieldnotes.ledger import ExportRecord
     from fieldnotes.privacy import NameCheck
     from fieldnotes.reports import CodeRow, ContactRow, TieRow
     from fieldnotes.storage.lifecycle import Recovery
@@ -151,9 +153,12 @@ class FieldNotes:
     def prepare_export(
         self, flt: NoteFilter | None = None, protections: Protections | None = None
     ) -> ExportJob:
-        """A snapshot of what to export, with the protections applied (see `build_job`)."""
+        """A snapshot of what to export, with the protections applied (see `build_job`).
+
+        A front end that writes the job itself (on a worker thread) calls
+        `record_export(job, report)` afterwards, on its own thread, for the ledger."""
         registries = self.registries
-        return build_job(
+        job = build_job(
             self.note_views(flt),
             registries.organizations(),
             registries.codes(),
@@ -161,6 +166,7 @@ class FieldNotes:
             protections or Protections(),
             self._known_names(),
         )
+        return replace(job, filters=flt.describe(with_text=True) if flt else "")
 
     def check_names(self, flt: NoteFilter | None = None, *, include_private: bool = True) -> NameCheck:
         """The pre-flight check on its own, over the notes and the registries: possible names
@@ -191,6 +197,36 @@ class FieldNotes:
             *(name for person in informants for name in person.real_names),
         ]
 
+    def record_export(self, job: ExportJob, report: ExportReport) -> ExportRecord:
+        """Append a finished export to the ledger (call it only once the files are written)."""
+        from fieldnotes.ledger import ExportRecord, Ledger
+
+        protections = job.protections
+        real_names = any(person.real_names for person in self.registries.informants())
+        record = ExportRecord(
+            when="",
+            format=report.format,
+            path=_storable(str(Path(report.target).absolute())) if report.target else "",
+            notes=report.notes,
+            filters=job.filters,
+            protections=[name for name in Protections.names() if getattr(protections, name)],
+            names_exposed=real_names and not protections.pseudonymise and report.format != "qdc",
+            options=dict(report.options),
+            note_ids=list(report.note_ids),
+        )
+        if record.names_exposed:
+            report.warnings.append(
+                "real names are registered for informants and this export was not pseudonymised: "
+                "the export ledger marks it (fieldnotes exports)"
+            )
+        return Ledger(self.store).append(record)
+
+    def exports(self) -> list[ExportRecord]:
+        """The export ledger, newest first (for `fieldnotes exports` and the app)."""
+        from fieldnotes.ledger import Ledger
+
+        return list(reversed(Ledger(self.store).records()))
+
     def export_nvivo(
         self,
         folder: Path,
@@ -198,14 +234,20 @@ class FieldNotes:
         protections: Protections | None = None,
         **options: Any,
     ) -> ExportReport:
-        """notes.csv, organizations.csv, informants.csv, codebook.csv and the how-to.
+        """notes, organizations, informants, codebook and the relation sheets (CSV or xlsx), and the how-to.
 
-        Options: flatten_newlines, excel_safe, code_columns, force, progress."""
-        return self.prepare_export(flt, protections).nvivo(folder, **options)
+        Options: format (csv, xlsx), flatten_newlines, excel_safe, code_columns, force, progress."""
+        job = self.prepare_export(flt, protections)
+        report = job.nvivo(folder, **options)
+        self.record_export(job, report)
+        return report
 
     def export_qdc(self, path: Path, *, force: bool = False, pseudonymise: bool = False) -> ExportReport:
         """The codebook as a REFI-QDA .qdc file."""
-        return self.prepare_export(protections=Protections(pseudonymise=pseudonymise)).qdc(path, force=force)
+        job = self.prepare_export(protections=Protections(pseudonymise=pseudonymise))
+        report = job.qdc(path, force=force)
+        self.record_export(job, report)
+        return report
 
     def export_qdpx(
         self,
@@ -216,8 +258,57 @@ class FieldNotes:
     ) -> ExportReport:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos.
 
-        Options: force, researcher, progress."""
-        return self.prepare_export(flt, protections).qdpx(path, **options)
+        Options: target (nvivo, atlas, maxqda, qualcoder), force, researcher, moment, progress."""
+        from fieldnotes.export.profiles import profile
+
+        job = self.prepare_export(flt, protections)
+        report = job.qdpx(path, **options)
+        report.options["target"] = profile(options.get("target")).name
+        self.record_export(job, report)
+        return report
+
+    def export_documents(
+        self,
+        folder: Path,
+        flt: NoteFilter | None = None,
+        protections: Protections | None = None,
+        *,
+        new_only: bool = False,
+        **options: Any,
+    ) -> ExportReport:
+        """One document per note with the file classification and case sheets (see export/documents.py).
+
+        `new_only`: only the notes no earlier documents export carried (the ledger says which).
+        Options: format (txt, docx), force, moment, progress."""
+        from fieldnotes.errors import NothingToExportError
+        from fieldnotes.export.common import plural
+        from fieldnotes.ledger import Ledger
+
+        job = self.prepare_export(flt, protections)
+        changed: list[Note] = []
+        if new_only:
+            seen = Ledger(self.store).exported_ids(("documents-txt", "documents-docx"))
+            changed = [note for note in job.notes if note.id in seen and note.updated > seen[note.id]]
+            if job.notes and all(note.id in seen for note in job.notes):
+                last = max(seen.values())
+                raise NothingToExportError(
+                    f"no new notes since the last documents export ({last.replace('T', ' ')}): "
+                    "nothing was written"
+                )
+            job = job.without(set(seen))
+        report = job.documents(folder, **options)
+        if new_only:
+            report.options["new_only"] = "yes"
+        if changed:
+            shown = ", ".join(f"{note.id[:8]} {note.title!r}" for note in changed[:5])
+            report.warnings.append(
+                f"{plural(len(changed), 'note')} changed since an earlier documents export and "
+                f"{'was' if len(changed) == 1 else 'were'} not written again (NVivo already has "
+                f"{'it' if len(changed) == 1 else 'them'}; update by hand): {shown}"
+                + (" …" if len(changed) > 5 else "")
+            )
+        self.record_export(job, report)
+        return report
 
     def import_notes(
         self,
@@ -226,27 +317,66 @@ class FieldNotes:
         skip_bad: bool = False,
         excel_safe: bool = False,
         unflatten_newlines: bool = False,
+        overwrite_newer: bool = False,
     ) -> ImportReport:
-        """Import notes.csv or .jsonl: all rows in one atomic write, or none.
+        """Import notes.csv/.xlsx, a .qdpx or .jsonl: all rows in one atomic write, or none.
 
-        `excel_safe` and `unflatten_newlines` undo the export options of those names.
+        Every row is checked first; a bad row (or an id on two rows) refuses the
+        whole file unless `skip_bad`. A note that exists is changed only in the
+        fields the file carries, and not at all when it changed here after the
+        file was written (its `updated` is newer) unless `overwrite_newer`. A
+        backup is taken before anything changes. `excel_safe` and
+        `unflatten_newlines` undo the export options of those names.
         """
         from fieldnotes.errors import ImportRefusedError
-        from fieldnotes.importing.notes import ImportReport, parse_file, refuse_message
+        from fieldnotes.importing.codebook import read_codebook
+        from fieldnotes.importing.notes import BadRow, ImportReport, parse_file, refuse_message
 
         parsed = parse_file(path, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines)
         if parsed.bad and not skip_bad:
             raise ImportRefusedError(refuse_message(path, parsed.bad))
-        report = ImportReport(skipped=parsed.bad)
+        report = ImportReport(skipped=list(parsed.bad))
         changed: list[Note] = []
-        for _, note in parsed.notes:
-            old = self.index.view(note.id)
-            if old is not None and _same(old, note):
+        stamp = now_stamp()
+        for item in parsed.notes:
+            old = self.index.view(item.note.id)
+            if old is None:
+                changed.append(item.note)
+                continue
+            merged = replace(old)
+            for name in item.carried - {"id", "created", "updated"}:
+                new = getattr(item.note, name)
+                lossy = parsed.lossy.get(name)
+                if lossy is not None and isinstance(new, str) and lossy(getattr(old, name)) == new:
+                    continue  # what the export made of the stored value: keep the stored one
+                setattr(merged, name, list(new) if isinstance(new, list) else new)
+            try:
+                self.registries.canonicalise(merged)
+            except ValidationError as exc:
+                report.skipped.append(BadRow(item.line, str(exc), item.where))
+                continue
+            if _same(old, merged):
                 report.unchanged += 1
                 continue
-            changed.append(note)
-        if changed:
-            report.added, report.updated = self.upsert_many(changed, keep_stamps=True)
+            file_updated = item.note.updated if "updated" in item.carried else ""
+            if old.updated and file_updated and old.updated > file_updated and not overwrite_newer:
+                report.newer.append(old)
+                continue
+            merged.updated = stamp
+            changed.append(merged)
+        if len(report.skipped) > len(parsed.bad) and not skip_bad:
+            raise ImportRefusedError(refuse_message(path, report.skipped))
+        new_codes = []
+        if parsed.codebook:
+            known = {tag_key(code.name) for code in self.registries.codes()}
+            new_codes = [code for code in read_codebook(path) if tag_key(code.name) not in known]
+        if changed or new_codes:
+            report.backup = self.backup("before-import")
+            with self.store.transaction():  # the codebook and the notes: all or nothing
+                if new_codes:
+                    report.codes_added = self.registries.import_codebook(path)[0]
+                if changed:
+                    report.added, report.updated = self.upsert_many(changed, keep_stamps=True)
         return report
 
     # --------------------------------------------------------------- reports
@@ -295,6 +425,14 @@ class FieldNotes:
 
     def backup(self, reason: str = "manual") -> Path:
         return self.store.backup(reason)
+
+
+def _storable(path: str) -> str:
+    """A path as the ledger can keep it: a file name that is not UTF-8 is written with
+    backslash escapes for its odd bytes (the ledger is a record to read, not to open)."""
+    import os
+
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _same(a: Note, b: Note) -> bool:

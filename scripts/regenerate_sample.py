@@ -13,9 +13,15 @@ from pathlib import Path
 from fieldnotes.sample import SAMPLE_CODEBOOK, SAMPLE_DB, SAMPLE_EXPORT, build_sample
 from fieldnotes.service import FieldNotes
 
+SAMPLE_PROJECT = "fieldnotes-sample.qdpx"
+SAMPLE_DOCUMENTS = "nvivo-documents"
+# The exports' time stamps (the .qdpx, the .xlsx sheets): fixed, so the files are byte-identical
+SAMPLE_MOMENT = datetime(2016, 1, 31, 12, 0)
+
 
 def write_sample_data(folder: Path) -> None:
-    """Write the committed sample: the TinyDB file, its NVivo export and its codebook.
+    """Write the committed sample: the TinyDB file, its NVivo export (CSV), its NVivo documents,
+    its REFI-QDA project (for NVivo) and its codebook.
 
     Built in a scratch folder first, so no journal, lock or backup lands in `folder`.
     """
@@ -30,13 +36,19 @@ def write_sample_data(folder: Path) -> None:
         shutil.copyfile(db, folder / SAMPLE_DB)
         with FieldNotes.open(db) as service:
             service.export_nvivo(Path(scratch) / SAMPLE_EXPORT)
+            service.export_documents(Path(scratch) / SAMPLE_DOCUMENTS, moment=SAMPLE_MOMENT)
+            service.export_qdpx(Path(scratch) / SAMPLE_PROJECT, researcher="researcher", moment=SAMPLE_MOMENT)
             service.export_qdc(Path(scratch) / SAMPLE_CODEBOOK)
-        shutil.rmtree(folder / SAMPLE_EXPORT, ignore_errors=True)
-        shutil.copytree(Path(scratch) / SAMPLE_EXPORT, folder / SAMPLE_EXPORT)
-        shutil.copyfile(Path(scratch) / SAMPLE_CODEBOOK, folder / SAMPLE_CODEBOOK)
-    for path in [folder / SAMPLE_DB, folder / SAMPLE_CODEBOOK, *(folder / SAMPLE_EXPORT).iterdir()]:
+        for name in (SAMPLE_EXPORT, SAMPLE_DOCUMENTS):
+            shutil.rmtree(folder / name, ignore_errors=True)
+            shutil.copytree(Path(scratch) / name, folder / name)
+        for name in (SAMPLE_CODEBOOK, SAMPLE_PROJECT):
+            shutil.copyfile(Path(scratch) / name, folder / name)
+    for path in [folder / SAMPLE_DB, folder / SAMPLE_CODEBOOK, folder / SAMPLE_PROJECT]:
         path.chmod(0o644)  # sample data is fictional and meant to be read
-    (folder / SAMPLE_EXPORT).chmod(0o755)
+    for name in (SAMPLE_EXPORT, SAMPLE_DOCUMENTS):
+        for path in [folder / name, *(folder / name).rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def write_screenshot(path: Path, size: tuple[int, int] = (120, 34)) -> None:

@@ -93,7 +93,15 @@ def test_nvivo_folder_files_format_and_permissions(study: FieldNotes, tmp_path: 
     report = study.export_nvivo(out)
     assert mode(tmp_path / "new") == 0o700  # every folder the export creates
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["HOW-TO-IMPORT.txt", "codebook.csv", "informants.csv", "notes.csv", "organizations.csv"]
+    assert names == [
+        "HOW-TO-IMPORT.txt",
+        "codebook.csv",
+        "informants.csv",
+        "note_codes.csv",
+        "note_organizations.csv",
+        "notes.csv",
+        "organizations.csv",
+    ]
     assert mode(out) == 0o700
     assert all(mode(p) == 0o600 for p in out.iterdir())
     raw = (out / "notes.csv").read_bytes()
@@ -237,15 +245,17 @@ def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Pat
         "Cases",
         "Sources",
         "Notes",
+        "Description",
     ]
     assert root.find(f"{P}Users/{P}User").get("name") == "Dana"
     variables = {v.get("name"): v.get("typeOfVariable") for v in root.iter(f"{P}Variable")}
     assert variables["Date"] == "Date" and variables["Duration (minutes)"] == "Integer"
     codes = {code.get("guid"): code.get("name") for code in root.iter(f"{P}Code")}
     notes = {n.title: n for n in study.notes()}
+    by_id = {n.id: n for n in study.notes()}
     for source in root.iter(f"{P}TextSource"):
-        note = notes[source.get("name")]
-        assert source.get("guid") == note.id
+        note = by_id[source.get("guid")]
+        assert source.get("name") == f"{note.start[:10]} {note.title} ({note.id[:8]})"
         assert source.get("plainTextPath") == f"internal://{note.id}.txt"
         text = archive.read(f"sources/{note.id}.txt").decode("utf-8")
         assert "\r" not in text
@@ -263,8 +273,9 @@ def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Pat
     assert harbor_refs == {notes["Collective monthly"].id, notes["Panel"].id}
     memo = root.find(f"{P}Notes/{P}Note")
     assert memo is not None and memo.findtext(f"{P}PlainTextContent") == "I felt like an outsider."
-    meeting = next(s for s in root.iter(f"{P}TextSource") if s.get("name") == "Collective monthly")
+    meeting = next(s for s in root.iter(f"{P}TextSource") if s.get("guid") == notes["Collective monthly"].id)
     assert meeting.find(f"{P}NoteRef").get("targetGUID") == memo.get("guid")
+    assert meeting.findtext(f"{P}Description") == "I felt like an outsider."  # QualCoder reads memos here
     assert mode(tmp_path / "p.qdpx") == 0o600
 
 
@@ -371,3 +382,59 @@ def test_cli_exports_print_what_they_wrote(study: FieldNotes, tmp_path: Path) ->
         cli, ["--db", str(tmp_path / "empty.json"), "export", "qdc", str(tmp_path / "e.qdc")]
     )
     assert empty.exit_code == 2 and "empty" in empty.stderr
+
+
+# ------------------------------------------------------------------- xlsx
+def test_xlsx_files_are_proper_sheets_with_text_cells_dates_and_line_breaks(
+    study: FieldNotes, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    study.export_nvivo(tmp_path / "x", format="xlsx")
+    files = sorted(p.name for p in (tmp_path / "x").iterdir())
+    assert files == [
+        "HOW-TO-IMPORT.txt",
+        "codebook.xlsx",
+        "informants.xlsx",
+        "note_codes.xlsx",
+        "note_organizations.xlsx",
+        "notes.xlsx",
+        "organizations.xlsx",
+    ]
+    for name in files[1:]:
+        workbook = load_workbook(tmp_path / "x" / name)
+        assert workbook.sheetnames == [name.removesuffix(".xlsx")]
+    sheet = load_workbook(tmp_path / "x" / "notes.xlsx").active
+    rows = list(sheet.iter_rows())
+    assert [cell.value for cell in rows[0]][: len(NOTE_HEADER)] == NOTE_HEADER
+    column = {cell.value: index for index, cell in enumerate(rows[0])}
+    meeting = next(row for row in rows if row[column["title"]].value == "Collective monthly")
+    body = meeting[column["body"]]
+    assert body.value == 'Line one.\nShe said "no", twice.\r\n=SUM(A1) 🎉 שלום' and body.data_type == "s"
+    assert meeting[column["date"]].value == datetime(2015, 6, 3)
+    assert meeting[column["date"]].number_format == "yyyy-mm-dd"
+    assert meeting[column["end"]].value == datetime(2015, 6, 3, 19, 30)
+    assert meeting[column["duration_minutes"]].value == 90
+    director = next(row for row in rows if row[column["title"]].value == "Director")
+    assert director[column["body"]].value == "+ she asked for anonymity"  # text, not a formula
+    relation = load_workbook(tmp_path / "x" / "note_organizations.xlsx").active
+    pairs = [[cell.value for cell in row] for row in relation.iter_rows()]
+    assert pairs[0] == ["note_id", "organization"] and len(pairs) == 1 + 4  # one row per note and org
+    howto = (tmp_path / "x" / "HOW-TO-IMPORT.txt").read_text()
+    assert "notes.xlsx" in howto and "Windows" in howto and "Mac" in howto
+
+
+def test_dates_are_one_documented_format_in_every_csv(study: FieldNotes, tmp_path: Path) -> None:
+    import re
+
+    study.export_nvivo(tmp_path / "x")
+    rows = read_csv(tmp_path / "x" / "notes.csv")
+    for row in rows:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", row["date"]) and re.fullmatch(r"\d\d:\d\d", row["time"])
+        for name in ("created", "updated"):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[name]), row[name]
+        assert row["end"] == "" or re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row["end"])
+    howto = (tmp_path / "x" / "HOW-TO-IMPORT.txt").read_text()
+    assert "YYYY-MM-DD HH:MM:SS" in howto and "YYYY-MM-DD HH:MM" in howto

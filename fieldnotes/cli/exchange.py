@@ -1,7 +1,8 @@
-"""Export to NVivo and REFI-QDA, and import back."""
+"""Export to NVivo and REFI-QDA, import back, and the export ledger."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from fieldnotes.cli.common import CliState, option_group, pass_state
 from fieldnotes.cli.notes import filter_options, note_filter
 from fieldnotes.export.job import Protections
+from fieldnotes.export.profiles import DEFAULT_PROFILE, PROFILES
 
 _FORCE = click.option("--force", is_flag=True, help="Replace existing output files.")
 
@@ -51,6 +53,14 @@ def export() -> None:
 @click.argument("outdir", type=click.Path(path_type=Path))
 @filter_options
 @click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="CSV files, or Excel workbooks (one sheet each; line breaks kept in cells; real date cells).",
+)
+@click.option(
     "--flatten-newlines", is_flag=True, help="Line breaks inside cells become ' ¶ ' (one record a line)."
 )
 @click.option("--excel-safe", is_flag=True, help="Prefix cells starting with = + - @ with an apostrophe.")
@@ -61,18 +71,21 @@ def export() -> None:
 def export_nvivo(
     state: CliState,
     outdir: Path,
+    file_format: str,
     flatten_newlines: bool,
     excel_safe: bool,
     code_columns: bool,
     force: bool,
     **values: Any,
 ) -> None:
-    """Write OUTDIR/notes.csv, organizations.csv, informants.csv, codebook.csv and HOW-TO-IMPORT.txt."""
+    """Write OUTDIR/notes, organizations, informants, codebook, note_organizations and note_codes
+    (.csv or .xlsx) and HOW-TO-IMPORT.txt: a dataset and classification sheets for NVivo."""
     protections = _pop_protections(values)
     report = state.service().export_nvivo(
         outdir,
         note_filter(state, values),
         protections,
+        format=file_format,
         flatten_newlines=flatten_newlines,
         excel_safe=excel_safe,
         code_columns=code_columns,
@@ -94,15 +107,61 @@ def export_qdc(state: CliState, file: Path, pseudonymise: bool, force: bool) -> 
 @export.command("qdpx")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @filter_options
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(list(PROFILES)),
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="The tool that will import it: sets how coding positions are counted and the line endings.",
+)
 @click.option("--researcher", help="Your name as the project's user (default: your login name).")
 @_protections
 @_FORCE
 @pass_state
-def export_qdpx(state: CliState, file: Path, researcher: str | None, force: bool, **values: Any) -> None:
-    """Write a REFI-QDA project (.qdpx): notes, codes, codings, cases, memos."""
+def export_qdpx(
+    state: CliState, file: Path, target: str, researcher: str | None, force: bool, **values: Any
+) -> None:
+    """Write a REFI-QDA project (.qdpx): notes, codes, codings, cases, memos.
+
+    --for nvivo counts positions in UTF-16 units; atlas, maxqda and qualcoder in
+    code points (atlas and maxqda with CRLF text); qualcoder also links cases
+    the way QualCoder reads them."""
     protections = _pop_protections(values)
     report = state.service().export_qdpx(
-        file, note_filter(state, values), protections, force=force, researcher=researcher
+        file, note_filter(state, values), protections, force=force, researcher=researcher, target=target
+    )
+    _report(report.lines())
+
+
+@export.command("documents")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@filter_options
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["txt", "docx"]),
+    default="txt",
+    show_default=True,
+    help="Plain text (UTF-8) or Word documents.",
+)
+@click.option(
+    "--new-only",
+    is_flag=True,
+    help="Only the notes no earlier documents export carried (see `fieldnotes exports`).",
+)
+@_protections
+@_FORCE
+@pass_state
+def export_documents(
+    state: CliState, outdir: Path, file_format: str, new_only: bool, force: bool, **values: Any
+) -> None:
+    """Write one document per note into OUTDIR/documents/, named 'YYYY-MM-DD title (id8)',
+    with a file classification sheet keyed by those names, the case sheets (.txt and .xlsx)
+    and HOW-TO-IMPORT.txt: the way NVivo users import field notes."""
+    protections = _pop_protections(values)
+    report = state.service().export_documents(
+        outdir, note_filter(state, values), protections, new_only=new_only, format=file_format, force=force
     )
     _report(report.lines())
 
@@ -118,17 +177,65 @@ def export_qdpx(state: CliState, file: Path, researcher: str | None, force: bool
     is_flag=True,
     help="The CSV was exported with --flatten-newlines: turn ' ¶ ' back into line breaks.",
 )
+@click.option(
+    "--overwrite-newer",
+    is_flag=True,
+    help="Also replace notes changed here since the file was written (kept and listed otherwise).",
+)
 @pass_state
 def import_notes(
-    state: CliState, file: Path, skip_bad: bool, excel_safe: bool, unflatten_newlines: bool
+    state: CliState,
+    file: Path,
+    skip_bad: bool,
+    excel_safe: bool,
+    unflatten_newlines: bool,
+    overwrite_newer: bool,
 ) -> None:
-    """Import notes.csv (from `export nvivo`) or a .jsonl file of notes.
+    """Import notes.csv or notes.xlsx (from `export nvivo`), a .qdpx (from `export qdpx`)
+    or a .jsonl file of notes.
 
-    Notes whose id matches are updated; others are added. A file with bad rows
-    is refused whole unless --skip-bad.
+    Notes whose id matches are updated in the fields the file carries; others are
+    added. A file with bad rows is refused whole unless --skip-bad. A backup is
+    taken first.
     """
     report = state.service().import_notes(
-        file, skip_bad=skip_bad, excel_safe=excel_safe, unflatten_newlines=unflatten_newlines
+        file,
+        skip_bad=skip_bad,
+        excel_safe=excel_safe,
+        unflatten_newlines=unflatten_newlines,
+        overwrite_newer=overwrite_newer,
     )
     state.close()
     _report(report.lines())
+
+
+@click.command("exports")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per export, with the note ids.")
+@pass_state
+def exports(state: CliState, as_json: bool) -> None:
+    """The export ledger: every export written, newest first, for a data-management audit.
+
+    An export made without --pseudonymise while real names are registered is marked '!'.
+    """
+    import orjson
+
+    from fieldnotes.export.common import plural
+
+    records = state.service().exports()
+    if as_json:
+        for record in records:
+            click.echo(orjson.dumps(dataclasses.asdict(record)).decode())
+        return
+    if not records:
+        click.echo("no exports yet")
+        return
+    for record in records:
+        mark = "!" if record.names_exposed else " "
+        protections = ", ".join(record.protections) or "none"
+        count = plural(record.notes, "note")
+        click.echo(f"{mark} {record.when.replace('T', ' ')}  {record.format:<14} {count:>12}  {record.path}")
+        details = [f"filters: {record.filters or 'none'}", f"protections: {protections}"]
+        details += [f"{key}: {value}" for key, value in record.options.items()]
+        if record.names_exposed:
+            details.append("NOT pseudonymised while real names are registered")
+        click.echo("    " + "; ".join(details))

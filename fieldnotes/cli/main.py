@@ -80,6 +80,7 @@ COMMANDS: dict[str, str] = {
     "delete": "fieldnotes.cli.notes:delete",
     "export": "fieldnotes.cli.exchange:export",
     "import": "fieldnotes.cli.exchange:import_notes",
+    "exports": "fieldnotes.cli.exchange:exports",
     "orgs": "fieldnotes.cli.registries:orgs",
     "people": "fieldnotes.cli.registries:people",
     "codes": "fieldnotes.cli.registries:codes",

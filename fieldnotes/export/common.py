@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from fieldnotes.errors import OutputExistsError
+from fieldnotes.errors import NothingToExportError, OutputExistsError
 from fieldnotes.files import PRIVATE_DIR, ensure_private_dir
 from fieldnotes.model import Informant, Note
 from fieldnotes.text import tag_key
@@ -23,11 +26,16 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class ExportReport:
-    """What an export wrote, for the researcher to read."""
+    """What an export wrote, for the researcher to read (and for the export ledger:
+    `format`, `target` and the ids of the notes that went out)."""
 
     files: list[tuple[Path, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: int = 0
+    format: str = ""
+    target: Path | None = None
+    note_ids: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
 
     def wrote(self, path: Path, what: str) -> None:
         self.files.append((path, what))
@@ -36,6 +44,22 @@ class ExportReport:
         out = [f"wrote {path}  ({what})" for path, what in self.files]
         out += [f"warning: {warning}" for warning in self.warnings]
         return out
+
+
+def nothing_to_export(what: str = "notes") -> NothingToExportError:
+    return NothingToExportError(f"no {what} match: nothing was written (check the filters)")
+
+
+def zip_entry(name: str, moment: datetime, level: int = 1) -> zipfile.ZipInfo:
+    """A deflated, owner-only zip entry stamped `moment`, at compression `level` also when
+    it is opened for streaming (`ZipFile.open(entry, "w")` ignores the archive's level)."""
+    info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    for attribute in ("compress_level", "_compresslevel"):  # public from Python 3.13
+        with contextlib.suppress(AttributeError):
+            setattr(info, attribute, level)
+    return info
 
 
 def plural(count: int, word: str) -> str:
@@ -57,7 +81,7 @@ def xml_safe(text: str) -> str:
 
 
 def lf(text: str) -> str:
-    return _NEWLINES.sub("\n", text)
+    return _NEWLINES.sub("\n", text) if "\r" in text else text
 
 
 def looks_like_formula(cell: str) -> bool:

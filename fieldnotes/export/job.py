@@ -10,10 +10,12 @@ worker thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fieldnotes.errors import ValidationError
 from fieldnotes.export.common import ExportReport, Progress
 from fieldnotes.model import Code, Informant, Note, Organization
 
@@ -44,27 +46,45 @@ class ExportJob:
     informants: list[Informant]  # real names already removed
     protections: Protections = Protections()
     warnings: list[str] = field(default_factory=list)
+    filters: str = ""  # the note filter in words, for the export ledger ("" = every note)
 
     def _finish(self, report: ExportReport) -> ExportReport:
         report.warnings[:0] = self.warnings
         return report
 
+    def without(self, note_ids: set[str]) -> ExportJob:
+        """The same job less the notes whose ids are given (`--new-only`)."""
+        return replace(self, notes=[note for note in self.notes if note.id not in note_ids])
+
     def nvivo(
         self,
         folder: Path,
         *,
+        format: str = "csv",
         flatten_newlines: bool = False,
         excel_safe: bool = False,
         code_columns: bool = False,
         force: bool = False,
         progress: Progress | None = None,
     ) -> ExportReport:
-        from fieldnotes.export.nvivo import CsvOptions, write_folder
+        from fieldnotes.export.nvivo import FORMATS, CsvOptions, write_folder
 
+        if format not in FORMATS:
+            raise ValidationError(f"unknown format {format!r}: choose csv or xlsx", field="format")
         options = CsvOptions(
-            flatten_newlines, excel_safe, code_columns, force, self.protections.include_private
+            flatten_newlines, excel_safe, code_columns, force, self.protections.include_private, format
         )
-        return self._finish(write_folder(folder, self, options, progress))
+        report = write_folder(folder, self, options, progress)
+        report.options = {
+            name: "yes"
+            for name, on in (
+                ("flatten_newlines", flatten_newlines),
+                ("excel_safe", excel_safe),
+                ("code_columns", code_columns),
+            )
+            if on
+        }
+        return self._finish(report)
 
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
@@ -77,11 +97,34 @@ class ExportJob:
         *,
         force: bool = False,
         researcher: str | None = None,
+        target: str | None = None,
+        moment: datetime | None = None,
         progress: Progress | None = None,
     ) -> ExportReport:
+        """`target`: nvivo (default), atlas, maxqda or qualcoder (see export/profiles.py).
+        `moment`: the project's time stamp (default now; fixed for the committed sample)."""
         from fieldnotes.export.refi import write_qdpx
 
-        return self._finish(write_qdpx(path, self, force=force, researcher=researcher, progress=progress))
+        report = write_qdpx(
+            path, self, force=force, researcher=researcher, target=target, moment=moment, progress=progress
+        )
+        return self._finish(report)
+
+    def documents(
+        self,
+        folder: Path,
+        *,
+        format: str = "txt",
+        force: bool = False,
+        moment: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> ExportReport:
+        """One document per note (.txt or .docx), the file classification sheet and the case
+        sheets: the way NVivo users bring field notes in (see export/documents.py)."""
+        from fieldnotes.export.documents import write_documents
+
+        report = write_documents(folder, self, format=format, force=force, moment=moment, progress=progress)
+        return self._finish(report)
 
 
 def build_job(

@@ -1,16 +1,14 @@
 """`export nvivo`: a folder NVivo takes in as a dataset and classification sheets.
 
-CSV as peers get it wrong: UTF-8 with a BOM, CRLF row endings, every field
-quoted, line breaks inside fields kept (or flattened to ' ¶ ' on request), and
-cells a spreadsheet would run as formulas reported (or neutralised on request).
+The same six tables as CSV or as `.xlsx` (`sheets.py` says how each is written):
+the notes (the dataset), organizations and informants (case classification
+sheets), the codebook, and two long relation sheets, note_id by organization
+and note_id by code, so NVivo can make one case per organization or code.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,12 +17,12 @@ from fieldnotes.export.common import (
     ExportReport,
     InformantCase,
     Progress,
-    flatten,
     informant_cases,
-    looks_like_formula,
+    nothing_to_export,
     plural,
     prepare_folder,
 )
+from fieldnotes.export.sheets import DATES_IN_WORDS, CellOptions, Table, write_csv, write_xlsx
 from fieldnotes.files import atomic_write_bytes
 from fieldnotes.model import Code, Note, Organization
 from fieldnotes.text import tag_key
@@ -32,12 +30,15 @@ from fieldnotes.text import tag_key
 if TYPE_CHECKING:
     from fieldnotes.export.job import ExportJob
 
-NOTES_CSV = "notes.csv"
-ORGS_CSV = "organizations.csv"
-INFORMANTS_CSV = "informants.csv"
-CODEBOOK_CSV = "codebook.csv"
+NOTES = "notes"
+ORGANIZATIONS = "organizations"
+INFORMANTS = "informants"
+CODEBOOK = "codebook"
+NOTE_ORGANIZATIONS = "note_organizations"
+NOTE_CODES = "note_codes"
+SHEETS = [NOTES, ORGANIZATIONS, INFORMANTS, CODEBOOK, NOTE_ORGANIZATIONS, NOTE_CODES]
 HOWTO = "HOW-TO-IMPORT.txt"
-FILES = [NOTES_CSV, ORGS_CSV, INFORMANTS_CSV, CODEBOOK_CSV, HOWTO]
+FORMATS = ("csv", "xlsx")
 
 CLASSIFYING = [
     "kind",
@@ -76,6 +77,7 @@ class CsvOptions:
     code_columns: bool = False
     force: bool = False
     include_private: bool = False
+    format: str = "csv"  # or "xlsx"
 
 
 def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
@@ -105,8 +107,8 @@ def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
         "interview_format": note.interview_format,
         "consent": note.consent,
         "recording_ref": note.recording_ref,
-        "created": note.created,
-        "updated": note.updated,
+        "created": _stamp_cell(note.created),
+        "updated": _stamp_cell(note.updated),
         "title": note.title,
         "body": note.body,
         "memo": note.memo,
@@ -115,81 +117,83 @@ def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
     }
 
 
-class _Sheet:
-    """One CSV file being built in memory, with the cell hygiene applied."""
-
-    def __init__(self, name: str, header: list[str], options: CsvOptions, report: ExportReport) -> None:
-        self.name = name
-        self.options = options
-        self.report = report
-        self.buffer = io.StringIO(newline="")
-        self.writer = csv.writer(self.buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        self.writer.writerow(header)
-        self.header = header
-        self.rows = 0
-        self.formulas: list[str] = []
-
-    def add(self, cells: list[str], label: str) -> None:
-        self.rows += 1
-        out = []
-        for column, cell in zip(self.header, cells, strict=True):
-            if self.options.flatten_newlines:
-                cell = flatten(cell)
-            if looks_like_formula(cell):
-                self.formulas.append(f"row {self.rows + 1} ({label}), column {column}")
-                if self.options.excel_safe:
-                    cell = "'" + cell
-            out.append(cell)
-        self.writer.writerow(out)
-
-    def finish(self, folder: Path) -> None:
-        data = self.buffer.getvalue().encode("utf-8-sig")
-        atomic_write_bytes(folder / self.name, data)
-        self.report.wrote(folder / self.name, plural(self.rows, "row"))
-        if self.formulas:
-            shown = "; ".join(self.formulas[:5]) + (" …" if len(self.formulas) > 5 else "")
-            action = (
-                "prefixed with ' (--excel-safe)"
-                if self.options.excel_safe
-                else ("kept exactly; a spreadsheet may run them as formulas (use --excel-safe to neutralise)")
-            )
-            self.report.warnings.append(
-                f"{self.name}: {len(self.formulas)} cell(s) start with = + - or @, {action}: {shown}"
-            )
+def _stamp_cell(stamp: str) -> str:
+    """A stored stamp (2016-01-17T08:30:00) in the exports' one format (2016-01-17 08:30:00)."""
+    return stamp.replace("T", " ")
 
 
-def write_folder(
-    folder: Path, job: ExportJob, options: CsvOptions, progress: Progress | None = None
-) -> ExportReport:
-    notes, orgs, codes = job.notes, job.organizations, job.codes
-    prepare_folder(folder, FILES, options.force)
-    report = ExportReport(notes=len(notes))
+NOTE_KINDS = {
+    "date": "date",
+    "time": "time",
+    "end": "datetime",
+    "duration_minutes": "int",
+    "created": "stamp",
+    "updated": "stamp",
+}
+
+
+def notes_table(notes: list[Note], orgs: list[Organization], codes: list[Code], options: CsvOptions) -> Table:
+    """The dataset: one row per note."""
     org_types = {tag_key(org.name): org.type for org in orgs}
     code_names = [code.name for code in codes]
     columns = NOTE_HEADER + (["private"] if options.include_private else [])
     header = list(columns)
     if options.code_columns:
         header += [CODE_COLUMN_PREFIX + name for name in code_names]
-    if len(header) > NVIVO_MAX_COLUMNS:
-        report.warnings.append(
-            f"{NOTES_CSV} has {len(header)} columns; NVivo imports at most {NVIVO_MAX_COLUMNS}"
-        )
-    sheet = _Sheet(NOTES_CSV, header, options, report)
+    table = Table(NOTES, header, NOTE_KINDS)
     code_keys = [tag_key(name) for name in code_names]
-    for index, note in enumerate(notes):
+    for note in notes:
         row = note_row(note, org_types)
         cells = [row[column] for column in columns]
         if options.code_columns:
             tagged = {tag_key(code) for code in note.codes}
             cells += ["1" if key in tagged else "0" for key in code_keys]
-        sheet.add(cells, f"note {note.id[:8]}")
-        if progress and index % 500 == 0:
-            progress(index, len(notes))
-    sheet.finish(folder)
+        table.add(cells, f"note {note.id[:8]}")
+    return table
 
-    _organizations_sheet(notes, orgs, options, report).finish(folder)
-    _informants_sheet(informant_cases(notes, job.informants), options, report).finish(folder)
-    _codebook_sheet(notes, codes, options, report).finish(folder)
+
+def relation_table(name: str, column: str, notes: list[Note], field_name: str) -> Table:
+    """A long sheet, one row per note and organization (or code): one case per organization
+    in NVivo, where the notes sheet holds all of a note's organizations in one cell."""
+    table = Table(name, ["note_id", column])
+    for note in notes:
+        for value in getattr(note, field_name):
+            table.add([note.id, value], f"note {note.id[:8]}")
+    return table
+
+
+def write_folder(
+    folder: Path, job: ExportJob, options: CsvOptions, progress: Progress | None = None
+) -> ExportReport:
+    notes, orgs, codes = job.notes, job.organizations, job.codes
+    if not notes:
+        raise nothing_to_export()
+    extension = f".{options.format}"
+    prepare_folder(folder, [name + extension for name in SHEETS] + [HOWTO], options.force)
+    report = ExportReport(notes=len(notes), format=f"nvivo-{options.format}", target=folder)
+    report.note_ids = [note.id for note in notes]
+    header = NOTE_HEADER + (["private"] if options.include_private else [])
+    if len(header) + (len(codes) if options.code_columns else 0) > NVIVO_MAX_COLUMNS:
+        report.warnings.append(
+            f"{NOTES}{extension} has more than {NVIVO_MAX_COLUMNS} columns; NVivo imports at most "
+            f"{NVIVO_MAX_COLUMNS}"
+        )
+    tables = [
+        notes_table(notes, orgs, codes, options),
+        organizations_table(notes, orgs),
+        informants_table(informant_cases(notes, job.informants)),
+        codebook_table(notes, codes),
+        relation_table(NOTE_ORGANIZATIONS, "organization", notes, "organizations"),
+        relation_table(NOTE_CODES, "code", notes, "codes"),
+    ]
+    if progress:
+        progress(len(notes) // 2, len(notes))
+    cells = CellOptions(options.flatten_newlines, options.excel_safe)
+    for table in tables:
+        if options.format == "xlsx":
+            write_xlsx(table, folder, cells, report)
+        else:
+            write_csv(table, folder, cells, report)
     atomic_write_bytes(folder / HOWTO, how_to(report, options).encode("utf-8"))
     report.wrote(folder / HOWTO, "the steps in NVivo")
     if progress:
@@ -197,11 +201,11 @@ def write_folder(
     return report
 
 
-def _organizations_sheet(
-    notes: list[Note], orgs: list[Organization], options: CsvOptions, report: ExportReport
-) -> _Sheet:
-    header = ["organization", "type", "first_contact", "last_contact", "meetings", "events", "interviews"]
-    sheet = _Sheet(ORGS_CSV, header, options, report)
+def organizations_table(notes: list[Note], orgs: list[Organization], first: str = "organization") -> Table:
+    """Organizations as cases: a case classification sheet (case name first)."""
+    header = [first, "type", "first_contact", "last_contact", "meetings", "events", "interviews"]
+    kinds = {"first_contact": "date", "last_contact": "date", "meetings": "int", "events": "int"}
+    table = Table(ORGANIZATIONS, header, {**kinds, "interviews": "int"})
     seen: dict[str, list[Note]] = {}
     for note in notes:
         for org in note.organizations:
@@ -210,44 +214,44 @@ def _organizations_sheet(
         tagged = seen.get(tag_key(org.name), [])
         if not tagged:
             continue
-        kinds = Counter(note.kind for note in tagged)
+        kinds_seen = Counter(note.kind for note in tagged)
         dates = sorted(note.start[:10] for note in tagged)
-        sheet.add(
+        table.add(
             [
                 org.name,
                 org.type,
                 dates[0],
                 dates[-1],
-                str(kinds["meeting"]),
-                str(kinds["event"]),
-                str(kinds["interview"]),
+                str(kinds_seen["meeting"]),
+                str(kinds_seen["event"]),
+                str(kinds_seen["interview"]),
             ],
             org.name,
         )
-    return sheet
+    return table
 
 
-def _informants_sheet(cases: list[InformantCase], options: CsvOptions, report: ExportReport) -> _Sheet:
-    header = ["pseudonym", "role", "organization", "consent", "interviews"]
-    sheet = _Sheet(INFORMANTS_CSV, header, options, report)
+def informants_table(cases: list[InformantCase], first: str = "pseudonym") -> Table:
+    """Informants as cases, by pseudonym only."""
+    table = Table(INFORMANTS, [first, "role", "organization", "consent", "interviews"], {"interviews": "int"})
     for case in cases:
-        cells = [case.pseudonym, case.role, case.organization, case.consent, str(len(case.interviews))]
-        sheet.add(cells, case.pseudonym)
-    return sheet
+        table.add(
+            [case.pseudonym, case.role, case.organization, case.consent, str(len(case.interviews))],
+            case.pseudonym,
+        )
+    return table
 
 
-def _codebook_sheet(
-    notes: list[Note], codes: list[Code], options: CsvOptions, report: ExportReport
-) -> _Sheet:
+def codebook_table(notes: list[Note], codes: list[Code]) -> Table:
     header = ["code", "parent", "description", "origin", "first_used", "notes"]
-    sheet = _Sheet(CODEBOOK_CSV, header, options, report)
+    table = Table(CODEBOOK, header, {"first_used": "date", "notes": "int"})
     uses: dict[str, list[str]] = {}
     for note in notes:
         for code in note.codes:
             uses.setdefault(tag_key(code), []).append(note.start[:10])
     for code in codes:
         dates = sorted(uses.get(tag_key(code.name), []))
-        sheet.add(
+        table.add(
             [
                 code.name,
                 code.parent,
@@ -258,7 +262,7 @@ def _codebook_sheet(
             ],
             code.name,
         )
-    return sheet
+    return table
 
 
 def _count(report: ExportReport, name: str) -> str:
@@ -269,61 +273,96 @@ def _count(report: ExportReport, name: str) -> str:
 
 
 def how_to(report: ExportReport, options: CsvOptions) -> str:
-    rows: Iterable[tuple[str, str]] = ((name, _count(report, name)) for name in FILES[:4])
-    listing = "\n".join(f"  {name:<20} {what}" for name, what in rows)
+    ext = f".{options.format}"
+    listing = "\n".join(f"  {name + ext:<24} {_count(report, name + ext)}" for name in SHEETS)
     codable = ", ".join(CODABLE)
+    if options.format == "xlsx":
+        files = (
+            "Excel workbooks (.xlsx), one sheet each, the field names in the first row. Text\n"
+            "cells are stored as text (never run as formulas) and keep their line breaks;\n"
+            "dates are real date cells shown as yyyy-mm-dd."
+        )
+        sheets_note = "Windows and Mac both read the .xlsx classification sheets."
+    else:
+        files = (
+            "CSV: UTF-8 with a byte-order mark, comma-separated, every field in double\n"
+            "quotes, the field names in the first row."
+        )
+        sheets_note = (
+            "NVivo for Windows imports classification sheets from Excel or tab-separated\n"
+            "      text only, not CSV: on Windows, export again with --format xlsx for this\n"
+            "      step. NVivo for Mac imports the .csv (UTF-8) directly."
+        )
     formulas = (
         "prefixed with an apostrophe (--excel-safe)"
         if options.excel_safe
         else "kept exactly: a spreadsheet may run them as formulas"
     )
     newlines = "flattened to ' ¶ ' (--flatten-newlines)" if options.flatten_newlines else "kept"
+    csv_only = "" if options.format == "xlsx" else f"\nCells that start with = + - or @ were {formulas}."
     return f"""\
-Importing this folder into NVivo
-================================
+Importing this folder into NVivo 14 or 15 (Windows or Mac)
+=========================================================
 
 This folder was written by fieldnotes:
 {listing}
 
-All files are UTF-8 with a byte-order mark, comma-separated, every field in
-double quotes, one header row. Dates are YYYY-MM-DD, times HH:MM.
+Files: {files}
+{DATES_IN_WORDS}.
 
-1. Your notes as a dataset: {NOTES_CSV}
-   - NVivo (Windows): Import tab > Dataset. NVivo (Mac): File > Import > Dataset.
-   - Pick {NOTES_CSV}. Encoding: UTF-8 (the wizard usually detects it).
-   - Delimiter: comma. Text qualifier: double quote ("). First row contains
-     field names.
-   - Date format: YYYY-MM-DD; time format HH:MM (24-hour).
-   - On the field page, make these columns CODABLE: {codable}.
-     Leave every other column CLASSIFYING. You cannot change this after the
-     import, nor add rows or columns later: re-export and re-import instead.
-   - The note_id column is stable: use it to autocode one case per note.
-     Select the dataset > Autocode > "Create cases ... from values in a column"
-     to make cases per note_id, per organization or per informant.
-   - If the preview shows rows broken at line breaks, export again with
-     --flatten-newlines: line breaks inside a cell become " ¶ ". (To bring
-     such a file back into fieldnotes: fieldnotes import --unflatten-newlines.)
+Menus: Windows has an Import tab on the ribbon; on a Mac use the Import tab or
+File > Import. Both lead to the same wizards.
 
-2. Organizations as cases with attributes: {ORGS_CSV}
-   - Import tab > Classification Sheets (Mac: File > Import > Classification Sheets).
-   - Classification type: Case classification. Create a classification, e.g.
-     "Organization", or pick the one you have.
-   - The first column holds the case names; the first row the attribute names.
-   - Tick: Create new attributes if they do not exist; Update the
-     classification of existing cases; Create cases if they do not exist.
-   - Date attributes (first_contact, last_contact) are YYYY-MM-DD.
+1. Your notes as a dataset: {NOTES}{ext}
+   a. Import > Dataset. Pick {NOTES}{ext}.
+      (If the file dialog does not offer .csv files, export again with --format xlsx.)
+   b. CSV only: encoding UTF-8 (the wizard usually detects it); delimiter comma;
+      text qualifier double quote ("); first row contains field names.
+   c. Dates: YYYY-MM-DD; times: HH:MM (24-hour); date-times YYYY-MM-DD HH:MM.
+      If the wizard asks for a date format, choose year-month-day.
+   d. On the field page make these columns CODABLE: {codable}.
+      Leave every other column CLASSIFYING. This cannot be changed after the
+      import, and a dataset cannot take new rows or columns later: for new
+      fieldwork, re-export and import a new dataset, or use
+      `fieldnotes export documents DIR --new-only`, which adds documents to a
+      running project.
+   e. Select the dataset > Auto Code > "code at cases for each value in a
+      column" and choose note_id: one case per note.
+   f. If the preview shows rows broken at line breaks, export again with
+      --flatten-newlines (line breaks inside a cell become " ¶ "; to bring
+      such a file back: fieldnotes import --unflatten-newlines).
 
-3. Interview informants: {INFORMANTS_CSV}
-   - The same steps as 2, with a classification such as "Informant".
-   - Informants appear under their pseudonyms only.
+2. Organizations as cases with attributes: {ORGANIZATIONS}{ext}
+   a. Import > Classification Sheets.
+      {sheets_note}
+   b. Classification type: Case classification; create "Organization" (or pick
+      yours).
+   c. Tick: Create new attributes if they do not exist; Update the
+      classification of existing cases; Create cases if they do not exist.
+   d. The first column holds the case names, the first row the attribute names.
+      first_contact and last_contact are dates (YYYY-MM-DD).
 
-4. The codebook: {CODEBOOK_CSV}
-   - A table of your codes: parent, description, origin (deductive or
-     inductive), first use and number of notes. NVivo cannot import codes from
-     CSV; to bring the codes in as nodes, run `fieldnotes export qdc codes.qdc`
-     and use Import > Codebook, or `fieldnotes export qdpx` for a whole project
-     (ATLAS.ti, MAXQDA and QualCoder read it too).
+3. Interview informants: {INFORMANTS}{ext}
+   The same steps as 2, with a classification such as "Informant". Informants
+   appear under their pseudonyms only.
 
-Cells that start with = + - or @ were {formulas}.
+4. One case per organization: {NOTE_ORGANIZATIONS}{ext}
+   A long sheet, one row per note and organization (note_id, organization),
+   where {NOTES}{ext} holds all of a note's organizations in one cell.
+   a. Import > Dataset, pick {NOTE_ORGANIZATIONS}{ext}; both columns CLASSIFYING.
+   b. Auto Code it: "code at cases for each value in a column", column
+      organization: one case per organization, holding its notes' ids. Together
+      with the note_id cases of step 1e this links each organization to its notes.
+   For the text of each note coded at its organizations' cases directly, import
+   `fieldnotes export qdpx` (cases linked to sources) or `fieldnotes export
+   documents` instead.
+
+5. Codes: {CODEBOOK}{ext} and {NOTE_CODES}{ext}
+   {CODEBOOK}{ext} lists your codes: parent, description, origin (deductive or
+   inductive), first use and number of notes; {NOTE_CODES}{ext} has one row per
+   note and code. NVivo does not read codes from a sheet: for the codes as
+   nodes, run `fieldnotes export qdc codes.qdc` and use Import > Codebook, or
+   `fieldnotes export qdpx` for a whole project with every coding.
+{csv_only}
 Line breaks inside cells were {newlines}.
 """

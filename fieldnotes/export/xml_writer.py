@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from fieldnotes.export.common import xml_safe
 
@@ -61,3 +62,9 @@ class XmlWriter:
 
     def to_bytes(self) -> bytes:
         return "".join(self.parts).encode("utf-8")
+
+    def drain(self, sink: BinaryIO) -> None:
+        """Write what is built so far to `sink` and forget it: a large project never sits
+        in memory whole."""
+        sink.write("".join(self.parts).encode("utf-8"))
+        self.parts.clear()

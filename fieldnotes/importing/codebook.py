@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from xml.etree import ElementTree
 
 from fieldnotes.errors import ImportRefusedError
 from fieldnotes.model import CODE_ORIGINS, Code, new_id
 
 
 def read_codebook(path: Path) -> list[Code]:
-    """The codes in a codebook file, parents before children where the file nests them."""
-    return read_qdc(path) if path.suffix.lower() == ".qdc" else read_codebook_csv(path)
+    """The codes in a codebook file (CSV, .qdc, or the codebook of a .qdpx project),
+    parents before children where the file nests them."""
+    suffix = path.suffix.lower()
+    if suffix == ".qdc":
+        return read_qdc(path)
+    if suffix == ".qdpx":
+        from fieldnotes.importing.qdpx import _open_project, case_guids
+
+        archive, root = _open_project(path)
+        archive.close()
+        cases = case_guids(root)  # QualCoder-style case codes are cases, not codes
+        return [code for code in codes_in(root) if code.guid.lower() not in cases]
+    return read_codebook_csv(path)
 
 
 def read_codebook_csv(path: Path) -> list[Code]:
@@ -48,9 +60,14 @@ def read_qdc(path: Path) -> list[Code]:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
         raise ImportRefusedError(f"{path.name} is not a readable .qdc file: {exc}") from None
+    return codes_in(root)
+
+
+def codes_in(root: ElementTree.Element) -> list[Code]:
+    """The codes under the first `Codes` element of a .qdc or a project.qde."""
     codes: list[Code] = []
 
-    def walk(element: ET.Element, parent: str) -> None:
+    def walk(element: ElementTree.Element, parent: str) -> None:
         for child in element:
             if child.tag.rsplit("}", 1)[-1] != "Code":
                 continue

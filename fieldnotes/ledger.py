@@ -1,0 +1,70 @@
+"""The export ledger: every export that was written, for a data-management audit.
+
+One record per finished export in the database's "exports" table: when, which
+format (and target), where, the filters, the protections, how many notes went
+out and their ids (so `export documents --new-only` knows what NVivo has). An
+export that failed is never recorded. An export made without `--pseudonymise`
+while real names are registered for informants is marked (`names_exposed`):
+the ethics board asks about exactly those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fieldnotes.model import new_id, now_stamp
+from fieldnotes.storage import Store
+
+TABLE = "exports"
+
+
+@dataclass
+class ExportRecord:
+    when: str  # YYYY-MM-DDTHH:MM:SS, local time
+    format: str  # nvivo-csv, nvivo-xlsx, qdpx, qdc, documents-txt, documents-docx
+    path: str
+    notes: int
+    filters: str = ""  # "" = every note
+    protections: list[str] = field(default_factory=list)  # the switches that were on
+    names_exposed: bool = False  # real names registered and not pseudonymised
+    options: dict[str, str] = field(default_factory=dict)  # e.g. target: nvivo, format options
+    note_ids: list[str] = field(default_factory=list)
+    guid: str = field(default_factory=new_id)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExportRecord:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the (long) list of note ids: for listings."""
+        data = asdict(self)
+        del data["note_ids"]
+        return data
+
+
+class Ledger:
+    """Reads and appends the "exports" table of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def append(self, record: ExportRecord) -> ExportRecord:
+        record.when = record.when or now_stamp()
+        self.store.put_records(TABLE, [asdict(record)])
+        return record
+
+    def records(self) -> list[ExportRecord]:
+        """Every export, oldest first."""
+        records = [ExportRecord.from_dict(doc) for doc in self.store.records(TABLE)]
+        return sorted(records, key=lambda record: record.when)
+
+    def exported_ids(self, formats: tuple[str, ...]) -> dict[str, str]:
+        """Note id -> when it last went out in one of `formats`."""
+        seen: dict[str, str] = {}
+        for record in self.records():
+            if record.format in formats:
+                for note_id in record.note_ids:
+                    seen[note_id] = record.when
+        return seen

@@ -1,0 +1,110 @@
+"""The export ledger (issue #12) and exports that match no note (issue #14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fieldnotes.cli.main import cli
+from fieldnotes.errors import NothingToExportError, OutputExistsError
+from fieldnotes.export.job import Protections
+from fieldnotes.index import NoteFilter
+from fieldnotes.model import Informant
+from fieldnotes.service import FieldNotes
+from tests.conftest import make_note
+
+
+@pytest.fixture
+def two(service: FieldNotes) -> FieldNotes:
+    service.add(make_note(title="A meeting", codes=["legitimacy"]))
+    service.add(make_note(kind="event", title="An event"))
+    return service
+
+
+def test_every_export_is_recorded_with_what_an_audit_asks(two: FieldNotes, tmp_path: Path) -> None:
+    ids = {note.id for note in two.notes()}
+    two.export_nvivo(
+        tmp_path / "n", NoteFilter(kind="event"), Protections(include_private=True), format="xlsx"
+    )
+    two.export_qdpx(tmp_path / "p.qdpx", target="qualcoder")
+    two.export_documents(tmp_path / "d", format="docx")
+    two.export_qdc(tmp_path / "c.qdc")
+    records = two.exports()
+    assert [r.format for r in records] == ["qdc", "documents-docx", "qdpx", "nvivo-xlsx"]  # newest first
+    nvivo = records[-1]
+    assert nvivo.notes == 1 and nvivo.filters == "kind: event" and nvivo.protections == ["include_private"]
+    assert nvivo.path == str((tmp_path / "n").absolute())
+    assert nvivo.note_ids == [n.id for n in two.notes(NoteFilter(kind="event"))]
+    assert set(records[2].note_ids) == ids and records[2].options == {"target": "qualcoder"}
+    assert all(record.when and not record.names_exposed for record in records)
+    # it lives in the database: another process sees it
+    with FieldNotes.open(two.path) as other:
+        assert [r.guid for r in other.exports()] == [r.guid for r in records]
+
+
+def test_a_failed_or_empty_export_is_not_recorded(two: FieldNotes, tmp_path: Path) -> None:
+    two.export_nvivo(tmp_path / "n")
+    with pytest.raises(OutputExistsError):
+        two.export_nvivo(tmp_path / "n")
+    with pytest.raises(NothingToExportError):
+        two.export_qdpx(tmp_path / "none.qdpx", NoteFilter(org="Nobody"))
+    (tmp_path / "blocked").write_text("a file where the folder should go")
+    with pytest.raises(OSError):
+        two.export_documents(tmp_path / "blocked" / "d")
+    assert len(two.exports()) == 1
+
+
+def test_an_export_without_pseudonymise_while_real_names_are_registered_is_marked(
+    two: FieldNotes, tmp_path: Path
+) -> None:
+    two.registries.save_informant(Informant("P-01", real_names=["Dana Whitfield"]))
+    report = two.export_nvivo(tmp_path / "plain")
+    two.export_nvivo(tmp_path / "safe", protections=Protections(pseudonymise=True))
+    safe, plain = two.exports()
+    assert plain.names_exposed and not safe.names_exposed
+    assert safe.protections == ["pseudonymise"]
+    assert any("ledger marks it" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize(
+    "export",
+    [
+        lambda s, p: s.export_nvivo(p / "n", NoteFilter(org="Nobody")),
+        lambda s, p: s.export_nvivo(p / "n", NoteFilter(org="Nobody"), format="xlsx"),
+        lambda s, p: s.export_qdpx(p / "x.qdpx", NoteFilter(org="Nobody")),
+        lambda s, p: s.export_documents(p / "d", NoteFilter(org="Nobody")),
+        lambda s, p: s.export_documents(p / "d", NoteFilter(org="Nobody"), format="docx"),
+    ],
+    ids=["nvivo-csv", "nvivo-xlsx", "qdpx", "documents-txt", "documents-docx"],
+)
+def test_an_export_matching_no_note_says_so_and_writes_nothing(
+    two: FieldNotes, tmp_path: Path, export
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    with pytest.raises(NothingToExportError, match="no notes match"):
+        export(two, out)
+    assert not out.exists()
+    assert two.exports() == []
+
+
+def test_cli_lists_the_ledger_and_its_json(two: FieldNotes, tmp_path: Path) -> None:
+    two.registries.save_informant(Informant("P-01", real_names=["Dana"]))
+    db = str(two.path)
+    two.close()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "exports"]).stdout.strip() == "no exports yet"
+    result = runner.invoke(cli, ["--db", db, "export", "qdpx", str(tmp_path / "p.qdpx"), "--kind", "event"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["--db", db, "export", "nvivo", str(tmp_path / "n"), "--kind", "nothing"])
+    assert result.exit_code == 2
+    listing = runner.invoke(cli, ["--db", db, "exports"])
+    assert listing.exit_code == 0
+    lines = listing.stdout.splitlines()
+    assert lines[0].startswith("! ") and "qdpx" in lines[0] and " 1 note " in lines[0]
+    assert "kind: event" in lines[1] and "NOT pseudonymised" in lines[1] and "target: nvivo" in lines[1]
+    as_json = runner.invoke(cli, ["--db", db, "exports", "--json"])
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(records) == 1 and records[0]["format"] == "qdpx" and len(records[0]["note_ids"]) == 1
