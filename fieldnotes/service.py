@@ -475,3 +475,17 @@ def change_passphrase(db_path: Path | str, old: str, new: str) -> list[Path]:
     from fieldnotes.storage.lifecycle import change_passphrase as reseal
 
     return reseal(db_path, old, new)
+
+
+def destroy(db_path: Path | str) -> list[Path]:
+    """Remove the database, its journal, index, lock, drafts and backups. Returns what was removed."""
+    from fieldnotes.storage.lifecycle import destroy_database
+
+    return destroy_database(db_path)
+
+
+def database_files(db_path: Path | str) -> list[Path]:
+    """Every file and folder fieldnotes keeps for the database at `db_path`."""
+    from fieldnotes.storage.lifecycle import database_files as files
+
+    return files(db_path)

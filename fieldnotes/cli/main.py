@@ -96,6 +96,7 @@ COMMANDS: dict[str, str] = {
     "flush": "fieldnotes.cli.maintenance:flush",
     "recover": "fieldnotes.cli.maintenance:recover",
     "drafts": "fieldnotes.cli.maintenance:drafts",
+    "destroy": "fieldnotes.cli.maintenance:destroy",
 }
 
 

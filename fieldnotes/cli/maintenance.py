@@ -1,8 +1,9 @@
-"""Care of the database file: flush, recover, passphrase, drafts."""
+"""Care of the database file: flush, recover, passphrase, drafts, destroy."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -99,3 +100,59 @@ def drafts(state: CliState, as_json: bool) -> None:
         title = row["title"] or "(untitled)"
         edit = f"  (edit of {str(row['note_id'])[:8]})" if row["note_id"] else ""
         click.echo(f"{row['saved_at']}  {row['kind']:<9}  {title}{edit}  {row['first_words']}".rstrip())
+
+
+@click.command()
+@click.option(
+    "--confirm",
+    "typed",
+    metavar="NAME",
+    help="The database's file name, typed back (for scripts; otherwise you are asked).",
+)
+@pass_state
+def destroy(state: CliState, typed: str | None) -> None:
+    """Destroy the study's data once its destroy-by date has passed.
+
+    Removes the database, its journal, index, drafts and every backup. Exports
+    are not yours to lose by accident: the ones in the export ledger that still
+    exist are listed, for you to delete as your ethics approval requires. You
+    are asked to type the database's file name back. On SSDs and journaling file
+    systems, deleted blocks may linger until reused: see the README.
+    """
+    from datetime import date
+
+    from fieldnotes.service import database_files
+    from fieldnotes.service import destroy as destroy_database
+
+    service = state.service()
+    project = service.registries.project()
+    today = date.today().isoformat()
+    if not project.destroy_by:
+        fail("no destroy-by date is recorded (fieldnotes project set --destroy-by DATE); nothing was removed")
+    if not project.overdue(today):
+        fail(f"the destroy-by date, {project.destroy_by}, has not passed; nothing was removed")
+    path = service.path
+    still_there = sorted(
+        {record.path for record in service.exports() if record.path and Path(record.path).exists()}
+    )
+    state.close()
+    files = database_files(path)
+    click.echo(f"This removes, for good, the study at {path}:", err=True)
+    for item in files:
+        click.echo(f"  {item}{'/ (every backup in it)' if item.is_dir() else ''}", err=True)
+    if still_there:
+        click.echo("These exports from the ledger still exist; they are NOT removed:", err=True)
+        for export in still_there:
+            click.echo(f"  {export}", err=True)
+    if typed is None:
+        import sys
+
+        if not sys.stdin or not sys.stdin.isatty():
+            fail("give --confirm NAME (the database's file name) when there is no terminal to ask on")
+        typed = click.prompt(f"Type the database's file name ({path.name}) to destroy it", err=True)
+    if typed.strip() != path.name:
+        fail(f"{typed!r} is not {path.name!r}; nothing was removed")
+    removed = destroy_database(path)
+    click.echo(f"Removed {len(removed)} file(s) and folder(s).", err=True)
+    if still_there:
+        click.echo(f"{len(still_there)} export(s) listed above remain: delete them too.", err=True)
