@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from fieldnotes.model import new_id, now_stamp
+from fieldnotes.model import Record, new_id, now_stamp
 from fieldnotes.storage import Store
 
 TABLE = "exports"
 
 
 @dataclass
-class ExportRecord:
+class ExportRecord(Record):
     when: str  # YYYY-MM-DDTHH:MM:SS, local time
     format: str  # nvivo-csv, nvivo-xlsx, qdpx, qdc, documents-txt, documents-docx
     path: str
@@ -33,9 +33,10 @@ class ExportRecord:
     guid: str = field(default_factory=new_id)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ExportRecord:
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
+    def _complete(cls, values: dict[str, Any]) -> None:
+        for name in ("when", "format", "path"):
+            values.setdefault(name, "")
+        values.setdefault("notes", 0)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the (long) list of note ids: for listings."""

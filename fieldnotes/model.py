@@ -304,10 +304,24 @@ def _as_str_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _as_str_dict(value: Any) -> dict[str, str]:
+    return {str(key): _as_str(item) for key, item in value.items()} if isinstance(value, dict) else {}
+
+
 _COERCE: dict[Any, Callable[[Any], Any]] = {
     str: _as_str,
     str | None: _as_optional_str,
     list[str]: _as_str_list,
+    bool: bool,
+    int: _as_int,
+    dict[str, str]: _as_str_dict,
 }
 
 
