@@ -157,6 +157,8 @@ class FieldNotes:
 
         A front end that writes the job itself (on a worker thread) calls
         `record_export(job, report)` afterwards, on its own thread, for the ledger."""
+        if self.store.journal_bytes and self.store.writable:
+            self.store.flush()  # what leaves the laptop is also whole in the main file
         registries = self.registries
         job = build_job(
             self.note_views(flt),
