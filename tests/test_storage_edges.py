@@ -411,3 +411,15 @@ def test_a_stale_or_damaged_sidecar_is_rebuilt_and_never_loses_a_note(open_db: O
         with open_db() as svc:
             assert svc.count() == 6
             svc.delete(next(n.id for n in svc.notes() if n.title == "another"))
+
+
+def test_an_export_folds_the_journal_first(open_db: Opener, tmp_path: Path) -> None:
+    with open_db() as svc:
+        svc.add(make_note(title="folded"))
+        svc.store.flush()
+    with open_db() as svc:
+        svc.add(make_note(title="only in the journal"))
+    assert open_db.main_titles() == ["folded"]
+    with open_db() as svc:
+        svc.export_qdpx(tmp_path / "out.qdpx")
+        assert open_db.main_titles() == ["folded", "only in the journal"]
