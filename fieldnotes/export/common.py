@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import tempfile
+import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from fieldnotes.errors import NothingToExportError, OutputExistsError
-from fieldnotes.files import PRIVATE_DIR, ensure_private_dir
+from fieldnotes.files import PRIVATE_DIR, ensure_private_dir, fsync_dir
 from fieldnotes.model import Informant, Note
 from fieldnotes.text import tag_key
 
@@ -98,7 +102,8 @@ def prepare_file(path: Path, force: bool) -> None:
 
 
 def prepare_folder(path: Path, names: list[str], force: bool) -> None:
-    """An output folder: new and owner-only, or holding none of `names` unless --force."""
+    """An output folder: new, or holding none of `names` unless --force. (Nothing is
+    written yet: see `staged_folder`.)"""
     if path.exists() and not path.is_dir():
         raise OutputExistsError(f"{path} exists and is not a folder")
     clashes = [name for name in names if (path / name).exists()]
@@ -106,9 +111,65 @@ def prepare_folder(path: Path, names: list[str], force: bool) -> None:
         raise OutputExistsError(
             f"{path} already holds {', '.join(clashes)}; add --force to replace them, or pick a new folder"
         )
-    if not path.exists():
-        ensure_private_dir(path)
-        path.chmod(PRIVATE_DIR)
+
+
+STALE_STAGING_S = 600.0
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path, report: ExportReport) -> Iterator[Path]:
+    """Yield a folder to write an export into, beside `target`; on success, put it in
+    place of `target` in one step.
+
+    An existing `target` is carried over first (its files hard-linked, so what this
+    export does not write stays, at no cost), then swapped out and removed. A kill
+    leaves the old folder as it was, never a half-replaced one, and no temp file in
+    it: the half-built folder is beside it (`.NAME.staging-...`), removed by the next
+    export there. Paths in `report` are given as they are in `target`."""
+    parent = target.parent
+    ensure_private_dir(parent)
+    _remove_stale(parent, f".{target.name}.staging-", f".{target.name}.replaced-")
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=parent))
+    os.chmod(staging, PRIVATE_DIR)
+    try:
+        if target.exists():
+            _link_tree(target, staging)
+        yield staging
+        fsync_dir(staging)
+        if target.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-", dir=parent))
+            os.rename(target, aside / target.name)
+            os.rename(staging, target)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.rename(staging, target)
+        fsync_dir(parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    report.files = [(target / path.relative_to(staging), what) for path, what in report.files]
+
+
+def _link_tree(source: Path, destination: Path) -> None:
+    for root, folders, files in os.walk(source):
+        here = destination / Path(root).relative_to(source)
+        for folder in folders:
+            (here / folder).mkdir(mode=PRIVATE_DIR)
+        for name in files:
+            try:
+                os.link(Path(root) / name, here / name)
+            except OSError:  # another file system, or links not allowed: a copy
+                shutil.copy2(Path(root) / name, here / name)
+
+
+def _remove_stale(parent: Path, *prefixes: str) -> None:
+    """Half-built or swapped-out folders that a killed export left beside its target."""
+    now = time.time()
+    for entry in parent.iterdir():
+        if entry.name.startswith(prefixes) and entry.is_dir():
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > STALE_STAGING_S:
+                    shutil.rmtree(entry)
 
 
 @dataclass

@@ -21,6 +21,7 @@ document).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
@@ -39,6 +40,7 @@ from fieldnotes.export.common import (
     nothing_to_export,
     plural,
     prepare_folder,
+    staged_folder,
     xml_safe,
 )
 from fieldnotes.export.names import unique_names
@@ -216,8 +218,13 @@ def txt_bytes(text: str) -> bytes:
 
 # --------------------------------------------------------------------- write
 def _write_private(path: Path, data: bytes) -> None:
-    """A new owner-only file, no fsync yet: the whole folder is synced once at the end."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    """A new owner-only file, no fsync yet: the whole folder is synced once at the end.
+
+    A file of the same name is unlinked first, never truncated: in the staging folder
+    it is a hard link to the file in the folder being replaced, which must not change."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     try:
         view = memoryview(data)
         while view:
@@ -253,32 +260,34 @@ def write_documents(
             f"{target} already holds {plural(len(clashes), 'document')} of this export "
             f"(e.g. {clashes[0]}); add --force to replace them, or pick a new folder"
         )
-    ensure_private_dir(target)
     report = ExportReport(notes=len(notes), format=f"documents-{format}", target=folder)
     report.note_ids = [note.id for note in notes]
     when = moment or datetime.now(UTC).astimezone()
     include_private = job.protections.include_private
-    for index, note in enumerate(notes):
-        text = document_text(note, include_private)
-        data = docx_bytes(text, when) if format == "docx" else txt_bytes(text)
-        _write_private(target / files[note.id], data)
-        if progress and index % 500 == 0:
-            progress(index, len(notes))
-    sync = getattr(os, "sync", None)
-    if sync is not None:
-        sync()  # one flush for every document (an fsync per file costs ~1 ms each)
-    fsync_dir(target)
-    report.wrote(target, f"{plural(len(notes), 'document')} (.{format})")
-    tables = [
-        file_table(notes, names),
-        organizations_table(notes, job.organizations, "Organization"),
-        informants_table(informant_cases(notes, job.informants), "Informant"),
-    ]
-    for table in tables:
-        write_tsv(table, folder, report)
-        write_xlsx(table, folder, CellOptions(), report, moment)
-    atomic_write_bytes(folder / HOWTO, how_to(format, len(notes)).encode("utf-8"))
-    report.wrote(folder / HOWTO, "the steps in NVivo")
+    with staged_folder(folder, report) as staging:
+        documents = staging / DOCUMENTS
+        ensure_private_dir(documents)
+        for index, note in enumerate(notes):
+            text = document_text(note, include_private)
+            data = docx_bytes(text, when) if format == "docx" else txt_bytes(text)
+            _write_private(documents / files[note.id], data)
+            if progress and index % 500 == 0:
+                progress(index, len(notes))
+        sync = getattr(os, "sync", None)
+        if sync is not None:
+            sync()  # one flush for every document (an fsync per file costs ~1 ms each)
+        fsync_dir(documents)
+        report.wrote(documents, f"{plural(len(notes), 'document')} (.{format})")
+        tables = [
+            file_table(notes, names),
+            organizations_table(notes, job.organizations, "Organization"),
+            informants_table(informant_cases(notes, job.informants), "Informant"),
+        ]
+        for table in tables:
+            write_tsv(table, staging, report)
+            write_xlsx(table, staging, CellOptions(), report, moment)
+        atomic_write_bytes(staging / HOWTO, how_to(format, len(notes)).encode("utf-8"))
+        report.wrote(staging / HOWTO, "the steps in NVivo")
     if progress:
         progress(len(notes), len(notes))
     return report

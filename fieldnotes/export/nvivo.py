@@ -21,6 +21,7 @@ from fieldnotes.export.common import (
     nothing_to_export,
     plural,
     prepare_folder,
+    staged_folder,
 )
 from fieldnotes.export.sheets import DATES_IN_WORDS, CellOptions, Table, write_csv, write_xlsx
 from fieldnotes.files import atomic_write_bytes
@@ -189,13 +190,14 @@ def write_folder(
     if progress:
         progress(len(notes) // 2, len(notes))
     cells = CellOptions(options.flatten_newlines, options.excel_safe)
-    for table in tables:
-        if options.format == "xlsx":
-            write_xlsx(table, folder, cells, report)
-        else:
-            write_csv(table, folder, cells, report)
-    atomic_write_bytes(folder / HOWTO, how_to(report, options).encode("utf-8"))
-    report.wrote(folder / HOWTO, "the steps in NVivo")
+    with staged_folder(folder, report) as staging:
+        for table in tables:
+            if options.format == "xlsx":
+                write_xlsx(table, staging, cells, report)
+            else:
+                write_csv(table, staging, cells, report)
+        atomic_write_bytes(staging / HOWTO, how_to(report, options).encode("utf-8"))
+        report.wrote(staging / HOWTO, "the steps in NVivo")
     if progress:
         progress(len(notes), len(notes))
     return report
