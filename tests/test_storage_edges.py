@@ -57,11 +57,14 @@ def with_journal(open_db: Opener, titles: list[str]) -> list[bytes]:
 
 
 def journal_lines(db: Path) -> list[bytes]:
-    return db.with_name(db.name + ".journal").read_bytes().split(b"\n")[:-1]
+    """The journal's entry lines (its first line is a header naming the main file)."""
+    return db.with_name(db.name + ".journal").read_bytes().split(b"\n")[1:-1]
 
 
 def write_journal(db: Path, lines: list[bytes]) -> None:
-    db.with_name(db.name + ".journal").write_bytes(b"".join(line + b"\n" for line in lines))
+    journal = db.with_name(db.name + ".journal")
+    header = journal.read_bytes().split(b"\n")[0]
+    journal.write_bytes(b"".join(line + b"\n" for line in [header, *lines]))
 
 
 # ------------------------------------------------------------------- links
@@ -158,6 +161,7 @@ def test_damaged_journal_entry_is_reported_and_recovery_keeps_every_intact_entry
     assert len(lines) == 3
     lines[1] = damage(lines[1], open_db.encrypted)  # mid-journal
     write_journal(open_db.path, lines)
+    damaged = open_db.path.with_name(open_db.path.name + ".journal").read_bytes()
     with pytest.raises(JournalDamagedError) as info:
         open_db()
     message = str(info.value)
@@ -167,7 +171,7 @@ def test_damaged_journal_entry_is_reported_and_recovery_keeps_every_intact_entry
     with open_db() as svc:
         assert sorted(n.title for n in svc.notes()) == ["folded", "one"]
         aside = [b for b in svc.backups() if b.reason == "damaged-journal"]
-    assert len(aside) == 1 and aside[0].path.read_bytes().count(b"\n") == 3  # set aside, byte for byte
+    assert len(aside) == 1 and aside[0].path.read_bytes() == damaged  # set aside, byte for byte
 
 
 def test_flipped_byte_in_the_last_journal_line_is_damage_not_a_torn_write(open_db: Opener) -> None:
@@ -226,9 +230,11 @@ def test_encrypted_journal_lines_are_bound_to_their_place(tmp_path: Path, tamper
 
 def test_a_fold_killed_before_removing_the_journal_is_not_damage(tmp_path: Path) -> None:
     db = tmp_path / "notes.json"
-    lines = _encrypted_with_journal(db, ["one", "two"])
+    _encrypted_with_journal(db, ["one", "two"])
+    journal = db.with_name(db.name + ".journal")
+    raw = journal.read_bytes()
     FieldNotes.open(db, passphrase=PASSPHRASE).store.flush()  # a new generation
-    write_journal(db, lines)  # as if the fold was killed between the rename and the unlink
+    journal.write_bytes(raw)  # as if the fold was killed between the rename and the unlink
     with FieldNotes.open(db, passphrase=PASSPHRASE) as svc:
         assert sorted(n.title for n in svc.notes()) == ["one", "two"]
         svc.add(make_note(title="three"))
@@ -423,3 +429,33 @@ def test_an_export_folds_the_journal_first(open_db: Opener, tmp_path: Path) -> N
     with open_db() as svc:
         svc.export_qdpx(tmp_path / "out.qdpx")
         assert open_db.main_titles() == ["folded", "only in the journal"]
+
+
+# ------------------------------------------------- a file replaced underneath
+def test_a_database_file_replaced_under_its_journal_never_loses_or_overwrites_a_note(
+    open_db: Opener, tmp_path: Path
+) -> None:
+    """A git pull, a sync tool or a copy replaces the main file while this device's journal
+    still holds changes: they are applied by note id, not by document number."""
+    with open_db() as svc:
+        shared = [svc.add(make_note(title=f"shared {i}")) for i in range(3)]
+        svc.store.flush()
+    other = tmp_path / "other" / "notes.json"  # the other device: same notes, one more
+    other.parent.mkdir()
+    for suffix in ("", ".index"):
+        source = open_db.path.with_name(open_db.path.name + suffix)
+        if source.exists():
+            (other.parent / f"notes.json{suffix}").write_bytes(source.read_bytes())
+    with FieldNotes.open(other, passphrase=open_db.passphrase) as svc:
+        theirs = svc.add(make_note(title="theirs"))  # takes the next document number
+        svc.store.flush()
+    app = open_db()  # this device, meanwhile, with the app open: an add and a delete, in the journal
+    mine = app.add(make_note(title="mine"))  # the same document number as theirs
+    app.delete(shared[0].id)
+    open_db.path.write_bytes(other.read_bytes())  # the pull replaces the file underneath
+    assert sorted(n.title for n in app.notes()) == ["mine", "shared 1", "shared 2", "theirs"]
+    app.close()
+    with open_db() as svc:  # and as any later process finds it
+        assert {n.id for n in svc.notes()} == {mine.id, theirs.id, shared[1].id, shared[2].id}
+        assert len([b for b in svc.backups() if b.reason == "journal-rebased"]) == 1
+    assert not open_db.path.with_name(open_db.path.name + ".journal").exists()  # folded in

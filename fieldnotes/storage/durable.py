@@ -69,6 +69,7 @@ Stamp = tuple[tuple[int, int, int] | None, tuple[int, int] | None]
 JOURNAL_FOLD_BYTES = 4 * 1024 * 1024
 LOCK_TIMEOUT_S = 30.0
 NOTES = "notes"  # the one table a light load leaves on disk
+JOURNAL_MAGIC = "fieldnotes-journal"
 
 
 def _stat_main(path: Path) -> tuple[int, int, int] | None:
@@ -136,9 +137,10 @@ def _check_entry(entry: Any) -> None:
             _check_entry(part)
         return
     drops, dels, sets = entry.get("drop", []), entry.get("del", {}), entry.get("set", {})
-    if not (isinstance(drops, list) and isinstance(dels, dict) and isinstance(sets, dict)):
+    gone = entry.get("gone", {})
+    if not all(isinstance(part, dict) for part in (dels, sets, gone)) or not isinstance(drops, list):
         raise ValueError("an entry has parts of the wrong type")
-    for keys in dels.values():
+    for keys in (*dels.values(), *gone.values()):
         if not isinstance(keys, list):
             raise ValueError("a deletion is not a list")
     for docs in sets.values():
@@ -178,7 +180,8 @@ class DurableStorage:
         self.full = False
         self._stamp: Stamp | None = None
         self._journal_offset = 0  # bytes of the journal that are applied and whole
-        self._journal_seq = 0  # lines of the journal applied
+        self._journal_seq = 0  # entries of the journal applied
+        self.rebased: bytes | None = None  # a journal written against another main file, replayed by id
         self._loaded = False
         self._pending: list[Entry] | None = None  # entries of an open batch
 
@@ -348,20 +351,78 @@ class DurableStorage:
         data = Sidecar(main_stamp, self.gen, records, dict(self.note_ids)).to_bytes()
         write_sidecar(self.sidecar_path, self._sidecar_line(main_stamp) + self.seal(data))
 
+    def _journal_header(self) -> bytes:
+        """The journal's first line: which main file its entries are written against (its
+        stat, and in encrypted mode its generation). Plain JSON: nothing secret in it."""
+        main = _stat_main(self.path)
+        return orjson.dumps({JOURNAL_MAGIC: 1, "main": list(main) if main else None, "gen": self.gen}) + b"\n"
+
+    def _read_header(self, raw: bytes) -> tuple[dict[str, Any] | None, int]:
+        """The journal's header and where its entries start: (None, 0) for a journal from
+        before headers, or one whose header was cut short (nothing after it was ever
+        acknowledged). A complete header that does not read back is damage."""
+        if not raw.startswith(b'{"' + JOURNAL_MAGIC.encode()):
+            return None, 0
+        end = raw.find(b"\n")
+        if end < 0:
+            return None, 0
+        try:
+            header = orjson.loads(raw[:end])
+        except orjson.JSONDecodeError:
+            header = None
+        if not isinstance(header, dict):
+            raise JournalDamagedError(self.path, self.journal_path, 0, 0)
+        return header, end + 1
+
     def _replay_journal(self) -> None:
+        """Replay the journal onto the main file just loaded.
+
+        A journal written against another main file (the database file was replaced
+        underneath it: a git checkout, a sync tool, a copy) is not replayed by document
+        number, which would overwrite other notes: its changes are applied by note id and
+        record guid instead (`rebased`), and the Store then folds and keeps a copy."""
         self._journal_offset = 0
         self._journal_seq = 0
+        self.rebased = None
         try:
             raw = self.journal_path.read_bytes()
         except FileNotFoundError:
             return
-        if self._folded_already(raw):
-            return  # a fold wrote the main file and was killed before removing the journal
-        self._replay(raw)
+        header, start = self._read_header(raw)
+        if header is None:
+            if raw.startswith(b'{"' + JOURNAL_MAGIC.encode()):
+                return  # only a torn header: nothing after it was ever acknowledged
+            if not self._folded_already(raw):
+                self._replay(raw)  # a journal from before headers
+            return
+        body = raw[start:]
+        if self.encrypted:
+            # Another generation: a fold of ours killed before it removed the journal (its
+            # changes are in the main file: replaying them by id changes nothing), or a main
+            # file from elsewhere (a sibling copy folded from the same base, a pull).
+            written_for = header.get("gen")
+            if written_for == self.gen:
+                self._journal_offset = start
+                self._replay(body)
+            else:
+                self._rebase_journal(raw, body, gen=written_for)
+            return
+        main = _stat_main(self.path)
+        if header.get("main") == (list(main) if main else None):
+            self._journal_offset = start
+            self._replay(body)
+        else:
+            self._rebase_journal(raw, body, gen=None)
+
+    def _rebase_journal(self, raw: bytes, body: bytes, *, gen: str | None) -> None:
+        entries, _ = self.readable_entries(body, gen=gen, header=False)
+        for entry in entries:
+            self._rebase(entry)
+        self.rebased = raw  # kept by the Store among the backups, then folded in
 
     def _folded_already(self, raw: bytes) -> bool:
-        """True when the journal belongs to the generation the main file replaced: every
-        line of it is in the main file already (the next append cuts it off)."""
+        """True when a (header-less) journal belongs to the generation the main file
+        replaced: every line of it is in the main file already (the next append cuts it off)."""
         if not (self.encrypted and self.cipher and self.prev_gen) or b"\n" not in raw:
             return False
         first = raw.split(b"\n", 1)[0]
@@ -389,9 +450,18 @@ class DurableStorage:
             self._journal_offset += len(line) + 1
             self._journal_seq = seq
 
-    def readable_entries(self, raw: bytes, *, gen: str | None) -> tuple[list[Entry], int]:
+    def readable_entries(
+        self, raw: bytes, *, gen: str | None, header: bool = True
+    ) -> tuple[list[Entry], int]:
         """The journal entries in `raw` up to the first that does not read back, and how
-        many complete lines `raw` holds (for recovery: what is kept, what is set aside)."""
+        many complete entry lines `raw` holds (for recovery: what is kept, what is set
+        aside). With `header`, `raw` is a whole journal: its header line is skipped, and
+        its generation used when it names one."""
+        if header:
+            found, start = self._read_header(raw)
+            raw = raw[start:]
+            if found is not None and found.get("gen"):
+                gen = found["gen"]
         lines = raw.split(b"\n")[:-1]
         entries: list[Entry] = []
         for seq, line in enumerate(lines, start=1):
@@ -408,6 +478,33 @@ class DurableStorage:
         entry = orjson.loads(payload)
         _check_entry(entry)
         return entry  # type: ignore[no-any-return]
+
+    def _rebase(self, entry: Entry) -> None:
+        """Apply an entry written against another main file: by note id and record guid,
+        never by document number. A deletion that does not name its ids is left out."""
+        if "batch" in entry:
+            for part in entry["batch"]:
+                self._rebase(part)
+            return
+        for name, idents in entry.get("gone", {}).items():
+            keys = [key for key in (self._key_of(name, ident) for ident in idents) if key]
+            if keys:
+                self._apply({"del": {name: keys}})
+        for name, docs in entry.get("set", {}).items():
+            for doc in docs.values():
+                ident = doc.get("id") if name == NOTES else doc.get("guid")
+                key = (self._key_of(name, str(ident)) if ident else None) or self._next_key(name)
+                self._apply({"set": {name: {key: doc}}})
+
+    def _key_of(self, name: str, ident: str) -> str | None:
+        if name == NOTES:
+            return next((key for key, note_id in self.note_ids.items() if note_id == ident), None)
+        table = self.tables.get(name, {})
+        return next((key for key, doc in table.items() if doc.get("guid") == ident), None)
+
+    def _next_key(self, name: str) -> str:
+        keys = self.note_ids if name == NOTES else self.tables.get(name, {})
+        return str(max((int(key) for key in keys), default=0) + 1)
 
     def apply_in_memory(self, entry: Entry) -> None:
         """Apply an entry read back from a journal to the tables in memory (recovery)."""
@@ -594,6 +691,8 @@ class DurableStorage:
 
     def _append(self, line: bytes) -> None:
         created = not self.journal_path.exists()
+        if self._journal_offset == 0:
+            line = self._journal_header() + line  # a new journal says which main file it extends
         fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         try:
             if os.fstat(fd).st_size != self._journal_offset:
@@ -658,8 +757,8 @@ class DurableStorage:
             self.check_writable()
             if not self._loaded or self._current_stamp() != self._stamp or not self.full:
                 self._load_locked(full=True)
-            if self._journal_offset == 0 and self.path.exists():
-                return
+            if self._journal_offset == 0 and self.rebased is None and self.path.exists():
+                return  # nothing to fold (a journal from another main file is folded in, though)
             self._write_main(orjson.dumps(self.tables))
 
     def replace_with(self, tables: Tables, *, encrypted: bool) -> None:

@@ -63,6 +63,7 @@ class _RecordView(Storage):
     def write(self, data: Tables) -> None:
         sets: dict[str, dict[str, Any]] = {}
         dels: dict[str, list[str]] = {}
+        gone: dict[str, list[str]] = {}
         for name, table in data.items():
             old = self.engine.tables.get(name, {})
             changed = {key: dict(doc) for key, doc in table.items() if old.get(key) != doc}
@@ -71,11 +72,13 @@ class _RecordView(Storage):
                 sets[name] = changed
             if removed:
                 dels[name] = removed
+                gone[name] = [str(old[key].get("guid", "")) for key in removed]
         entry: dict[str, Any] = {}
         if sets:
             entry["set"] = sets
         if dels:
             entry["del"] = dels
+            entry["gone"] = gone  # the guids: the deletion can be applied to another copy
         self.engine.apply(entry)
 
     def close(self) -> None:
@@ -177,12 +180,26 @@ class Store:
     def _sync(self) -> None:
         """Catch up with other processes; index the notes and start fresh TinyDB tables if needed."""
         self._engine.refresh()
+        if self._engine.rebased is not None:
+            self._settle_rebase()
         if self._engine.generation != self._seen_generation:
             self._seen_generation = self._engine.generation
             # New Table objects: TinyDB caches the next id and query results per table.
             self._record_tables = {}
             self._note_keys = {note_id: key for key, note_id in self._engine.note_ids.items()}
             self._next_note_key = max((int(key) for key in self._engine.note_ids), default=0) + 1
+
+    def _settle_rebase(self) -> None:
+        """The journal was written against another main file (the database file was replaced
+        underneath it) and was replayed by note id: keep a copy of it among the backups and
+        fold, so the main file holds the result and no journal points at the wrong file."""
+        raw = self._engine.rebased
+        if raw is None or self._engine.blocker() is not None:
+            return
+        with contextlib.suppress(OSError):
+            self.backups.make(raw, "journal-rebased")
+        self._engine.fold()  # writes the main file and removes the journal
+        self._engine.rebased = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -238,7 +255,7 @@ class Store:
             if key is None:
                 return False
             self.backup("before-delete")
-            self._engine.apply({"del": {NOTES: [key]}})
+            self._engine.apply({"del": {NOTES: [key]}, "gone": {NOTES: [note_id]}})
             del self._note_keys[note_id]
             return True
 
