@@ -13,6 +13,8 @@ from pathlib import Path
 from fieldnotes.sample import SAMPLE_CODEBOOK, SAMPLE_DB, SAMPLE_EXPORT, build_sample
 from fieldnotes.service import FieldNotes
 
+SAMPLE_SAVED = "2016-01-31T18:00:00"
+
 
 def write_sample_data(folder: Path) -> None:
     """Write the committed sample: the TinyDB file, its NVivo export and its codebook.
@@ -22,9 +24,15 @@ def write_sample_data(folder: Path) -> None:
     import shutil
     import tempfile
 
+    from unittest.mock import patch
+
     with tempfile.TemporaryDirectory(prefix="fieldnotes-sample-") as scratch:
         db = Path(scratch) / SAMPLE_DB
-        with FieldNotes.open(db) as service:
+        # Registry records stamp when they were saved: the sample's clock is fixed.
+        with (
+            FieldNotes.open(db) as service,
+            patch("fieldnotes.registries.now_stamp", return_value=SAMPLE_SAVED),
+        ):
             build_sample(service)
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, folder / SAMPLE_DB)
