@@ -27,6 +27,7 @@ from fieldnotes.cli.maintenance import drafts, flush, passphrase, recover
 from fieldnotes.cli.notes import add, delete, edit, list_notes, show
 from fieldnotes.cli.registries import codes, orgs, people
 from fieldnotes.cli.reports import report
+from fieldnotes.cli.sync import COMMANDS as TEAM_COMMANDS
 from fieldnotes.errors import EXIT_BAD_INPUT, EXIT_STORAGE
 from fieldnotes.paths import DB_ENV, default_db_path
 
@@ -202,6 +203,7 @@ for command in (
     flush,
     recover,
     drafts,
+    *TEAM_COMMANDS,
 ):
     cli.add_command(command)
 
