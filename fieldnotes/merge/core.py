@@ -277,17 +277,19 @@ def _register(notes: dict[str, Doc], registries: dict[str, dict[str, Doc]], auth
 
 
 def _merge_tombstones(ours: dict[str, Doc], theirs: dict[str, Doc]) -> dict[str, Doc]:
+    """Tombstones of both sides; of two for the same record, the later delete, knowing both."""
     out = dict(ours)
     for guid, tomb in theirs.items():
         mine = out.get(guid)
         if mine is None or mine == tomb:
             out[guid] = tomb
             continue
-        newer, older = sorted([mine, tomb], key=lambda t: (str(t.get("when", "")), str(t.get("rev", ""))))[
-            ::-1
-        ]
-        history = bounded([*history_of(newer), str(older.get("rev", "")), *history_of(older)])
-        out[guid] = {**newer, "history": history}
+
+        def order(t: Doc) -> tuple[str, str, str]:
+            return (str(t.get("when", "")), str(t.get("author", "")), str(t.get("rev", "")))
+
+        newer, older = (mine, tomb) if order(mine) >= order(tomb) else (tomb, mine)
+        out[guid] = {**newer, "history": bounded([*history_of(newer), *history_of(older)])}
     return out
 
 
@@ -336,6 +338,7 @@ def merge_tables(
         )
     _retag(merged[NOTES], merged, pairs)
     _register(merged[NOTES], merged, author)
+    _retag(merged[NOTES], merged, pairs)  # the spelling a name was just registered with
     tombs = _merge_tombstones(ours_tombs, theirs_tombs)
     tombs.update({g: t for g, t in ctx.tombs_out.items() if g not in tombs})
     alive = {tombstone_guid(name, key) for name in names for key in merged[name]}
@@ -363,17 +366,31 @@ def _merge_conflicts(
     """Every open conflict of either side, and the new ones; resolved ones stay resolved."""
     out: dict[str, Doc] = {}
     mine, yours = by_identity(CONFLICTS, ours.get(CONFLICTS)), by_identity(CONFLICTS, theirs.get(CONFLICTS))
-    for doc in [*mine.values(), *yours.values(), *new]:
+    for doc in [*mine.values(), *yours.values()]:
         guid = str(doc.get("guid", ""))
-        if guid in out and str(out[guid].get("found", "")) <= str(doc.get("found", "")):
+        if guid in out and _first(out[guid], doc) is out[guid]:
             continue
         out[guid] = doc
+    for doc in new:  # found again: the record a copy has already is kept as it is
+        guid = str(doc.get("guid", ""))
+        if guid not in out or (guid not in mine and guid not in yours and _first(out[guid], doc) is doc):
+            out[guid] = doc
     resolved = {str(t.get("key", "")) for t in merged[TOMBSTONES].values() if t.get("table") == CONFLICTS}
     return {
         guid: doc
         for guid, doc in out.items()
         if guid not in resolved and str(doc.get("key", "")) in merged.get(str(doc.get("table", "")), {})
     }
+
+
+def _first(a: Doc, b: Doc) -> Doc:
+    """Of two records of the same conflict, the one found first (the same on every device)."""
+    import orjson
+
+    def key(doc: Doc) -> tuple[str, bytes]:
+        return (str(doc.get("found", "")), orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+
+    return a if key(a) <= key(b) else b
 
 
 __all__ = ["NOTES", "Counts", "MergeReport", "MergeResult", "Tables", "merge_tables"]

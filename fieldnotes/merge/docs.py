@@ -35,8 +35,8 @@ class Merged:
 
 def _order(a: Doc, b: Doc) -> tuple[Doc, Doc]:
     """The two copies in an order that does not depend on which side is ours."""
-    ka = (str(a.get("updated", "")), rev_of(a), _canon(content(a)))
-    kb = (str(b.get("updated", "")), rev_of(b), _canon(content(b)))
+    ka = (str(a.get("updated", "")), rev_of(a), _canon(content(a)), _canon(a))
+    kb = (str(b.get("updated", "")), rev_of(b), _canon(content(b)), _canon(b))
     return (a, b) if ka >= kb else (b, a)
 
 
@@ -75,7 +75,9 @@ def conflict_record(
 ) -> Doc:
     """A conflict: which record and field, every value with its author, time and rev."""
     sides = sorted(sides, key=lambda side: (str(side.get("when", "")), str(side.get("rev", ""))))
-    revs = sorted(str(side.get("rev", "")) for side in sides)
+    # an edit against a delete is the same conflict whatever the kept copy became since
+    named = [side for side in sides if kind != "deleted" or side.get("value") == "deleted"]
+    revs = sorted(str(side.get("rev", "")) for side in named)
     guid = stable_guid("conflict", table, key, name, kind, *revs)
     return {
         "guid": guid,

@@ -96,13 +96,12 @@ def keep_every_name(doc: Doc, copies: list[Doc]) -> Doc:
 def earliest_first_use(doc: Doc, conflicts: list[Doc], copies: list[Doc]) -> tuple[Doc, list[Doc]]:
     """A code made on two devices keeps the earliest note that prompted it: not a conflict."""
     uses = sorted(
-        (str(c.get("first_date") or "9999"), str(c.get("first_note", "")), c)
-        for c in copies
-        if c.get("first_date") or c.get("first_note")
+        (c for c in copies if c.get("first_date") or c.get("first_note")),
+        key=lambda c: (str(c.get("first_date") or "9999"), str(c.get("first_note", ""))),
     )
     if not uses:
         return doc, conflicts
-    _, _, first = uses[0]
+    first = uses[0]
     doc = {**doc, "first_date": first.get("first_date", ""), "first_note": first.get("first_note", "")}
     return doc, [c for c in conflicts if c["field"] not in ("first_date", "first_note")]
 

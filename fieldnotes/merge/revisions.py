@@ -143,13 +143,18 @@ def stamp(
 
 
 def tombstone(table: str, key: str, doc: Doc, *, author: str, when: str) -> Doc:
-    """What a deletion leaves: which record, the version deleted, by whom and when. No content."""
+    """What a deletion leaves: which record, the versions deleted, by whom and when. No content.
+
+    `rev` is the delete's own rev (a version made from the deleted one); `history` is the
+    deleted version and those before it. A record saved again after the delete names
+    `rev` among its parents, so a merge can tell it from an edit made before the delete."""
+    deleted = rev_of(doc)
     return {
         "guid": tombstone_guid(table, key),
         "table": table,
         "key": key,
-        "rev": rev_of(doc),
-        "history": bounded([*history_of(doc), root_of(doc)]),
+        "rev": compute_rev({"deleted": key}, [deleted]),
+        "history": bounded([deleted, *history_of(doc), root_of(doc)]),
         "author": author,
         "when": when,
     }
@@ -161,7 +166,7 @@ def tombstone_guid(table: str, key: str) -> str:
 
 def tombstone_ancestry(tomb: Doc) -> set[str]:
     """The versions a delete removed: the deleted one and everything before it."""
-    return {str(tomb.get("rev", "")), *history_of(tomb)} - {""}
+    return set(history_of(tomb)) - {""}
 
 
 __all__ = [
