@@ -23,7 +23,6 @@ def write_sample_data(folder: Path) -> None:
     """
     import shutil
     import tempfile
-
     from unittest.mock import patch
 
     with tempfile.TemporaryDirectory(prefix="fieldnotes-sample-") as scratch:
