@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fieldnotes.tui.app import FieldnotesApp
 
 CSS = """
-ConflictsScreen #cf-table { height: 1fr; max-height: 40%; }
+ConflictsScreen #cf-table { height: auto; max-height: 12; }
 ConflictsScreen #cf-detail { height: 1fr; padding: 0 1; }
 ConflictsScreen .cf-value { border: round $warning; padding: 0 1; margin: 0 0 1 0; height: auto; }
 ConflictsScreen #cf-combined { height: 6; }
@@ -121,11 +121,11 @@ class ConflictsScreen(FieldnotesScreen[None]):
         for number, side in enumerate(conflict.values, start=1):
             who = side.get("author") or "someone"
             when = side.get("when") or "at an unknown time"
-            label = (
-                f"{number}. {who}, {when}" if not deleted else f"{_shown(side.get('value'))}: {who}, {when}"
-            )
-            value = Static(_shown(side.get("value")), classes="cf-value", markup=False)
-            value.border_title = label
+            text = _shown(side.get("value"))
+            if deleted:
+                text = "Deleted." if side.get("value") == "deleted" else "Edited: the note is kept meanwhile."
+            value = Static(text, classes="cf-value", markup=False)
+            value.border_title = f"{number}. {who}, {when}"
             box.mount(value)
         combined = "\n\n".join(str(side.get("value") or "") for side in conflict.values if side.get("value"))
         area = self.query_one("#cf-combined", TextArea)
@@ -134,6 +134,7 @@ class ConflictsScreen(FieldnotesScreen[None]):
             self.query_one(widget).display = not deleted
         for widget in ("#cf-keep", "#cf-delete"):
             self.query_one(widget).display = deleted
+        self.refresh_bindings()
 
     def _resolve(self, value: Any) -> None:
         conflict = self.current
