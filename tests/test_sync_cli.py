@@ -153,3 +153,25 @@ def test_doctor_offers_and_merges_conflicted_copies(two: tuple[Path, Path, str])
     with FieldNotes.open(laptop) as service:
         assert "Desktop note" in {n.title for n in service.notes()}
     assert "conflicted copy" not in run(laptop, "doctor").stdout
+
+
+def test_base_lets_a_removed_code_stay_removed(tmp_path: Path) -> None:
+    laptop = tmp_path / "laptop" / "notes.json"
+    with FieldNotes.open(laptop) as service:
+        note = service.add(make_note(codes=["trust", "care"]))
+        service.store.flush()
+    base, desktop = tmp_path / "base.json", tmp_path / "desktop" / "notes.json"
+    desktop.parent.mkdir()
+    shutil.copyfile(laptop, base)
+    shutil.copyfile(laptop, desktop)
+    with FieldNotes.open(laptop) as service:  # the laptop drops "care" and adds "legitimacy"
+        service.update(Note.from_dict({**service.get(note.id).to_dict(), "codes": ["trust", "legitimacy"]}))
+    with FieldNotes.open(desktop) as service:  # the desktop adds "harm reduction"
+        codes = ["trust", "care", "harm reduction"]
+        service.update(Note.from_dict({**service.get(note.id).to_dict(), "codes": codes}))
+    without = run(laptop, "merge", str(desktop), "--dry-run", "--json")
+    assert json.loads(without.stdout)["updated"] == 1
+    result = run(laptop, "merge", str(desktop), "--base", str(base))
+    assert result.exit_code == 0, result.output
+    with FieldNotes.open(laptop) as service:
+        assert sorted(service.get(note.id).codes) == ["harm reduction", "legitimacy", "trust"]
