@@ -68,13 +68,14 @@ def start_team(tmp_path: Path, env: dict[str, str], passphrase: str | None) -> t
     hub, alice, bob = tmp_path / "usb-stick" / "hub.git", tmp_path / "alice", tmp_path / "bob"
     git(tmp_path, env, "init", "-q", "--bare", "-b", "main", str(hub))
     git(tmp_path, env, "clone", "-q", str(hub), str(alice))
+    git(alice, env, "checkout", "-q", "-b", "main")
     base = add(alice, env, "Coalition monthly", "--body", "base body", "--org", "Harbor Rights Collective")
     if passphrase:
         encrypt_database(alice / DB, passphrase)
     fieldnotes(alice, env, "git-setup")
     git(alice, env, "add", "-A")
     git(alice, env, "commit", "-qm", "the database")
-    git(alice, env, "push", "-q", "origin", "HEAD:main")
+    git(alice, env, "push", "-q", "-u", "origin", "main")
     git(tmp_path, env, "clone", "-q", "-b", "main", str(hub), str(bob))
     fieldnotes(bob, env, "git-setup")
     return alice, bob, base
@@ -191,3 +192,39 @@ def test_git_setup_outside_a_working_tree_is_refused(tmp_path: Path, env: dict[s
     )
     assert result.returncode == 2 and "git init" in result.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_an_encrypted_commit_without_the_passphrase_is_stopped_not_incomplete(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    with_passphrase = {**env, "FIELDNOTES_PASSPHRASE": PASSPHRASE}
+    alice, _, _ = start_team(tmp_path, with_passphrase, PASSPHRASE)
+    add(alice, with_passphrase, "saved, still in the journal")
+    committed = git(alice, env, "commit", "-qam", "no passphrase", check=False)
+    assert committed.returncode != 0 and "FIELDNOTES_PASSPHRASE" in committed.stderr
+    assert git(alice, env, "log", "--oneline").stdout.count("\n") == 1  # nothing was committed
+    # git finds nothing to commit before its hook runs: `fieldnotes sync` folds first
+    fieldnotes(alice, with_passphrase, "sync", "-m", "with it")
+    assert "with it" in git(alice, env, "log", "--oneline").stdout
+    with open_db(alice, PASSPHRASE) as service:
+        assert "saved, still in the journal" in {n.title for n in service.notes()}
+    assert not (alice / (DB + ".journal")).exists()
+
+
+def test_sync_commits_notes_still_in_the_journal_and_exchanges_them(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    alice, bob, _ = start_team(tmp_path, env, None)
+    for clone in (alice, bob):  # a first full load folds on close: from here on, saves stay in the journal
+        fieldnotes(clone, env, "list")
+    bobs = add(bob, env, "Bob's note")
+    alices = add(alice, env, "Alice's note")
+    assert (alice / (DB + ".journal")).exists() and (bob / (DB + ".journal")).exists()
+    fieldnotes(bob, env, "sync")
+    fieldnotes(alice, env, "sync", "-m", "alice's day")
+    fieldnotes(bob, env, "sync")
+    for clone in (alice, bob):
+        with open_db(clone, None) as service:
+            assert {bobs, alices} <= {n.id for n in service.notes()}
+        assert git(clone, env, "status", "--porcelain").stdout == ""
+    assert "alice's day" in git(bob, env, "log", "--oneline").stdout

@@ -134,7 +134,8 @@ def test_sync_tools_conflicted_copies_are_found(tmp_path: Path, name: str) -> No
     db.write_text("{}")
     (tmp_path / name).write_text('{"notes": {}}')
     (tmp_path / "notes-export.csv").write_text("x")  # not a copy
-    (tmp_path / "other notes.json").write_text("{}")  # another database, not a copy
+    for own in ("other notes.json", "notes 2.json", "notes-BACKUP.json", "notes (draft).csv"):
+        (tmp_path / own).write_text("{}")  # the researcher's own files, not copies
     (tmp_path / "notes.json.journal").write_text("")
     assert [p.name for p in conflict_copies(db)] == [name]
 

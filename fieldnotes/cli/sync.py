@@ -205,6 +205,30 @@ def git_setup(state: CliState, command: str | None) -> None:
     )
 
 
+@click.command("sync")
+@click.option("--message", "-m", default="fieldnotes: notes", show_default=True, help="The commit message.")
+@click.option("--no-push", is_flag=True, help="Commit and pull, but do not push.")
+@pass_state
+def sync_command(state: CliState, message: str, no_push: bool) -> None:
+    """Commit the database, pull your team's changes (merged by note) and push: one step.
+
+    The same as `fieldnotes flush && git add DB && git commit && git pull && git push`, in
+    the git working tree `git-setup` prepared. Folding first matters: a note saved a
+    moment ago is only in the journal, and git would find nothing to commit.
+    """
+    from fieldnotes.merge.git import sync
+
+    state.close()
+    passphrase = state.passphrase_if_encrypted()
+    for line in sync(state.db_path, passphrase=passphrase, message=message, push=not no_push):
+        click.echo(f"fieldnotes: {line}", err=True)
+    from fieldnotes.merge.conflicts import list_conflicts
+
+    open_conflicts = len(list_conflicts(state.service()))
+    if open_conflicts:
+        click.echo(f"{open_conflicts} conflict(s) to resolve: fieldnotes conflicts (or ctrl+k in the app).")
+
+
 @click.command("git-hook", hidden=True)
 @click.argument("name", type=click.Choice(["pre-commit", "post-merge", "post-checkout"]))
 @click.argument("args", nargs=-1)
@@ -291,4 +315,4 @@ def _git_status(path: Path) -> str:
     return f"git: {top} merges the database by note ({printable(driver)})."
 
 
-COMMANDS = (merge, merge_driver, conflicts, git_setup, git_hook, doctor)
+COMMANDS = (merge, merge_driver, conflicts, git_setup, sync_command, git_hook, doctor)

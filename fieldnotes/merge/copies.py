@@ -5,12 +5,15 @@ Dropbox:    "notes (Dana's conflicted copy 2016-01-17).json"
 Syncthing:  "notes.sync-conflict-20160117-083012-ABCDEF1.json"
 Nextcloud:  "notes (conflicted copy 2016-01-17 083012).json", "notes_conflict-20160117-083012.json"
 ownCloud:   "notes_conflict-20160117-083012.json"
-Google Drive, OneDrive: "notes (1).json", "notes-DESKTOP-1A2B3C.json"
+Google Drive: "notes (1).json"
 Resilio:    "notes.Conflict.json"
 Seafile:    "notes (SFConflict dana@example.org 2016-01-17-08-30-12).json"
-iCloud, Box: "notes 2.json", "notes (Dana's conflict).json"
+Box:        "notes (Dana's conflict).json"
 
-Each is a whole database: `fieldnotes merge COPY` brings what it holds back in.
+Names too plain to tell from a file of the researcher's own ("notes 2.json" from
+iCloud, "notes-LAPTOP.json" from OneDrive) are not taken for copies. Each copy is a
+whole database: `fieldnotes merge COPY` brings what it holds back in (merging a copy
+that holds nothing new changes nothing: its versions are older than ours).
 """
 
 from __future__ import annotations
@@ -27,9 +30,7 @@ _MARKERS = (
     r"\(SFConflict [^)]*\)",  # Seafile
     r"\.Conflict",  # Resilio
     r"\([^)]*conflict[^)]*\)",  # Box and others
-    r" \([0-9]{1,3}\)",  # Google Drive, OneDrive
-    r" [2-9]",  # iCloud Drive
-    r"-[A-Z0-9][A-Z0-9-]{5,}",  # OneDrive: the computer's name
+    r" \([0-9]{1,3}\)",  # Google Drive
 )
 
 

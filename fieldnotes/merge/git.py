@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldnotes.errors import InputError, StorageError
+from fieldnotes.errors import InputError, PassphraseNeededError, StorageError
 from fieldnotes.paths import resolve_db_path
 
 DRIVER = "fieldnotes"
@@ -155,7 +155,13 @@ def pre_commit(db_path: Path | str, *, passphrase: str | None) -> bool:
     if not journal.exists() or not journal.stat().st_size:
         return False
     top = work_tree(path)
-    DurableStorage(path, passphrase=passphrase).fold()
+    try:
+        DurableStorage(path, passphrase=passphrase).fold()
+    except PassphraseNeededError:
+        raise PassphraseNeededError(
+            f"{path.name} is encrypted and has changes not yet in the file: set FIELDNOTES_PASSPHRASE "
+            "when committing, or run `fieldnotes flush` first. Nothing was committed."
+        ) from None
     relative = path.relative_to(top).as_posix()
     if tracked(top, relative):
         git("add", "--", relative, cwd=top)
@@ -204,4 +210,45 @@ def rescue_journal(db_path: Path | str, old_commit: str, *, passphrase: str | No
     return f"merged back the changes saved before git updated {relative}: {outcome.report.notes.line()}"
 
 
-__all__ = ["HOOKS", "Setup", "default_command", "pre_commit", "rescue_journal", "setup", "work_tree"]
+def sync(db_path: Path | str, *, passphrase: str | None, message: str, push: bool = True) -> list[str]:
+    """Fold, commit the database, pull (merging by note), push: the day's sync in one step.
+
+    git decides there is nothing to commit before the pre-commit hook runs, so a change
+    still in the journal alone would not be committed by `git commit -a`: this folds first."""
+    from fieldnotes.storage.durable import DurableStorage
+
+    path = resolve_db_path(db_path)
+    top = work_tree(path)
+    relative = path.relative_to(top).as_posix()
+    if not git("config", f"merge.{DRIVER}.driver", cwd=top, check=False).stdout.strip():
+        raise InputError(
+            f"{top} is not set up to merge the database by note: run `fieldnotes git-setup` first"
+        )
+    done = []
+    try:
+        DurableStorage(path, passphrase=passphrase).fold()
+    except PassphraseNeededError:
+        raise PassphraseNeededError(
+            f"{path.name} is encrypted: set FIELDNOTES_PASSPHRASE to sync it"
+        ) from None
+    git("add", "--", relative, cwd=top)
+    if git("diff", "--cached", "--quiet", cwd=top, check=False).returncode:
+        git("commit", "-q", "-m", message, cwd=top)
+        done.append(f"committed {relative}")
+    else:
+        done.append("nothing new to commit")
+    if not git("remote", cwd=top).stdout.strip():
+        return [*done, "no remote to pull from or push to (git remote add origin …)"]
+    pulled = git("pull", "--no-rebase", "--no-edit", cwd=top, check=False)
+    if pulled.returncode:
+        raise StorageError(f"git pull did not finish: {(pulled.stderr or pulled.stdout).strip()}")
+    done.append("pulled and merged by note")
+    if push:
+        pushed = git("push", cwd=top, check=False)
+        if pushed.returncode:
+            raise StorageError(f"git push did not finish: {(pushed.stderr or pushed.stdout).strip()}")
+        done.append("pushed")
+    return done
+
+
+__all__ = ["HOOKS", "Setup", "default_command", "pre_commit", "rescue_journal", "setup", "sync", "work_tree"]
