@@ -306,3 +306,28 @@ def test_an_encrypted_copy_needs_its_own_passphrase(db_path: Path, tmp_path: Pat
 def test_resolving_an_unknown_conflict_is_a_refusal(db_path: Path) -> None:
     with FieldNotes.open(db_path) as service, pytest.raises(NotFoundError):
         find_conflict(service, "ffff")
+
+
+def test_organizations_merged_on_one_device_stay_merged_on_the_other(db_path: Path, tmp_path: Path) -> None:
+    opener = Opener(db_path, None)
+    with opener() as service:
+        service.registries.save_organization(Organization("Eastgate Dropin"))
+        service.registries.save_organization(
+            Organization("Eastgate Drop-in Centre", type="human-service nonprofit")
+        )
+        note = service.add(make_note(organizations=["Eastgate Dropin"]))
+    laptop, desktop = opener, fork(opener, tmp_path)
+    with laptop() as service:
+        service.registries.merge_organizations("Eastgate Dropin", "Eastgate Drop-in Centre")
+    with desktop() as service:
+        later = service.add(make_note(title="tagged with the old name", organizations=["Eastgate Dropin"]))
+    merge(desktop, laptop)
+    merge(laptop, desktop)
+    for opened in (laptop, desktop):
+        with opened() as service:
+            names = [o.name for o in service.registries.organizations()]
+            assert names == ["Eastgate Drop-in Centre"], names
+            assert "Eastgate Dropin" in service.registries.organization("Eastgate Drop-in Centre").aliases
+            assert service.get(note.id).organizations == ["Eastgate Drop-in Centre"]
+            assert service.get(later.id).organizations == ["Eastgate Drop-in Centre"]
+            assert list_conflicts(service) == []
