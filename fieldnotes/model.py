@@ -152,6 +152,11 @@ NOTE_FIELDS: tuple[NoteField, ...] = (
     ),
     NoteField("created", "created"),
     NoteField("updated", "updated"),
+    # revisions, for merging copies (fieldnotes/merge/revisions.py): never typed in, never exported
+    NoteField("author", "author"),
+    NoteField("rev", "rev"),
+    NoteField("history", "history"),
+    NoteField("field_revs", "field revs"),
     # meeting
     NoteField(
         "host",
@@ -401,6 +406,11 @@ class Note(Record):
     private: str = ""  # too sensitive to leave the laptop: never exported unless asked
     created: str = ""
     updated: str = ""
+    # revisions: who made this version, its hash, the versions before it, where each field was last set
+    author: str = ""
+    rev: str = ""
+    history: list[str] = field(default_factory=list)
+    field_revs: dict[str, str] = field(default_factory=dict)
     # meeting
     host: str = ""
     agenda: str = ""
@@ -501,6 +511,12 @@ class Organization(Record):
     aliases: list[str] = field(default_factory=list)
     description: str = ""
     guid: str = field(default_factory=new_id)
+    # revisions (see fieldnotes/merge/revisions.py)
+    author: str = ""
+    updated: str = ""
+    rev: str = ""
+    history: list[str] = field(default_factory=list)
+    field_revs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def _complete(cls, values: dict[str, Any]) -> None:
@@ -540,6 +556,12 @@ class Code(Record):
     first_note: str = ""
     first_date: str = ""
     guid: str = field(default_factory=new_id)
+    # revisions (see fieldnotes/merge/revisions.py)
+    author: str = ""
+    updated: str = ""
+    rev: str = ""
+    history: list[str] = field(default_factory=list)
+    field_revs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def _complete(cls, values: dict[str, Any]) -> None:
@@ -575,6 +597,12 @@ class Informant(Record):
     notes: str = ""
     real_names: list[str] = field(default_factory=list)
     guid: str = field(default_factory=new_id)
+    # revisions (see fieldnotes/merge/revisions.py)
+    author: str = ""
+    updated: str = ""
+    rev: str = ""
+    history: list[str] = field(default_factory=list)
+    field_revs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def _complete(cls, values: dict[str, Any]) -> None:
@@ -582,9 +610,11 @@ class Informant(Record):
         values["guid"] = values.get("guid") or stable_guid("informant", tag_key(values["pseudonym"]))
 
     def public_dict(self) -> dict[str, Any]:
-        """For lists and reports: everything but the real names."""
+        """For lists and reports: everything but the real names (and the revision hashes,
+        which a guess at a real name could be checked against)."""
         data = self.to_dict()
-        del data["real_names"]
+        for key in ("real_names", "rev", "history", "field_revs"):
+            del data[key]
         return data
 
     def validate(self) -> None:
@@ -612,6 +642,12 @@ class Project(Record):
     destroy_by: str = ""  # YYYY-MM-DD: the data retention or destroy-by date
     consent_forms: list[str] = field(default_factory=list)  # consent form versions
     researcher: str = ""
+    # revisions (see fieldnotes/merge/revisions.py)
+    author: str = ""
+    updated: str = ""
+    rev: str = ""
+    history: list[str] = field(default_factory=list)
+    field_revs: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
         _check_types(self, tuple(f.name for f in fields(self)))

@@ -59,7 +59,8 @@ from fieldnotes.model import FIELD, Code, Informant, Note, Organization
 from fieldnotes.text import tag_key
 
 # ---------------------------------------------------------------- the fields
-_NOT_TEXT = frozenset({"id", "kind", "start", "end", "created", "updated"})
+# Not text: ids, dates, stamps, and the revision hashes merges keep (merge/revisions.py).
+_NOT_TEXT = frozenset({"id", "kind", "start", "end", "created", "updated", "rev", "history", "field_revs"})
 # Note fields whose values name a registry entry: renamed through the registry, so tags
 # and the organization or code they point at keep the same spelling.
 TAG_FIELDS: dict[str, str] = {

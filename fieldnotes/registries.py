@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.index import NoteIndex
+from fieldnotes.merge.revisions import TOMBSTONES, env_author, stamp, tombstone, tombstone_guid
 from fieldnotes.model import (
     ORG_TYPES,
     Code,
@@ -25,6 +26,7 @@ from fieldnotes.model import (
     Organization,
     Project,
     new_id,
+    now_stamp,
     stable_guid,
 )
 from fieldnotes.storage import Store
@@ -125,7 +127,7 @@ class Registries:
             if current is not None and current.name != org.name:
                 self.store.backup("before-rename")
                 self._retag_organizations(current.spellings() - {tag_key(a) for a in org.aliases}, org.name)
-            self.store.put_records(ORGANIZATIONS, [org.to_dict()])
+            self._put(ORGANIZATIONS, [org.to_dict()])
         return org
 
     def rename_organization(self, old: str, new: str) -> int:
@@ -151,8 +153,8 @@ class Registries:
         with self.store.transaction():
             self.store.backup("before-merge")
             self._retag_organizations(src.spellings(), dst.name)
-            self.store.delete_records(ORGANIZATIONS, [src.guid])
-            self.store.put_records(ORGANIZATIONS, [merged.to_dict()])
+            self._delete(ORGANIZATIONS, [src.guid])
+            self._put(ORGANIZATIONS, [merged.to_dict()])
         return changed
 
     def _notes_tagging_org(self, keys: set[str]) -> int:
@@ -178,9 +180,52 @@ class Registries:
 
     def _save_retagged(self, notes: list[Note]) -> None:
         if notes:
-            self.store.put_notes([note.to_dict() for note in notes])
+            author = self.author()
+            docs = []
             for note in notes:
-                self.index.remember(note)
+                old = self.index.view(note.id)
+                doc = stamp(note.to_dict(), old.to_dict() if old is not None else None, author)
+                docs.append(doc)
+                self.index.remember(Note.from_dict(doc))
+            self.store.put_notes(docs)
+
+    # ------------------------------------------------------------- revisions
+    def author(self) -> str:
+        """Who makes the changes saved now: `FIELDNOTES_AUTHOR`, else the project's researcher."""
+        return env_author() or self._cached("author", lambda: self.project().researcher)
+
+    def _put(self, table: str, docs: list[dict[str, Any]]) -> None:
+        """Save records with their revision bookkeeping (see merge/revisions.py)."""
+        if not docs:
+            return
+        with self.store.transaction():
+            stored = {doc.get("guid"): doc for doc in self.store.records(table)}
+            fresh = [doc["guid"] for doc in docs if doc["guid"] not in stored]
+            tombs = {}
+            if fresh:
+                wanted = {tombstone_guid(table, guid) for guid in fresh}
+                tombs = {t["key"]: t for t in self.store.records(TOMBSTONES) if t.get("guid") in wanted}
+            author, now = self.author(), now_stamp()
+            revised = []
+            for doc in docs:
+                tomb = tombs.get(doc["guid"])
+                extra = (str(tomb["rev"]),) if tomb and tomb.get("rev") else ()
+                revised.append(stamp(doc, stored.get(doc["guid"]), author, extra_parents=extra, when=now))
+            self.store.put_records(table, revised)
+            self.store.delete_records(TOMBSTONES, [tombstone_guid(table, guid) for guid in tombs])
+
+    def _delete(self, table: str, guids: list[str]) -> None:
+        """Delete records, leaving a tombstone for each (a delete is not "never had it")."""
+        with self.store.transaction():
+            stored = {doc.get("guid"): doc for doc in self.store.records(table)}
+            author, now = self.author(), now_stamp()
+            marks = [
+                tombstone(table, guid, stored[guid], author=author, when=now)
+                for guid in guids
+                if guid in stored
+            ]
+            self.store.delete_records(table, guids)
+            self.store.put_records(TOMBSTONES, marks)
 
     # ----------------------------------------------------------------- codes
     def _codes(self) -> list[Code]:
@@ -230,7 +275,7 @@ class Registries:
                 self.store.backup("before-rename")
                 self._retag_codes({tag_key(current.name)}, code.name)
                 self._reparent({tag_key(current.name)}, code.name)
-            self.store.put_records(CODES, [code.to_dict()])
+            self._put(CODES, [code.to_dict()])
         return code
 
     def _check_no_cycle(self, name: str, parent: str) -> None:
@@ -270,8 +315,8 @@ class Registries:
         with self.store.transaction():
             self.store.backup("before-merge")
             self._retag_codes({tag_key(src.name)}, dst.name)
-            self.store.delete_records(CODES, [src.guid])
-            self.store.put_records(CODES, [merged.to_dict()])
+            self._delete(CODES, [src.guid])
+            self._put(CODES, [merged.to_dict()])
             self._reparent({tag_key(src.name)}, dst.name)
         return changed
 
@@ -290,7 +335,7 @@ class Registries:
             for code in self.codes()
             if code.parent and tag_key(code.parent) in old_keys and tag_key(code.name) != tag_key(new_parent)
         ]
-        self.store.put_records(CODES, [child.to_dict() for child in children])
+        self._put(CODES, [child.to_dict() for child in children])
 
     def import_codebook(self, path: Path) -> tuple[int, int]:
         """Pre-load codes from CSV (name, parent, description[, origin]) or a REFI .qdc.
@@ -316,7 +361,7 @@ class Registries:
             if code.parent and tag_key(code.parent) not in known:
                 code.parent = ""
         if ordered:
-            self.store.put_records(CODES, [code.to_dict() for code in ordered])
+            self._put(CODES, [code.to_dict() for code in ordered])
         return len(ordered), len(incoming) - len(ordered)
 
     # ------------------------------------------------------------ informants
@@ -362,7 +407,7 @@ class Registries:
             person.guid = current.guid
         with self.store.transaction():
             if person.organization and tag_key(person.organization) not in self._org_names():
-                self.store.put_records(ORGANIZATIONS, [Organization(person.organization).to_dict()])
+                self._put(ORGANIZATIONS, [Organization(person.organization).to_dict()])
             if current is not None and current.pseudonym != person.pseudonym:
                 self.store.backup("before-rename")
                 changed = []
@@ -370,7 +415,7 @@ class Registries:
                     if view.informant and tag_key(view.informant) == tag_key(current.pseudonym):
                         changed.append(replace(view, informant=person.pseudonym))
                 self._save_retagged(changed)
-            self.store.put_records(INFORMANTS, [person.to_dict()])
+            self._put(INFORMANTS, [person.to_dict()])
         return person
 
     # --------------------------------------------------------------- project
@@ -381,7 +426,7 @@ class Registries:
     def save_project(self, project: Project) -> Project:
         project = replace(project, consent_forms=dedupe_tags(project.consent_forms))
         project.validate()
-        self.store.put_records(PROJECT, [{**project.to_dict(), "guid": "project"}])
+        self._put(PROJECT, [{**project.to_dict(), "guid": "project"}])
         return project
 
     def retention_warning(self, today: str) -> str | None:
@@ -433,8 +478,8 @@ class Registries:
             for name in note.codes
             if tag_key(name) not in known_codes
         ]
-        self.store.put_records(ORGANIZATIONS, [org.to_dict() for org in new_orgs.values()])
-        self.store.put_records(CODES, [code.to_dict() for code in new_codes])
+        self._put(ORGANIZATIONS, [org.to_dict() for org in new_orgs.values()])
+        self._put(CODES, [code.to_dict() for code in new_codes])
         if note.kind == "interview" and note.informant.strip():
             known = {tag_key(p.pseudonym) for p in self._informants()}
             if tag_key(note.informant) not in known:
@@ -445,7 +490,7 @@ class Registries:
                     consent=note.consent,
                     consent_date=note.start[:10] if note.consent in ("written", "verbal") else "",
                 )
-                self.store.put_records(INFORMANTS, [person.to_dict()])
+                self._put(INFORMANTS, [person.to_dict()])
 
 
 def _fresh_guid(kind: str, key: str, taken: set[str]) -> str:

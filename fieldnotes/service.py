@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.export.job import ExportJob, Protections, build_job
 from fieldnotes.index import NoteFilter, NoteIndex
+from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone, tombstone_guid
 from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
 from fieldnotes.storage import BackupInfo, Store
@@ -96,6 +97,7 @@ class FieldNotes:
             raise ValidationError(f"a note with id {note.id} exists already", field="id")
         with self.store.transaction():  # the note and its new tags: all or nothing
             self.registries.register_tags(note)
+            note = _revised(note, None, self.registries.author())
             self.store.put_note(note.to_dict())
         self.index.remember(note)
         return replace(note)
@@ -111,6 +113,7 @@ class FieldNotes:
         note.updated = now_stamp()
         with self.store.transaction():  # the note and its new tags: all or nothing
             self.registries.register_tags(note)
+            note = _revised(note, old, self.registries.author())
             self.store.put_note(note.to_dict())
         self.index.remember(note)
         return replace(note)
@@ -123,21 +126,29 @@ class FieldNotes:
         """
         prepared = []
         added = 0
-        stamp = now_stamp()
+        now = now_stamp()
         with self.store.transaction():
+            author = self.registries.author()
+            tombs = {
+                doc.get("key"): doc for doc in self.store.records(TOMBSTONES) if doc.get("table") == "notes"
+            }
             for original in notes:
                 note = replace(original)
                 self.registries.canonicalise(note)
                 old = self.index.view(note.id)
                 if old is None:
                     added += 1
-                    note.created = note.created or stamp
+                    note.created = note.created or now
                 elif not (keep_stamps and note.created):
                     note.created = old.created or note.created
-                note.updated = note.updated if keep_stamps and note.updated else stamp
+                note.updated = note.updated if keep_stamps and note.updated else now
                 self.registries.register_tags(note)
+                tomb = tombs.get(note.id) if old is None else None  # a deleted note, saved again
+                note = _revised(note, old, author, tomb)
                 prepared.append(note)
             self.store.put_notes([note.to_dict() for note in prepared])
+            gone = [tombstone_guid("notes", note.id) for note in prepared if note.id in tombs]
+            self.store.delete_records(TOMBSTONES, gone)
         for note in prepared:
             self.index.remember(note)
         return added, len(prepared) - added
@@ -145,7 +156,10 @@ class FieldNotes:
     def delete(self, note_id: str) -> Note:
         """Delete a note; a backup of the whole database is taken first."""
         note = self.index.get(note_id)
-        self.store.delete_note(note.id)
+        mark = tombstone("notes", note.id, note.to_dict(), author=self.registries.author(), when=now_stamp())
+        with self.store.transaction():  # the note goes, its tombstone stays: all or nothing
+            self.store.delete_note(note.id)
+            self.store.put_records(TOMBSTONES, [mark])
         self.index.forget(note.id)
         return note
 
@@ -439,8 +453,16 @@ def _storable(path: str) -> str:
 
 def _same(a: Note, b: Note) -> bool:
     """Equal but for the stamps."""
-    skip = {"created", "updated"}
+    skip = {"created", "updated", *BOOKKEEPING}
     return all(getattr(a, name) == getattr(b, name) for name in a.field_names() if name not in skip)
+
+
+def _revised(note: Note, old: Note | None, author: str, tomb: dict[str, Any] | None = None) -> Note:
+    """`note` with the revision bookkeeping of a version saved over `old` (see merge/revisions.py)."""
+    extra = (str(tomb["rev"]),) if tomb and tomb.get("rev") else ()
+    doc = stamp(note.to_dict(), old.to_dict() if old is not None else None, author, extra_parents=extra)
+    unrevised: dict[str, Any] = {"author": "", "rev": "", "history": [], "field_revs": {}}
+    return replace(note, **{key: doc.get(key, unrevised[key]) for key in BOOKKEEPING})
 
 
 # ------------------------------------------------------ whole-database operations

@@ -17,6 +17,7 @@ SAMPLE_PROJECT = "fieldnotes-sample.qdpx"
 SAMPLE_DOCUMENTS = "nvivo-documents"
 # The exports' time stamps (the .qdpx, the .xlsx sheets): fixed, so the files are byte-identical
 SAMPLE_MOMENT = datetime(2016, 1, 31, 12, 0)
+SAMPLE_SAVED = "2016-01-31T18:00:00"
 
 
 def write_sample_data(folder: Path) -> None:
@@ -27,10 +28,15 @@ def write_sample_data(folder: Path) -> None:
     """
     import shutil
     import tempfile
+    from unittest.mock import patch
 
     with tempfile.TemporaryDirectory(prefix="fieldnotes-sample-") as scratch:
         db = Path(scratch) / SAMPLE_DB
-        with FieldNotes.open(db) as service:
+        # Registry records stamp when they were saved: the sample's clock is fixed.
+        with (
+            FieldNotes.open(db) as service,
+            patch("fieldnotes.registries.now_stamp", return_value=SAMPLE_SAVED),
+        ):
             build_sample(service)
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, folder / SAMPLE_DB)

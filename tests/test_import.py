@@ -12,6 +12,7 @@ import shutil
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,8 @@ from fieldnotes.export.job import Protections
 from fieldnotes.export.nvivo import NOTE_HEADER
 from fieldnotes.export.profiles import PROFILES
 from fieldnotes.index import NoteFilter
-from fieldnotes.model import NOTE_FIELDS, Code
+from fieldnotes.merge.revisions import BOOKKEEPING
+from fieldnotes.model import NOTE_FIELDS, Code, Note
 from fieldnotes.service import FieldNotes
 from tests.conftest import ODD_TEXTS, make_note
 
@@ -94,6 +96,12 @@ def varied(service: FieldNotes) -> FieldNotes:
 
 
 # ------------------------------------------------------------- round trips
+def content(note: Note) -> Note:
+    """The note without its revision bookkeeping: a text normalised on the way (CRLF to LF)
+    is a new version, with a rev of its own."""
+    return replace(note, **{name: type(getattr(note, name))() for name in BOOKKEEPING})
+
+
 @pytest.mark.parametrize("target", sorted(PROFILES))
 def test_qdpx_round_trips_notes_codes_codings_and_memos(
     varied: FieldNotes, tmp_path: Path, target: str
@@ -115,7 +123,7 @@ def test_qdpx_round_trips_notes_codes_codings_and_memos(
                 memo=note.memo.replace("\r\n", "\n"),
                 private=note.private.replace("\r\n", "\n"),
             )
-            assert after[note_id] == expected, note.title
+            assert content(after[note_id]) == content(expected), note.title
         imported = {code.name: code for code in fresh.registries.codes()}
         assert set(imported) == set(codebook)
         assert imported["legitimacy"].origin == "deductive"
@@ -134,7 +142,9 @@ def test_nvivo_csv_and_xlsx_round_trip_field_for_field(
     with FieldNotes.open(tmp_path / "fresh.json") as fresh:
         report = fresh.import_notes(tmp_path / "x" / f"notes.{file_format}")
         assert report.added == len(before)
-        assert {note.id: note for note in fresh.notes()} == before
+        assert {note.id: content(note) for note in fresh.notes()} == {
+            k: content(v) for k, v in before.items()
+        }
 
 
 def test_a_500000_character_transcript_exports_and_imports_back_exactly(
@@ -343,10 +353,13 @@ def test_any_json_row_is_refused_or_imported_with_the_right_types(tmp_path: Path
             assert service.count() == 0
             return
         (note,) = service.notes()
+        hints = get_type_hints(Note)
         for spec in NOTE_FIELDS:
-            value = getattr(note, spec.name)
-            if spec.is_list:
+            value, expected = getattr(note, spec.name), hints[spec.name]
+            if expected == list[str]:
                 assert isinstance(value, list) and all(isinstance(item, str) for item in value)
+            elif expected == dict[str, str]:
+                assert isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
             elif spec.name != "end":
                 assert isinstance(value, str), spec.name
         service.report_codes()

@@ -19,7 +19,8 @@ KINDS = {
     "event": {"event_type": "protest"},
     "interview": {"informant": "P-09", "consent": "verbal"},
 }
-_NOT_FREE = {"id", "kind", "start", "end", "created", "updated", "informant"}
+REVISION_HASHES = {"rev", "history", "field_revs"}  # bookkeeping for merges, never text
+_NOT_FREE = {"id", "kind", "start", "end", "created", "updated", "informant", *REVISION_HASHES}
 _TAGS = {"organizations", "codes", "host", "organizers"}  # registry names: `find_named_tags` checks them
 
 
@@ -165,7 +166,8 @@ def test_every_note_field_is_known_to_the_check() -> None:
     expected = {
         spec.name
         for spec in FIELD.values()
-        if spec.name not in {"id", "kind", "start", "end", "created", "updated"} and not spec.choices
+        if spec.name not in {"id", "kind", "start", "end", "created", "updated", *REVISION_HASHES}
+        and not spec.choices
     }
     assert {name for name, _ in NOTE_TEXT_FIELDS} == expected
     assert all(hasattr(Note(kind="meeting", title="t", start="2016-01-01T00:00"), n) for n in expected)

@@ -97,6 +97,13 @@ COMMANDS: dict[str, str] = {
     "recover": "fieldnotes.cli.maintenance:recover",
     "drafts": "fieldnotes.cli.maintenance:drafts",
     "destroy": "fieldnotes.cli.maintenance:destroy",
+    "merge": "fieldnotes.cli.sync:merge",
+    "merge-driver": "fieldnotes.cli.sync:merge_driver",
+    "conflicts": "fieldnotes.cli.sync:conflicts",
+    "git-setup": "fieldnotes.cli.sync:git_setup",
+    "sync": "fieldnotes.cli.sync:sync_command",
+    "git-hook": "fieldnotes.cli.sync:git_hook",
+    "doctor": "fieldnotes.cli.sync:doctor",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from fieldnotes.errors import FieldnotesError
@@ -30,6 +31,7 @@ class FieldnotesApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "fieldnotes"
+    BINDINGS = [Binding("ctrl+k", "conflicts", "Conflicts", show=False, id="conflicts")]
 
     def __init__(
         self,
@@ -88,6 +90,9 @@ class FieldnotesApp(App[None]):
         draft = self.service.load_draft()
         if draft and draft.get("kind") in KINDS:
             self.push_screen(DraftDialog(draft), partial(self._draft_answer, draft))
+        from fieldnotes.tui.screens.conflicts import offer_conflict_copies
+
+        offer_conflict_copies(self)
 
     def _draft_answer(self, draft: dict[str, Any], answer: str | None) -> None:
         if answer == "resume":
@@ -197,6 +202,13 @@ class FieldnotesApp(App[None]):
 
         self.push_screen(ProjectDialog(self.service.registries.project()))
 
+    def action_conflicts(self) -> None:
+        """What merges could not decide: pick a value or edit a combined one."""
+        from fieldnotes.tui.screens.conflicts import ConflictsScreen
+
+        if self.open_service is not None:
+            self.push_screen(ConflictsScreen())
+
     def action_reports(self) -> None:
         from fieldnotes.tui.screens.reports import ReportsScreen
 
@@ -248,6 +260,9 @@ class FieldnotesApp(App[None]):
             "Project settings", "Ethics protocol, destroy-by date, consent forms", self.action_project
         )
         yield SystemCommand("Reports", "Contacts over time, ties, code frequencies (r)", self.action_reports)
+        yield SystemCommand(
+            "Conflicts", "Values two merged copies disagree on (ctrl+k)", self.action_conflicts
+        )
         yield SystemCommand(
             "Export…",
             "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
