@@ -459,3 +459,19 @@ def test_a_database_file_replaced_under_its_journal_never_loses_or_overwrites_a_
         assert {n.id for n in svc.notes()} == {mine.id, theirs.id, shared[1].id, shared[2].id}
         assert len([b for b in svc.backups() if b.reason == "journal-rebased"]) == 1
     assert not open_db.path.with_name(open_db.path.name + ".journal").exists()  # folded in
+
+
+def test_reading_the_notes_for_the_first_time_inside_a_change_keeps_the_change(open_db: Opener) -> None:
+    with open_db() as svc:
+        svc.add(make_note(title="folded"))
+        svc.store.flush()
+    svc = open_db()  # a light load: the notes are not read yet
+    with svc.store.transaction():
+        svc.store.put_records("codes", [{"guid": "g1", "name": "new code"}])
+        svc.store.put_note(make_note(title="in the same change").to_dict())
+        assert len(svc.store.all_notes()) == 2  # the first read of the notes, mid-change
+        assert [doc["name"] for doc in svc.store.records("codes")] == ["new code"]
+    svc.close()  # a process that read every note folds on close: nothing of the change is lost
+    with open_db() as again:
+        assert sorted(n.title for n in again.notes()) == ["folded", "in the same change"]
+        assert [c.name for c in again.registries.codes()] == ["new code"]

@@ -270,6 +270,10 @@ class DurableStorage:
             full = True
         if full:
             self._load_full()
+        for entry in self._pending or ():
+            # Loading inside an open batch (the notes read for the first time mid-change):
+            # what the batch changed so far is not on disk yet; it stays applied.
+            self._apply(entry)
         self._stamp = self._current_stamp()
         self._loaded = True
         self.generation += 1
