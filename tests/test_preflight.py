@@ -20,7 +20,8 @@ KINDS = {
     "interview": {"informant": "P-09", "consent": "verbal"},
 }
 _NOT_FREE = {"id", "kind", "start", "end", "created", "updated", "informant"}
-_TAGS = {"organizations", "codes", "host", "organizers"}  # registry names: `find_named_tags` checks them
+# registry names: `find_named_tags` checks them (a tie's organizations are tagged on its note too)
+_TAGS = {"organizations", "codes", "host", "organizers", "ties"}
 
 
 def free_fields(kind: str) -> list[str]:
