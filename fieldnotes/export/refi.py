@@ -119,13 +119,9 @@ def code_description(code: Code, history: Sequence[HistoryEntry] = ()) -> str:
 
 
 def history_lines(history: Sequence[HistoryEntry]) -> list[str]:
-    """A code's history, one change a line: "2016-01-17 09:12 renamed ... [author] — reason"."""
-    return [
-        f"{entry.when.replace('T', ' ')} {entry.describe()}"
-        + (f" [{entry.author}]" if entry.author else "")
-        + (f" — {entry.reason}" if entry.reason else "")
-        for entry in history
-    ]
+    """A code's history, one change a line, naming the code (a code merged into it has its own
+    name): "2016-01-17 09:12:00  trust: renamed ... [author] — reason"."""
+    return [entry.line() for entry in history]
 
 
 def histories_by_code(codes: list[Code], history: Sequence[HistoryEntry]) -> dict[str, list[HistoryEntry]]:
