@@ -484,7 +484,7 @@ class Registries:
         if note.host.strip():
             note.host = _canonical([note.host.strip()], orgs)[0]
         if note.ties:  # canonical text, and the organizations a tie names are present
-            note.ties = canonical_ties(note.ties, orgs)
+            note.ties = canonical_ties(note.ties, {**{tag_key(o): o for o in note.organizations}, **orgs})
             note.organizations = dedupe_tags([*note.organizations, *tie_organizations(note.ties)])
         note.validate()
 
