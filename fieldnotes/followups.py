@@ -259,7 +259,14 @@ class Followups:
             raise NotFoundError(
                 f"follow-up id {prefix!r} is too short: give at least {MIN_PREFIX} characters"
             )
-        found = [item for item in self.items() if item.id.startswith(prefix)]
+        owners = [  # the notes holding a matching id: only their items are built
+            note
+            for note in self.index.views()
+            if note.followups
+            and any(i.startswith(prefix) for i in item_ids(note.id, followup_lines(note.followups)))
+        ]
+        states = self.states() if owners else {}
+        found = [item for note in owners for item in self.of_note(note, states) if item.id.startswith(prefix)]
         if not found:
             raise NotFoundError(f"no follow-up has an id starting with {prefix!r} (fieldnotes followups)")
         if len(found) > 1:

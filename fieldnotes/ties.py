@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fieldnotes.errors import ValidationError
 from fieldnotes.text import one_line, tag_key
@@ -81,6 +82,12 @@ def parse_tie(text: str) -> Tie:
     what is wrong, for anything else."""
     if not isinstance(text, str):
         raise ValidationError(f"a tie must be text, not {type(text).__name__}", field="ties")
+    return _parse(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> Tie:
+    """`parse_tie`, remembered: reports read the same ties again and again (a refusal is not)."""
     parts = [one_line(part) for part in text.split(SEPARATOR)]
     if len(parts) != 4:
         raise _refuse(text, f"it has {len(parts)} part(s) separated by '|', not 4")
