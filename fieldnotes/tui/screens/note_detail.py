@@ -26,6 +26,10 @@ def note_header(note: Note, color: str) -> Text:
     rows: list[tuple[str, str]] = [(FIELD["start"].label, when)]
     for name in (*HEAD_FIELDS, *KIND_FIELDS[note.kind]):
         value = getattr(note, name)
+        if name == "ties":  # fieldwork: "A ↔ B · referral · 4/5", one a line
+            value = [_tie_text(text) for text in value]
+            rows.append((FIELD[name].label, f"\n{'':>16}".join(value)))
+            continue
         rows.append((FIELD[name].label, ", ".join(value) if isinstance(value, list) else value))
     text = Text()
     text.append("● ", style=color)
@@ -41,6 +45,15 @@ def note_header(note: Note, color: str) -> Text:
     text.append(f"{'Saved':>14}  ", style="dim")
     text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
     return text
+
+
+def _tie_text(text: str) -> str:
+    from fieldnotes.ties import parse_tie
+
+    try:
+        return parse_tie(text).describe()
+    except ValueError:
+        return text
 
 
 class NoteDetailScreen(FieldnotesScreen[None]):
