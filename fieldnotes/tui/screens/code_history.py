@@ -15,6 +15,9 @@ class CodeHistoryDialog(FieldnotesModal[None]):
     """The history of one code (`name`; codes merged into it included), or of the whole codebook."""
 
     HELP_TITLE = "Codebook history"
+    DEFAULT_CSS = """
+    CodeHistoryDialog #history-table { height: 1fr; }
+    """
     BINDINGS = [Binding("escape,q,h", "close", "Close", id="close-history", tooltip="close")]
 
     def __init__(self, name: str | None = None, guid: str = "") -> None:
@@ -43,6 +46,8 @@ class CodeHistoryDialog(FieldnotesModal[None]):
             yield Static("Newest first. esc closes.", classes="dim")
 
     def on_mount(self) -> None:
+        frame = self.query_one(".history-dialog")
+        frame.styles.width, frame.styles.height = 120, "80%"  # wider than a dialog: five columns
         self.query_one("#history-table", DataTable).focus()
 
     def action_close(self) -> None:

@@ -47,6 +47,9 @@ class MemoForm(FieldnotesModal[Memo | None]):
     """Write or edit a memo: title, type, what it is about, the memo. Dismisses with the saved memo."""
 
     HELP_TITLE = "Memo form"
+    DEFAULT_CSS = """
+    MemoForm #memo-body { height: 10; }
+    """
     HELP_TIPS = (("about", "code:NAME; org:NAME; informant:P-03; note:1a2b (→ completes)"),)
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel-memo", tooltip="close, saving nothing"),
@@ -92,6 +95,7 @@ class MemoForm(FieldnotesModal[Memo | None]):
                 yield Button("Cancel (esc)", id="memo-cancel")
 
     def on_mount(self) -> None:
+        self.query_one(".memo-form").styles.width = 96  # wider than a dialog: links and prose
         self.query_one("#memo-title", Input).focus()
 
     def _link_names(self) -> list[str]:
@@ -142,6 +146,10 @@ class MemosScreen(FieldnotesScreen[None]):
     """The memos, newest first, with the highlighted one below; or only those about one thing."""
 
     HELP_TITLE = "Memos"
+    DEFAULT_CSS = """
+    MemosScreen #memo-table { height: 1fr; }
+    MemosScreen #memo-preview { height: 1fr; border-top: solid $primary; padding: 0 1; }
+    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="back"),
         Binding(
