@@ -1,4 +1,5 @@
-"""Synthetic notes of about 2.3 KB each, shaped like real field notes."""
+"""Synthetic notes of about 2.3 KB each, shaped like real field notes: meetings and events record
+two ties each, a third of the notes have two follow-ups."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import random
 from datetime import datetime, timedelta
 
 from fieldnotes.model import Note
+from fieldnotes.ties import TIE_TYPES
 
 ORGS = [
     "Northside Abolition Coalition",
@@ -99,6 +101,14 @@ def make_notes(count: int, seed: int = 7) -> list[Note]:
             created=when.strftime("%Y-%m-%dT%H:%M:%S"),
             updated=when.strftime("%Y-%m-%dT%H:%M:%S"),
         )
+        if kind != "interview":  # ties recorded between the organizations present
+            first, second, third = note.organizations
+            note.ties = [
+                f"{first}|{second}|{rng.choice(TIE_TYPES)}|{rng.randint(1, 5)}",
+                f"{first}|{third}|{rng.choice(TIE_TYPES)}|{rng.randint(1, 5)}",
+            ]
+        if i % 3 == 0:
+            note.followups = "Send the minutes\nCall " + note.organizations[0]
         if kind == "interview":
             note.informant = f"P-{i % 40:02d}"
             note.consent = "written"

@@ -187,6 +187,9 @@ def reports(db: Path) -> dict[str, float]:
             "report_contacts_ms": timed(lambda: svc.report_contacts(by="month"), 5),
             "report_ties_ms": timed(svc.report_ties, 5),
             "report_codes_ms": timed(lambda: svc.report_codes(by="org-type"), 5),
+            "report_weighted_ties_ms": timed(svc.report_weighted_ties, 5),
+            "report_strongest_ties_ms": timed(svc.report_strongest_ties, 5),
+            "followups_ms": timed(svc.followups.items, 5),
         }
     results["report_max_ms"] = max(results.values())
     return results

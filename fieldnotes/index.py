@@ -101,6 +101,11 @@ class NoteIndex:
             self._changed()
             self._generation = self.store.generation  # reading the notes may have loaded them
 
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the notes were read: reading them inside a transaction would drop its writes."""
+        return self._generation != -1
+
     def remember(self, note: Note) -> None:
         """A note this process saved (nothing to do until the notes are first read)."""
         if self._generation != -1:

@@ -20,6 +20,8 @@ from typing import Any, ClassVar, Self, get_type_hints
 
 from fieldnotes.errors import ValidationError
 from fieldnotes.text import dedupe_tags, one_line, tag_key
+from fieldnotes.ties import FORMAT as TIE_FORMAT
+from fieldnotes.ties import check_ties
 
 KINDS: tuple[str, ...] = ("meeting", "event", "interview")
 EVENT_TYPES: tuple[str, ...] = (
@@ -184,6 +186,19 @@ NOTE_FIELDS: tuple[NoteField, ...] = (
         kinds=("event",),
         is_list=True,
         placeholder="organizing organizations",
+    ),
+    # meetings and events: collaboration ties between the organizations present (see ties.py)
+    NoteField(
+        "ties",
+        "Ties",
+        f"Meeting or event: a tie between two organizations present, as '{TIE_FORMAT}' "
+        "(type: referral, co-hosted, shared client, funding, joint advocacy, conflict or other; "
+        "intensity 1 to 5). Repeat for more.",
+        "--tie",
+        kinds=("meeting", "event"),
+        is_list=True,
+        form_label="Ties between organizations (A | B | type | 1-5)",
+        placeholder="Org A | Org B | referral | 3   (enter adds it)",
     ),
     # interview
     NoteField(
@@ -417,6 +432,8 @@ class Note(Record):
     # event
     event_type: str = ""
     organizers: list[str] = field(default_factory=list)
+    # meeting and event: "ORG A|ORG B|TYPE|INTENSITY" (ties.py)
+    ties: list[str] = field(default_factory=list)
     # interview
     informant: str = ""
     informant_role: str = ""
@@ -489,6 +506,7 @@ class Note(Record):
                     raise ValidationError(
                         f"{label(name).lower()} {tag!r}: a name can't hold ';' or a line break", field=name
                     )
+        check_ties(self.ties)
         for spec in NOTE_FIELDS:
             value = getattr(self, spec.name)
             if spec.choices and spec.name != "kind" and value and value not in spec.choices:

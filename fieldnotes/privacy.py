@@ -50,13 +50,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from typing import get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 from fieldnotes.model import FIELD, Code, Informant, Note, Organization
 from fieldnotes.text import tag_key
+
+if TYPE_CHECKING:
+    from fieldnotes.codebook_history import HistoryEntry
+    from fieldnotes.followups import Followup
+    from fieldnotes.memos import Memo
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- the fields
 # Not text: ids, dates, stamps, and the revision hashes merges keep (merge/revisions.py).
@@ -69,6 +76,12 @@ TAG_FIELDS: dict[str, str] = {
     "host": "organization",
     "codes": "code",
 }
+# Note fields whose items are ties ("ORG A|ORG B|TYPE|N"): the organizations in them are renamed.
+TIE_FIELDS = frozenset({"ties"})
+# The fields of the other exported records that hold no free text: ids, dates, fixed choices.
+MEMO_KEEP = frozenset({"guid", "type", "created", "updated"})
+FOLLOWUP_KEEP = frozenset({"id", "note_id", "note_start", "status", "due", "done_at", "position"})
+HISTORY_KEEP = frozenset({"guid", "when", "action", "code_guid", "note_id", "source_guid"})
 
 
 def _note_text_fields() -> tuple[tuple[str, bool], ...]:
@@ -502,10 +515,98 @@ class Pseudonymiser:
             if not value:
                 continue
             table = renames.for_field(name) if renames is not None else None
-            new = [self._tag(item, table) for item in value] if is_list else self._tag(value, table)
+            if name in TIE_FIELDS:
+                orgs = renames.organizations if renames is not None else None
+                new = [self._tie(item, orgs) for item in value]
+            elif is_list:
+                new = [self._tag(item, table) for item in value]
+            else:
+                new = self._tag(value, table)
             if new != value:
                 changes[name] = new
         return replace(note, **changes) if changes else note  # type: ignore[arg-type]
+
+    def _tie(self, text: str, organizations: dict[str, str] | None) -> str:
+        """A tie with each organization renamed as the registry (see ties.py); the whole text
+        pseudonymised when it is not a tie."""
+        from fieldnotes.ties import Tie, parse_tie
+
+        try:
+            tie = parse_tie(text)
+        except ValueError:
+            return self.text(text)
+        a, b = (self._tag(name, organizations) for name in (tie.a, tie.b))
+        return Tie(a, b, tie.type, tie.intensity).text if (a, b) != (tie.a, tie.b) else text
+
+    # ------------------------------------------- memos, follow-ups, the codebook's history
+    def record(
+        self, record: T, keep: frozenset[str], special: dict[str, Callable[[Any], Any]] | None = None
+    ) -> T:
+        """A copy of a dataclass record with every str and list[str] field pseudonymised but the
+        fields in `keep` (ids, dates, fixed choices); `special` fields by their own function. A
+        text field added to the record later is covered without anyone remembering to."""
+        changes: dict[str, Any] = {}
+        for spec in fields(record):  # type: ignore[arg-type]
+            name = spec.name
+            if name in keep:
+                continue
+            value = getattr(record, name)
+            if special and name in special:
+                new = special[name](value)
+            elif isinstance(value, str):
+                new = self.text(value)
+            elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+                new = [self.text(item) for item in value]
+            else:
+                continue
+            if new != value:
+                changes[name] = new
+        return replace(record, **changes) if changes else record  # type: ignore[type-var]
+
+    def memo(self, memo: Memo, renames: TagRenames) -> Memo:
+        """A memo: title, body, author and the names its links give (codes, organizations)."""
+
+        def link(text: str) -> str:
+            kind, _, target = text.partition(":")
+            if kind == "org":
+                return f"org:{self._tag(target, renames.organizations)}"
+            if kind == "code":
+                return f"code:{self._tag(target, renames.codes)}"
+            if kind in ("note", "informant"):
+                return text  # a note id; a pseudonym (warned about when it holds a name)
+            return self.text(text)
+
+        return self.record(memo, MEMO_KEEP, {"about": lambda links: [link(item) for item in links]})
+
+    def followup(self, item: Followup, renames: TagRenames) -> Followup:
+        """A follow-up item: its text, its note's title, and whom it concerns."""
+        orgs = renames.organizations
+        return self.record(
+            item,
+            FOLLOWUP_KEEP,
+            {
+                "concerns": lambda value: self._tag(value, orgs),
+                "note_concerns": lambda values: [self._tag(value, orgs) for value in values],
+            },
+        )
+
+    def history_entry(self, entry: HistoryEntry, renames: TagRenames) -> HistoryEntry:
+        """A codebook history entry: code names as the pseudonymised codebook, the rest as text."""
+        codes = renames.codes
+        names = entry.action in ("rename", "merge", "move")
+
+        def name(value: str) -> str:
+            return self._tag(value, codes)
+
+        return self.record(
+            entry,
+            HISTORY_KEEP,
+            {
+                "code": name,
+                "before": name if names else self.text,
+                "after": name if names else self.text,
+            },
+        )
 
     def _unique(self, names: list[str]) -> list[str]:
         """The names pseudonymised; a changed name that clashes with another gets " (2)"..."""
@@ -541,6 +642,7 @@ class Pseudonymiser:
                     aliases=aliases,
                     type=self.text(org.type),
                     description=self.text(org.description),
+                    author=self.text(org.author),
                 )
             )
         code_names = self._unique([code.name for code in codes])
@@ -553,6 +655,7 @@ class Pseudonymiser:
                 name=name,
                 description=self.text(code.description),
                 parent=self._tag(code.parent, renames.codes) if code.parent else "",
+                author=self.text(code.author),
             )
             for code, name in zip(codes, code_names, strict=True)
         ]
@@ -562,6 +665,7 @@ class Pseudonymiser:
                 role=self.text(person.role),
                 organization=self._tag(person.organization, renames.organizations),
                 notes=self.text(person.notes),
+                author=self.text(person.author),
             )
             for person in informants
         ]
@@ -577,12 +681,16 @@ def export_texts(
     *,
     include_private: bool = False,
     tags: bool = True,
+    others: Iterable[tuple[str, str]] = (),
 ) -> Iterator[tuple[str, str]]:
-    """(place, text) of every exported string: note fields, registry names and descriptions.
+    """(place, text) of every exported string: note fields, registry names and descriptions,
+    and `others` (memos, follow-ups, the codebook's history: see `record_texts`).
     Without `tags`, note fields naming registry entries (organizations, codes...) are skipped."""
     for note in notes:
         for name, is_list in NOTE_TEXT_FIELDS:
-            if (name == "private" and not include_private) or (not tags and name in TAG_FIELDS):
+            if (name == "private" and not include_private) or (
+                not tags and (name in TAG_FIELDS or name in TIE_FIELDS)  # ties name organizations tagged too
+            ):
                 continue
             value = getattr(note, name)
             if not value:
@@ -613,6 +721,34 @@ def export_texts(
         if tags:
             yield f"{label} organization", person.organization
         yield f"{label} notes", person.notes
+    yield from others
+
+
+def record_texts(label: str, record: object, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """(place, text) of every str and list[str] field of a record but `keep`: what the
+    pre-flight check reads of a memo, a follow-up or a history entry."""
+    for spec in fields(record):  # type: ignore[arg-type]
+        if spec.name in keep:
+            continue
+        value = getattr(record, spec.name)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and text:
+                yield f"{label} {spec.name}", text
+
+
+def job_others(
+    memos: Iterable[Memo], followups: Iterable[Followup], history: Iterable[HistoryEntry]
+) -> list[tuple[str, str]]:
+    """The exported texts of memos, follow-up items and history entries, placed for people."""
+    out: list[tuple[str, str]] = []
+    for memo in memos:
+        out += record_texts(f"memo {memo.guid[:8]}", memo, MEMO_KEEP | {"about"})
+    skip = FOLLOWUP_KEEP | {"note_title", "note_concerns", "text"}  # the note's own fields: checked there
+    for item in followups:
+        out += record_texts(f"follow-up {item.id[:6]}", item, skip)
+    for entry in history:
+        out += record_texts(f"codebook history of “{entry.code}”", entry, HISTORY_KEEP | {"code"})
+    return out
 
 
 # -------------------------------------------------------- the pre-flight check
@@ -685,6 +821,7 @@ def find_possible_names(
     organizations: Iterable[Organization] = (),
     codes: Iterable[Code] = (),
     informants: Iterable[Informant] = (),
+    others: Iterable[tuple[str, str]] = (),
 ) -> list[PossibleName]:
     """Capitalised words that look like names and are not known names, common words, nor
     part of an organization, code, pseudonym or registered name.
@@ -722,7 +859,7 @@ def find_possible_names(
         return verdicts[key]
 
     for place, raw in export_texts(
-        notes, organizations, codes, informants, include_private=include_private, tags=False
+        notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
     ):
         if not raw:
             continue
@@ -873,8 +1010,9 @@ def check_names(
     *,
     include_private: bool = False,
     pseudonymiser: Pseudonymiser | None = None,
+    others: Iterable[tuple[str, str]] = (),
 ) -> NameCheck:
-    """The whole pre-flight check over what an export would hold."""
+    """The whole pre-flight check over what an export would hold (`others`: see `job_others`)."""
     pseudonymiser = pseudonymiser if pseudonymiser is not None else Pseudonymiser(informants)
     return NameCheck(
         find_possible_names(
@@ -884,6 +1022,7 @@ def check_names(
             organizations=organizations,
             codes=codes,
             informants=informants,
+            others=others,
         ),
         find_named_tags(pseudonymiser, notes, organizations, codes, informants),
     )

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fieldnotes.codebook_history import CodebookHistory
 from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.index import NoteIndex
 from fieldnotes.merge.revisions import TOMBSTONES, env_author, stamp, tombstone, tombstone_guid
@@ -32,8 +33,12 @@ from fieldnotes.model import (
 from fieldnotes.storage import Store
 from fieldnotes.storage.store import CODES, INFORMANTS, ORGANIZATIONS, PROJECT
 from fieldnotes.text import dedupe_tags, one_line, tag_key
+from fieldnotes.ties import canonical_ties, renamed_tie, tie_organizations
 
 T = TypeVar("T")
+# Told when an organization, code or informant is renamed or merged: (kind, the old
+# spellings' keys, the new name). Memos and follow-ups keep their links with it.
+RenameListener = Callable[[str, set[str], str], None]
 
 
 def _replace_tag(tags: list[str], old_keys: set[str], new: str) -> list[str]:
@@ -53,13 +58,28 @@ class Registries:
     What is read from the store is cached until the data changes (`Store.revision`
     moves with every change, even inside a transaction), so tagging 10,000
     imported notes reads the registries once, not 10,000 times. Public methods
-    hand out copies: callers may change what they get."""
+    hand out copies: callers may change what they get.
+
+    Every change to the codebook is recorded in `history` (the audit trail), in the
+    same atomic write; `reason` arguments say why. `listeners` are told of renames
+    and merges, inside the write that makes them."""
 
     def __init__(self, store: Store, index: NoteIndex) -> None:
+        from fieldnotes.authors import current_author
+
         self.store = store
         self.index = index
         self._cache: dict[str, Any] = {}
         self._revision = -1
+        self.history = CodebookHistory(store, author=lambda: current_author(self))
+        self.listeners: list[RenameListener] = []
+
+    def _announce(self, kind: str, old_keys: set[str], new: str) -> None:
+        """Tell the listeners that `old_keys` now mean `new` (call inside the transaction)."""
+        old_keys = old_keys - {tag_key(new)}
+        if old_keys:
+            for listener in self.listeners:
+                listener(kind, old_keys, new)
 
     def _cached(self, key: str, build: Callable[[], T]) -> T:
         revision = self.store.revision
@@ -126,7 +146,9 @@ class Registries:
         with self.store.transaction():
             if current is not None and current.name != org.name:
                 self.store.backup("before-rename")
-                self._retag_organizations(current.spellings() - {tag_key(a) for a in org.aliases}, org.name)
+                dropped = current.spellings() - {tag_key(a) for a in org.aliases}
+                self._retag_organizations(dropped, org.name)
+                self._announce("organization", dropped, org.name)
             self._put(ORGANIZATIONS, [org.to_dict()])
         return org
 
@@ -153,6 +175,7 @@ class Registries:
         with self.store.transaction():
             self.store.backup("before-merge")
             self._retag_organizations(src.spellings(), dst.name)
+            self._announce("organization", src.spellings(), dst.name)
             self._delete(ORGANIZATIONS, [src.guid])
             self._put(ORGANIZATIONS, [merged.to_dict()])
         return changed
@@ -167,7 +190,7 @@ class Registries:
     def _retag_organizations(self, old_keys: set[str], new: str) -> None:
         changed = []
         for view in self.index.views():
-            names = [*view.organizations, *view.organizers, view.host]
+            names = [*view.organizations, *view.organizers, view.host, *tie_organizations(view.ties)]
             if not any(tag_key(name) in old_keys for name in names if name):
                 continue
             note = replace(view)
@@ -175,6 +198,8 @@ class Registries:
             note.organizers = _replace_tag(note.organizers, old_keys, new)
             if note.host and tag_key(note.host) in old_keys:
                 note.host = new
+            if note.ties:
+                note.ties = [renamed_tie(tie, dict.fromkeys(old_keys, new)) for tie in note.ties]
             changed.append(note)
         self._save_retagged(changed)
 
@@ -255,8 +280,9 @@ class Registries:
             usage.update(tag_key(code) for code in note.codes)
         return usage
 
-    def save_code(self, code: Code, *, original: str | None = None) -> Code:
-        """Add, or edit the code first called `original` (renaming notes if needed)."""
+    def save_code(self, code: Code, *, original: str | None = None, reason: str = "") -> Code:
+        """Add, or edit the code first called `original` (renaming notes if needed). The change
+        is recorded in the codebook's history, with `reason`."""
         code = replace(code, name=one_line(code.name), parent=one_line(code.parent))
         code.validate()
         current = self.code(original) if original else None
@@ -275,8 +301,27 @@ class Registries:
                 self.store.backup("before-rename")
                 self._retag_codes({tag_key(current.name)}, code.name)
                 self._reparent({tag_key(current.name)}, code.name)
+                self._announce("code", {tag_key(current.name)}, code.name)
             self._put(CODES, [code.to_dict()])
+            self._record_changes(current, code, reason)
         return code
+
+    def _record_changes(self, before: Code | None, after: Code, reason: str) -> None:
+        """The history entries of one save: a creation, or each field that changed."""
+        history = self.history
+        if before is None:
+            history.record("create", after.name, after.guid, after=after.origin, reason=reason)
+            return
+        changes = (
+            ("rename", before.name, after.name),
+            ("move", before.parent, after.parent),
+            ("description", before.description, after.description),
+            ("origin", before.origin, after.origin),
+            ("colour", before.color, after.color),
+        )
+        for action, old, new in changes:
+            if old != new and not (action == "move" and tag_key(old) == tag_key(new)):
+                history.record(action, after.name, after.guid, before=old, after=new, reason=reason)
 
     def _check_no_cycle(self, name: str, parent: str) -> None:
         by_key = {tag_key(c.name): c for c in self.codes()}
@@ -290,20 +335,20 @@ class Registries:
             seen.add(key)
             key = tag_key(by_key[key].parent) if by_key[key].parent else ""
 
-    def rename_code(self, old: str, new: str) -> int:
+    def rename_code(self, old: str, new: str, *, reason: str = "") -> int:
         code = self.code(old)
         changed = self.code_usage()[tag_key(code.name)]
-        self.save_code(replace(code, name=new), original=code.name)
+        self.save_code(replace(code, name=new), original=code.name, reason=reason)
         return changed
 
-    def move_code(self, name: str, parent: str) -> Code:
+    def move_code(self, name: str, parent: str, *, reason: str = "") -> Code:
         """Put a code under `parent` ("" for the top level). A backup is taken first."""
         code = self.code(name)
         with self.store.transaction():
             self.store.backup("before-move")
-            return self.save_code(replace(code, parent=parent), original=code.name)
+            return self.save_code(replace(code, parent=parent), original=code.name, reason=reason)
 
-    def merge_codes(self, source: str, target: str) -> int:
+    def merge_codes(self, source: str, target: str, *, reason: str = "") -> int:
         """Fold `source` into `target` in every note; its children move under `target`."""
         src, dst = self.code(source), self.code(target)
         if src.guid == dst.guid:
@@ -312,12 +357,35 @@ class Registries:
         merged = replace(dst, description=dst.description or src.description)
         if tag_key(merged.parent) == tag_key(src.name):
             merged.parent = src.parent
+        if src.first_date and (not dst.first_date or src.first_date < dst.first_date):
+            merged.first_note, merged.first_date = src.first_note, src.first_date  # used earlier
+        children = [c for c in self.codes() if c.parent and tag_key(c.parent) == tag_key(src.name)]
         with self.store.transaction():
             self.store.backup("before-merge")
             self._retag_codes({tag_key(src.name)}, dst.name)
             self._delete(CODES, [src.guid])
             self._put(CODES, [merged.to_dict()])
             self._reparent({tag_key(src.name)}, dst.name)
+            self._announce("code", {tag_key(src.name)}, dst.name)
+            self.history.record(
+                "merge",
+                dst.name,
+                dst.guid,
+                before=src.name,
+                after=dst.name,
+                reason=reason,
+                source_guid=src.guid,
+            )
+            for child in children:
+                if tag_key(child.name) != tag_key(dst.name):
+                    self.history.record(
+                        "move",
+                        child.name,
+                        child.guid,
+                        before=src.name,
+                        after=dst.name,
+                        reason=f"its parent {src.name!r} was merged into {dst.name!r}",
+                    )
         return changed
 
     def _retag_codes(self, old_keys: set[str], new: str) -> None:
@@ -361,7 +429,12 @@ class Registries:
             if code.parent and tag_key(code.parent) not in known:
                 code.parent = ""
         if ordered:
-            self._put(CODES, [code.to_dict() for code in ordered])
+            with self.store.transaction():
+                self._put(CODES, [code.to_dict() for code in ordered])
+                for code in ordered:
+                    self.history.record(
+                        "create", code.name, code.guid, after=code.origin, reason=f"imported from {path.name}"
+                    )
         return len(ordered), len(incoming) - len(ordered)
 
     # ------------------------------------------------------------ informants
@@ -410,6 +483,7 @@ class Registries:
                 self._put(ORGANIZATIONS, [Organization(person.organization).to_dict()])
             if current is not None and current.pseudonym != person.pseudonym:
                 self.store.backup("before-rename")
+                self._announce("informant", {tag_key(current.pseudonym)}, person.pseudonym)
                 changed = []
                 for view in self.index.views():
                     if view.informant and tag_key(view.informant) == tag_key(current.pseudonym):
@@ -454,6 +528,9 @@ class Registries:
         note.organizers = _canonical(dedupe_tags(note.organizers), orgs)
         if note.host.strip():
             note.host = _canonical([note.host.strip()], orgs)[0]
+        if note.ties:  # canonical text, and the organizations a tie names are present
+            note.ties = canonical_ties(note.ties, {**{tag_key(o): o for o in note.organizations}, **orgs})
+            note.organizations = dedupe_tags([*note.organizations, *tie_organizations(note.ties)])
         note.validate()
 
     def register_tags(self, note: Note) -> None:
@@ -480,6 +557,12 @@ class Registries:
         ]
         self._put(ORGANIZATIONS, [org.to_dict() for org in new_orgs.values()])
         self._put(CODES, [code.to_dict() for code in new_codes])
+        for code in new_codes:
+            self.history.record(
+                "create", code.name, code.guid, after="inductive", reason=f"typed on note {note.id[:8]}"
+            )
+            self.history.record("first use", code.name, code.guid, note_id=note.id, after=note.start[:10])
+        self._first_uses(note, {tag_key(code.name) for code in new_codes})
         if note.kind == "interview" and note.informant.strip():
             known = {tag_key(p.pseudonym) for p in self._informants()}
             if tag_key(note.informant) not in known:
@@ -491,6 +574,42 @@ class Registries:
                     consent_date=note.start[:10] if note.consent in ("written", "verbal") else "",
                 )
                 self._put(INFORMANTS, [person.to_dict()])
+
+    def first_use_needs_notes(self, note: Note) -> bool:
+        """Whether saving `note` is the first use of a code of the codebook: finding out whether
+        older notes used it needs the notes read, which must happen before the save's transaction."""
+        keys = {tag_key(name) for name in note.codes}
+        return any(not code.first_note and tag_key(code.name) in keys for code in self._codes())
+
+    def _first_uses(self, note: Note, new: set[str]) -> None:
+        """Codes of the codebook this note is the first to use: remember the note on the code and
+        record the first use. A code with no first note that notes used before the audit trail
+        existed gets its earliest such note instead, marked as found afterwards."""
+        unused = [
+            code
+            for code in self._codes()
+            if not code.first_note and tag_key(code.name) in {tag_key(c) for c in note.codes} - new
+        ]
+        for code in unused:
+            key = tag_key(code.name)
+            views = self.index.views() if self.index.is_loaded else []  # see `first_use_needs_notes`
+            earlier = [view for view in views if view.id != note.id and key in map(tag_key, view.codes)]
+            if earlier:  # used before its first use could be recorded: the earliest note is its first
+                used = min([*earlier, note], key=lambda view: (view.start, view.created))
+                reason = "found later: notes used it before the codebook history was kept"
+                when = used.created or f"{used.start}:00"
+            else:
+                used, reason, when = note, "", ""
+            self._put(CODES, [replace(code, first_note=used.id, first_date=used.start[:10]).to_dict()])
+            self.history.record(
+                "first use",
+                code.name,
+                code.guid,
+                note_id=used.id,
+                after=used.start[:10],
+                reason=reason,
+                when=when,
+            )
 
 
 def _fresh_guid(kind: str, key: str, taken: set[str]) -> str:

@@ -1,6 +1,6 @@
 """Collaboration reports: how often and how long organizations meet, who meets whom,
-and which codes come up where. Pure functions over notes; the service and the
-screens call them."""
+which ties they record and how intense, and which codes come up where. Pure
+functions over notes; the service and the screens call them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import date
 from itertools import combinations
 
 from fieldnotes.model import Note, Organization, tag_key
+from fieldnotes.ties import Tie, parse_tie
 
 PERIODS = ("month", "week")
 CODE_GROUPS = ("org-type", "org", "kind")
@@ -147,6 +148,111 @@ def ties(notes: Sequence[Note], orgs: Iterable[Organization]) -> list[TieRow]:
         TieRow(a, types[a], b, types[b], n, first[(a, b)], last[(a, b)])
         for (a, b), n in sorted(count.items(), key=lambda item: (-item[1], item[0][0].casefold(), item[0][1]))
     ]
+
+
+@dataclass(frozen=True)
+class WeightedTieRow:
+    organization_a: str
+    organization_b: str
+    tie_type: str
+    count: int
+    total_intensity: int
+    mean_intensity: float
+    first: str
+    last: str
+
+
+def recorded_ties(notes: Sequence[Note], orgs: Iterable[Organization]) -> list[tuple[Note, Tie]]:
+    """Every tie recorded on `notes`, organizations spelled as the registry (aliases -> name).
+    A tie that does not parse (an import can carry anything) is skipped."""
+    lookup = _Orgs(orgs)
+    out = []
+    for note in notes:
+        for text in note.ties:
+            try:
+                tie = parse_tie(text)
+            except ValueError:
+                continue
+            a, b = lookup.canonical(tie.a)[0], lookup.canonical(tie.b)[0]
+            out.append((note, Tie(a, b, tie.type, tie.intensity)))
+    return out
+
+
+def weighted_ties(notes: Sequence[Note], orgs: Iterable[Organization]) -> list[WeightedTieRow]:
+    """Per pair of organizations (unordered) and type of tie: how many were recorded, their
+    total and mean intensity, the first and last date. Strongest (total intensity) first."""
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    first: dict[tuple[str, str, str], str] = {}
+    last: dict[tuple[str, str, str], str] = {}
+    for note, tie in recorded_ties(notes, orgs):
+        key = (*tie.pair, tie.type)
+        totals[key].append(tie.intensity)
+        day = note.start[:10]
+        first[key] = min(first.get(key, day), day)
+        last[key] = max(last.get(key, day), day)
+    rows = [
+        WeightedTieRow(
+            a, b, kind, len(levels), sum(levels), round(sum(levels) / len(levels), 2), first[key], last[key]
+        )
+        for key, levels in totals.items()
+        for a, b, kind in [key]
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            -r.total_intensity,
+            -r.count,
+            r.organization_a.casefold(),
+            r.organization_b.casefold(),
+            r.tie_type,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class StrongestTieRow:
+    organization: str
+    type: str
+    period: str
+    strongest_with: str
+    total_intensity: int
+    ties: int
+    tie_types: str
+
+
+def strongest_ties(
+    notes: Sequence[Note], orgs: Iterable[Organization], *, by: str = "month"
+) -> list[StrongestTieRow]:
+    """Per organization and period: the partner it had the strongest recorded ties with (total
+    intensity, then count; ties broken by name), and what kinds of tie those were."""
+    orgs = list(orgs)
+    types = {key: org.type for org in orgs for key in org.spellings()}
+    strength: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    kinds: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for note, tie in recorded_ties(notes, orgs):
+        period = period_of(note.start, by)
+        for me, other in ((tie.a, tie.b), (tie.b, tie.a)):
+            strength[(me, period, other)].append(tie.intensity)
+            kinds[(me, period, other)].add(tie.type)
+    best: dict[tuple[str, str], tuple[str, list[int]]] = {}
+    for (me, period, other), levels in strength.items():
+        current = best.get((me, period))
+        candidate = (-sum(levels), -len(levels), other.casefold())
+        if current is None or candidate < (-sum(current[1]), -len(current[1]), current[0].casefold()):
+            best[(me, period)] = (other, levels)
+    rows = [
+        StrongestTieRow(
+            me,
+            types.get(tag_key(me), ""),
+            period,
+            other,
+            sum(levels),
+            len(levels),
+            "; ".join(sorted(kinds[(me, period, other)])),
+        )
+        for (me, period), (other, levels) in best.items()
+    ]
+    return sorted(rows, key=lambda r: (r.organization.casefold(), r.period))
 
 
 @dataclass(frozen=True)

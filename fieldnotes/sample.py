@@ -2,8 +2,12 @@
 
 June 2015 to January 2016 in one (invented) city. Every organization and person
 is made up. The data carries the pattern the study reports: the sex-worker-
-rights collective meets service providers often and at length; the
-abolitionist coalition ties to law enforcement and government.
+rights collective meets service providers often and at length, and records
+intense ties with them (referrals, shared clients, co-hosted events); the
+abolitionist coalition ties to law enforcement and government (joint advocacy,
+funding), and the two coalitions meet only in conflict. Between the notes:
+follow-ups (some done, some overdue), analytic memos on legitimacy, access and
+how intensity is measured, and a codebook that changed as the fieldwork went.
 
 `build_sample(service)` is deterministic: the same notes, ids and timestamps
 every time, so the committed sample_data/ can be checked against it
@@ -16,6 +20,8 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
+from fieldnotes.followups import FollowupState
+from fieldnotes.memos import Memo
 from fieldnotes.model import Code, Informant, Note, Organization, stable_guid
 from fieldnotes.service import FieldNotes
 
@@ -142,6 +148,23 @@ PROVIDER_MEETING = [
     "Training debrief at {a}: staff from {b} and the Collective. Peer workers ran a role play on intake "
     "questions. Staff said they had never heard the 'worker' language used with clients before.",
 ]
+# Ties recorded at the events ("A|B|TYPE|INTENSITY"), by title.
+EVENT_TIES = {
+    "Regional conference on human trafficking": [f"{NAC}|{VICE}|co-hosted|3"],
+    "University panel: sex work, policy and services": [f"{HRC}|{NAC}|conflict|2"],
+    "Harm-reduction training for providers": [f"{HRC}|{CLINIC}|co-hosted|4", f"{HRC}|{DROPIN}|co-hosted|3"],
+    "Harm-reduction fair": [f"{HRC}|{OUTREACH}|co-hosted|5", f"{HRC}|{CLINIC}|co-hosted|4"],
+    "Vigil against violence toward sex workers": [f"{HRC}|{LEGAL}|joint advocacy|3"],
+    "City council hearing on the human-services budget": [
+        f"{HRC}|{HOUSING}|joint advocacy|4",
+        f"{NAC}|{HRC}|conflict|3",
+    ],
+    "Police training: victim-centred interviewing": [
+        f"{NAC}|{VICE}|joint advocacy|4",
+        f"{OHS}|{NAC}|funding|3",
+    ],
+    "State harm-reduction summit": [f"{CLINIC}|{OUTREACH}|joint advocacy|4"],
+}
 EVENTS = [
     (
         (2015, 6, 25),
@@ -287,6 +310,11 @@ def sample_notes() -> list[Note]:
             agenda="incidents; night clinic; outreach",
             people=["P-02", f"peer worker {index % 3 + 1}"],
             memo="I sat with the peer workers this time; more at ease than last month." if index == 3 else "",
+            ties=[
+                f"{HRC}|{guests[0]}|referral|{4 if index >= 3 else 3}",
+                f"{HRC}|{guests[1]}|shared client|{3 + index % 2}",
+            ],
+            followups=f"Send {guests[0]} the peer-accompaniment schedule" if index in (2, 5, 7) else "",
         )
         # The Coalition: monthly meetings with police and the City, short, few providers.
         guest = FAMILY if index % 3 == 0 else OUTREACH if index % 3 == 1 else DROPIN
@@ -304,6 +332,12 @@ def sample_notes() -> list[Note]:
             agenda="operations update; funding",
             people=["P-01", "P-10"],
             memo="Felt watched when I took notes; the sergeant asked who I was with." if index == 1 else "",
+            ties=[
+                f"{NAC}|{VICE}|joint advocacy|4",
+                *([f"{OHS}|{NAC}|funding|3"] if index % 2 == 0 else []),
+                *([f"{NAC}|{guest}|referral|2"] if guest in orgs else []),
+            ],
+            followups="Ask the City liaison when advisory-board applications open" if index == 4 else "",
         )
         # Providers working with the Collective: two or three a month, between meetings.
         for extra_meeting in range(3 + (index % 2)):
@@ -317,11 +351,23 @@ def sample_notes() -> list[Note]:
                 [
                     "collaboration frequency",
                     "collaboration intensity",
-                    *(["data sharing"] if extra_meeting == 1 else []),
+                    # "data sharing" was merged into "resources" in October (CODEBOOK_CHANGES)
+                    *(
+                        [("data sharing" if (year, month) < (2015, 10) else "resources")]
+                        if extra_meeting == 1
+                        else []
+                    ),
                 ],
                 rng.choice(PROVIDER_MEETING).format(a=a, b=b),
                 host=a,
                 location=f"{a}, conference room",
+                ties=[
+                    f"{a}|{b}|shared client|{3 + extra_meeting % 2}",
+                    f"{HRC}|{a}|referral|4" if extra_meeting == 0 else f"{HRC}|{b}|co-hosted|3",
+                ],
+                followups=f"Circulate the shared release-of-information form to {b}"
+                if extra_meeting == 1
+                else "",
             )
         # The Coalition with police or the City, between meetings.
         # The Coalition and the Vice Unit: an operation debrief every month.
@@ -336,6 +382,7 @@ def sample_notes() -> list[Note]:
             "The Coalition asked for the names of the agencies the women were referred to.",
             host=VICE,
             location="Police district 4",
+            ties=[f"{VICE}|{NAC}|referral|3"],
         )
         if index % 2 == 0:
             add(
@@ -350,6 +397,7 @@ def sample_notes() -> list[Note]:
                 event_type="community event",
                 organizers=[HRC],
                 location="Harbor district",
+                ties=[f"{HRC}|{OUTREACH}|co-hosted|5"],
             )
         if index % 2 == 1:
             add(
@@ -363,6 +411,7 @@ def sample_notes() -> list[Note]:
                 "arrest and referral counts.",
                 host=OHS,
                 location="City Hall, room 310",
+                ties=[f"{OHS}|{NAC}|funding|5"],
             )
 
     for (year, month, day), event_type, title, orgs, body in EVENTS:
@@ -380,6 +429,7 @@ def sample_notes() -> list[Note]:
             event_type=event_type,
             organizers=orgs[:1],
             location="Downtown",
+            ties=EVENT_TIES.get(title, []),
         )
 
     interview_days = [
@@ -422,24 +472,198 @@ def sample_notes() -> list[Note]:
     return sorted(notes, key=lambda n: n.start)
 
 
+# How the codebook changed during the fieldwork: (when, what, the arguments, why).
+CODEBOOK_CHANGES = [
+    (
+        "2015-09-01T09:00:00",
+        "describe",
+        ("collaboration intensity",),
+        "operationalised: from September, ties are recorded on meetings and events with an intensity",
+    ),
+    (
+        "2015-09-02T10:30:00",
+        "move",
+        ("arrest and rescue", "framing: victim"),
+        "the Coalition names its work this way: a frame, not only an activity",
+    ),
+    (
+        "2015-10-12T16:00:00",
+        "merge",
+        ("data sharing", "resources"),
+        "release-of-information forms are one way resources move; too few notes to stand alone",
+    ),
+]
+INTENSITY_DEFINITION = (
+    "Depth of joint work: shared cases, co-run programs, time spent together. Recorded as ties of 1 "
+    "(a mention, a referral once) to 5 (shared work every week)."
+)
+
+MEMOS = [
+    (
+        "2015-08-03T21:10:00",
+        "Two routes to legitimacy",
+        "theoretical",
+        ["code:legitimacy", f"org:{HRC}", f"org:{NAC}"],
+        "Both coalitions claim to speak for people in the sex trade, by different routes. The Collective's "
+        "claim rests on membership and on being asked: providers call it because clients trust its peers. The "
+        "Coalition's rests on the state: arrest counts, the hotline contract, a seat at the Vice Unit's "
+        "debriefs. At the July panel the audience questioned the Collective; the council later quoted the "
+        "Coalition's numbers. Legitimacy with clients and legitimacy with funders are not the same currency.",
+    ),
+    (
+        "2015-08-20T18:40:00",
+        "Access to the Coalition",
+        "methodological",
+        [f"org:{NAC}", "informant:P-01", "informant:P-10"],
+        "I am read as 'with the Collective' at Coalition meetings (the sergeant asked). Notes there are "
+        "thinner: I stopped writing during the operations report. Compensate with the interviews and the "
+        "public hearings, and say so in the methods chapter.",
+    ),
+    (
+        "2015-09-01T08:30:00",
+        "Counting ties, not only meetings",
+        "methodological",
+        ["code:collaboration frequency", "code:collaboration intensity"],
+        "Meetings tell how often organizations are in one room, not what they do together. From September I "
+        "record ties on each meeting and event: referral, shared client, co-hosted, funding, joint advocacy, "
+        "conflict; intensity 1 to 5. The co-presence report and the weighted ties report should be read side "
+        "by side.",
+    ),
+    (
+        "2015-09-01T09:05:00",
+        "collaboration intensity: the scale",
+        "code memo",
+        ["code:collaboration intensity"],
+        "1 a mention or a single referral; 2 occasional referrals; 3 regular referrals or a shared client; "
+        "4 co-run work (a fair, a training, a case conference); 5 shared work every week (the outreach van, the "
+        "night clinic).",
+    ),
+    (
+        "2015-12-04T20:15:00",
+        "Providers hedge in public",
+        "theoretical",
+        [f"org:{CLINIC}", "informant:P-04", "code:funding pressure"],
+        "The clinic runs the night clinic with the Collective and keeps its head down in public because the "
+        "City funds it and talks to the Coalition. Intensity in private, distance in public: the ties report "
+        "shows the first, the hearing the second.",
+    ),
+]
+
+# Follow-up items, by the start of their text: done (and when), or due.
+FOLLOWUP_STATES: list[tuple[str, str, str, str]] = [
+    # (text starts with, the note's date up to, status, done_at or due)
+    ("Send the transcript", "2015-12-01", "done", "+14"),
+    ("Send the transcript", "2016-01-01", "open", "2016-01-08"),
+    ("Send the transcript", "2016-02-01", "open", "2016-02-05"),
+    ("Send ", "2015-11-01", "done", "+7"),
+    ("Send ", "2016-02-01", "open", "2016-02-10"),
+    ("Circulate", "2015-10-01", "done", "+10"),
+    ("Circulate", "2016-02-01", "open", "2016-01-20"),
+    ("Ask the City liaison", "2016-02-01", "open", "2016-03-01"),
+]
+
+
+def _sample_followups(service: FieldNotes) -> list[FollowupState]:
+    """The state of each follow-up item: older ones done, recent ones due (some overdue at the end)."""
+    from datetime import date
+
+    states = []
+    for item in service.followups.items():
+        for start, until, status, value in FOLLOWUP_STATES:
+            if item.text.startswith(start) and item.note_start[:10] < until:
+                when = f"{item.note_start[:10]}T17:00:00"
+                if status == "done":
+                    done = date.fromisoformat(item.note_start[:10]).toordinal() + int(value)
+                    done_at = f"{date.fromordinal(done).isoformat()}T17:00:00"
+                    states.append(
+                        FollowupState(
+                            item.id, item.note_id, item.text, "done", done_at=done_at, updated=done_at
+                        )
+                    )
+                else:
+                    concerns = OHS if start.startswith("Ask the City") else ""
+                    states.append(
+                        FollowupState(
+                            item.id,
+                            item.note_id,
+                            item.text,
+                            "open",
+                            due=value,
+                            concerns=concerns,
+                            updated=when,
+                        )
+                    )
+                break
+    return states
+
+
 def build_sample(service: FieldNotes) -> None:
-    """Fill an empty database with the fictional study."""
-    for org in ORGANIZATIONS:
-        org.guid = stable_guid("sample-org", org.name)
-        service.registries.save_organization(org)
-    for code in DEDUCTIVE:
-        service.registries.save_code(code)
-    for pseudonym, role, org, consent in INFORMANTS:
-        service.registries.save_informant(
-            Informant(
-                pseudonym,
-                role=role,
-                organization=org,
-                consent=consent,
-                guid=stable_guid("sample-informant", pseudonym),
+    """Fill an empty database with the fictional study. The codebook's history is stamped
+    with the study's own dates, by "researcher", so the sample is the same every time."""
+    registries = service.registries
+    history = registries.history
+    clock, author = history.clock, history.author
+    history.author = lambda: "researcher"
+    try:
+        history.clock = lambda: "2015-05-20T10:00:00"  # the deductive codebook, before fieldwork
+        for org in ORGANIZATIONS:
+            org.guid = stable_guid("sample-org", org.name)
+            registries.save_organization(org)
+        for code in DEDUCTIVE:
+            registries.save_code(code, reason="from the literature, before fieldwork")
+        for pseudonym, role, org, consent in INFORMANTS:
+            registries.save_informant(
+                Informant(
+                    pseudonym,
+                    role=role,
+                    organization=org,
+                    consent=consent,
+                    guid=stable_guid("sample-informant", pseudonym),
+                )
             )
+        changes = iter(CODEBOOK_CHANGES)
+        change = next(changes, None)
+        for note in sample_notes():  # one at a time: each code's first use is stamped with its note
+            while change is not None and change[0] < note.created:
+                _change_codebook(service, *change)
+                change = next(changes, None)
+            history.clock = lambda stamp=note.created: stamp  # type: ignore[misc]
+            service.upsert_many([note], keep_stamps=True)
+        while change is not None:
+            _change_codebook(service, *change)
+            change = next(changes, None)
+        service.memos.put_many(
+            Memo(
+                title,
+                type=kind,
+                body=body,
+                about=about,
+                author="researcher",
+                created=when,
+                updated=when,
+                guid=stable_guid("sample-memo", title),
+            )
+            for when, title, kind, about, body in MEMOS
         )
-    service.upsert_many(sample_notes(), keep_stamps=True)
+        service.followups.put_states(_sample_followups(service))
+    finally:
+        history.clock, history.author = clock, author
+
+
+def _change_codebook(service: FieldNotes, when: str, what: str, args: tuple[str, ...], reason: str) -> None:
+    from dataclasses import replace
+
+    registries = service.registries
+    registries.history.clock = lambda: when
+    if what == "describe":
+        code = registries.code(args[0])
+        registries.save_code(
+            replace(code, description=INTENSITY_DEFINITION), original=code.name, reason=reason
+        )
+    elif what == "move":
+        registries.move_code(args[0], args[1], reason=reason)
+    elif what == "merge":
+        registries.merge_codes(args[0], args[1], reason=reason)
 
 
 SAMPLE_DB = "fieldnotes-sample.json"

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.export.job import ExportJob, Protections, build_job
+from fieldnotes.followups import Followups
 from fieldnotes.index import NoteFilter, NoteIndex
+from fieldnotes.memos import Memos
 from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone, tombstone_guid
 from fieldnotes.model import Note, now_stamp
 from fieldnotes.registries import Registries
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from fieldnotes.importing.notes import ImportReport
     from fieldnotes.ledger import ExportRecord
     from fieldnotes.privacy import NameCheck
-    from fieldnotes.reports import CodeRow, ContactRow, TieRow
+    from fieldnotes.reports import CodeRow, ContactRow, StrongestTieRow, TieRow, WeightedTieRow
     from fieldnotes.storage.lifecycle import Recovery
 
 __all__ = ["FieldNotes", "NoteFilter", "Protections"]
@@ -43,6 +45,8 @@ class FieldNotes:
         self.store = store
         self.index = NoteIndex(store)
         self.registries = Registries(store, self.index)
+        self.memos = Memos(store, self.registries, self.index)
+        self.followups = Followups(store, self.index, self.registries, self.update)
 
     @classmethod
     def open(cls, path: Path | str, *, passphrase: str | None = None) -> FieldNotes:
@@ -95,6 +99,8 @@ class FieldNotes:
         note.updated = note.updated or stamp
         if self.store.has_note(note.id):  # known without reading the notes
             raise ValidationError(f"a note with id {note.id} exists already", field="id")
+        if self.registries.first_use_needs_notes(note):  # once per code: did older notes use it?
+            self.index.sync()
         with self.store.transaction():  # the note and its new tags: all or nothing
             self.registries.register_tags(note)
             note = _revised(note, None, self.registries.author())
@@ -111,8 +117,9 @@ class FieldNotes:
             raise NotFoundError(f"no note has the id {note.id!r}")
         note.created = old.created or note.created
         note.updated = now_stamp()
-        with self.store.transaction():  # the note and its new tags: all or nothing
+        with self.store.transaction():  # the note, its new tags, its follow-ups: all or nothing
             self.registries.register_tags(note)
+            self.followups.carry_over([(old, note)])
             note = _revised(note, old, self.registries.author())
             self.store.put_note(note.to_dict())
         self.index.remember(note)
@@ -125,6 +132,7 @@ class FieldNotes:
         Linear in the number of notes: the registries are read once, under the lock.
         """
         prepared = []
+        replaced: list[tuple[Note, Note]] = []
         added = 0
         now = now_stamp()
         with self.store.transaction():
@@ -141,11 +149,14 @@ class FieldNotes:
                     note.created = note.created or now
                 elif not (keep_stamps and note.created):
                     note.created = old.created or note.created
+                if old is not None:
+                    replaced.append((old, note))
                 note.updated = note.updated if keep_stamps and note.updated else now
                 self.registries.register_tags(note)
                 tomb = tombs.get(note.id) if old is None else None  # a deleted note, saved again
                 note = _revised(note, old, author, tomb)
                 prepared.append(note)
+            self.followups.carry_over(replaced)
             self.store.put_notes([note.to_dict() for note in prepared])
             gone = [tombstone_guid("notes", note.id) for note in prepared if note.id in tombs]
             self.store.delete_records(TOMBSTONES, gone)
@@ -174,13 +185,20 @@ class FieldNotes:
         if self.store.journal_bytes and self.store.writable:
             self.store.flush()  # what leaves the laptop is also whole in the main file
         registries = self.registries
+        notes = self.note_views(flt)
+        followups = self.followups
+        states = followups.states()
         job = build_job(
-            self.note_views(flt),
+            notes,
             registries.organizations(),
             registries.codes(),
             registries.informants(),
             protections or Protections(),
             self._known_names(),
+            memos=self.memos.all(),
+            followups=[item for note in notes if note.followups for item in followups.of_note(note, states)],
+            history=registries.history.entries(),
+            filtered=flt is not None and not flt.is_empty,
         )
         return replace(job, filters=flt.describe(with_text=True) if flt else "")
 
@@ -412,6 +430,34 @@ class FieldNotes:
         from fieldnotes.reports import code_frequencies
 
         return code_frequencies(self.note_views(flt), self.registries.organizations(), by=by)
+
+    def report_weighted_ties(self, flt: NoteFilter | None = None) -> list[WeightedTieRow]:
+        """The recorded ties: per pair of organizations and type, how many, how intense, when."""
+        from fieldnotes.reports import weighted_ties
+
+        return weighted_ties(self.note_views(flt), self.registries.organizations())
+
+    def report_strongest_ties(
+        self, *, by: str = "month", flt: NoteFilter | None = None
+    ) -> list[StrongestTieRow]:
+        """Each organization's strongest recorded tie in each period (the app's Network tab)."""
+        from fieldnotes.reports import strongest_ties
+
+        return strongest_ties(self.note_views(flt), self.registries.organizations(), by=by)
+
+    def export_graphml(
+        self,
+        path: Path,
+        flt: NoteFilter | None = None,
+        protections: Protections | None = None,
+        *,
+        force: bool = False,
+    ) -> ExportReport:
+        """The recorded ties as a weighted network in GraphML (Gephi, networkx, Cytoscape)."""
+        job = self.prepare_export(flt, protections)
+        report = job.graphml(path, force=force)
+        self.record_export(job, report)
+        return report
 
     # ---------------------------------------------------------------- drafts
     def keep_draft(self, draft_id: str, draft: dict[str, Any]) -> None:

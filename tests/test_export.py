@@ -96,10 +96,14 @@ def test_nvivo_folder_files_format_and_permissions(study: FieldNotes, tmp_path: 
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "HOW-TO-IMPORT.txt",
+        "codebook-history.csv",
         "codebook.csv",
+        "followups.csv",
         "informants.csv",
+        "memos.csv",
         "note_codes.csv",
         "note_organizations.csv",
+        "note_ties.csv",
         "notes.csv",
         "organizations.csv",
     ]
@@ -215,7 +219,9 @@ def test_qdc_structure_nesting_and_stable_guids(study: FieldNotes, tmp_path: Pat
     assert child is not None and child.get("name") == "framing: worker"
     assert top["legitimacy"].get("isCodable") == "true"
     description = top["legitimacy"].findtext(f"{c}Description")
-    assert description == "Claims to speak for others\n\nOrigin: deductive"
+    head, history = description.split("\n\nCodebook history (fieldnotes):\n")
+    assert head == "Claims to speak for others\n\nOrigin: deductive"
+    assert "created (deductive)" in history.splitlines()[0]
     assert mode(tmp_path / "a.qdc") == 0o600
 
 
@@ -402,10 +408,14 @@ def test_xlsx_files_are_proper_sheets_with_text_cells_dates_and_line_breaks(
     files = sorted(p.name for p in (tmp_path / "x").iterdir())
     assert files == [
         "HOW-TO-IMPORT.txt",
+        "codebook-history.xlsx",
         "codebook.xlsx",
+        "followups.xlsx",
         "informants.xlsx",
+        "memos.xlsx",
         "note_codes.xlsx",
         "note_organizations.xlsx",
+        "note_ties.xlsx",
         "notes.xlsx",
         "organizations.xlsx",
     ]

@@ -21,7 +21,8 @@ KINDS = {
 }
 REVISION_HASHES = {"rev", "history", "field_revs"}  # bookkeeping for merges, never text
 _NOT_FREE = {"id", "kind", "start", "end", "created", "updated", "informant", *REVISION_HASHES}
-_TAGS = {"organizations", "codes", "host", "organizers"}  # registry names: `find_named_tags` checks them
+# registry names: `find_named_tags` checks them (a tie's organizations are tagged on its note too)
+_TAGS = {"organizations", "codes", "host", "organizers", "ties"}
 
 
 def free_fields(kind: str) -> list[str]:

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 import click
@@ -24,8 +24,11 @@ from click.testing import CliRunner
 
 from fieldnotes.cli.exchange import export
 from fieldnotes.cli.main import cli
+from fieldnotes.codebook_history import HistoryEntry
 from fieldnotes.export.job import ExportJob, Protections
-from fieldnotes.model import FIELD, Code, Informant, Note, Organization
+from fieldnotes.followups import Followup
+from fieldnotes.memos import Memo
+from fieldnotes.model import FIELD, Code, Informant, Note, Organization, Project
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
 from tests.name_oracle import occurrences
@@ -67,11 +70,18 @@ def free_text_fields(note: Note) -> list[str]:
     ]
 
 
+# A tie between two organizations whose names hold real names (ties are "A|B|TYPE|N").
+NAMED_TIE = "Friends of Dana|Yıldız Outreach|joint advocacy|4"
+
+
 def _fill(note: Note, sentence: str) -> Note:
     """Every text field of the note's kind still empty gets a name: a future field too."""
     for name in free_text_fields(note):
         value = getattr(note, name)
         if not value:
+            if name == "ties":
+                note.ties = [NAMED_TIE]
+                continue
             setattr(note, name, [sentence.format(name)] if FIELD[name].is_list else sentence.format(name))
     return note
 
@@ -144,7 +154,7 @@ def named(service: FieldNotes) -> FieldNotes:
             "Kim in {}",
         )
     )
-    service.add(
+    unconsented = service.add(
         _fill(
             make_note(
                 kind="interview",
@@ -157,6 +167,29 @@ def named(service: FieldNotes) -> FieldNotes:
             "Núñez in {}",
         )
     )
+    # The fieldwork between the notes: memos, follow-up items, the codebook's history, with names.
+    registries.save_project(Project(researcher="Kim Yıldız"))  # the author of every record below
+    debrief = next(note for note in service.notes() if note.title == "Debrief with KİM")
+    service.memos.add(
+        Memo(
+            "What Dana Whitfield taught us",
+            type="theoretical",
+            body="José Núñez and Ms. Whitfield disagree; Officer Li took notes.",
+            about=["code:Dana's story", "org:Friends of Dana", "informant:P-02", f"note:{debrief.id}"],
+        )
+    )
+    service.memos.add(Memo("Núñez, unconsented", about=[f"note:{unconsented.id}"], body="Whitfield again."))
+    item = service.followups.items()[0]
+    service.followups.edit(item.id, due="2016-02-01", concerns="Dana Whitfield")
+    service.followups.add(debrief.id, "Call Sgt. Li about Kim's van", concerns="Friends of Dana")
+    code = registries.code("Núñez framing")
+    registries.save_code(
+        replace(code, description=code.description + " (Kim's words)"),
+        original=code.name,
+        reason="Dana Whitfield asked; Officer Li agreed",
+    )
+    registries.rename_code("Dana's story", "Dana's stories", reason="Whitfield told two")
+    registries.rename_code("Dana's stories", "Dana's story", reason="back, as José wanted")
     return service
 
 
@@ -270,6 +303,7 @@ def test_a_pseudonymised_job_holds_no_registered_name_in_any_field(named: FieldN
     """Before any writer: every str of every record of the job (a field added later too)."""
     job = named.prepare_export(protections=ALL)
     assert job.notes and job.organizations and job.codes and job.informants
+    assert job.memos and job.followups and job.history and any(note.ties for note in job.notes)
     found = [f"{where}: {text!r}" for where, text in _records(job) if occurrences(text, NEEDLES)]
     assert found == []
 
@@ -357,9 +391,45 @@ def test_every_job_field_is_a_protected_field() -> None:
             "guid",
             *revisions,
         },
+        # generically: every str / list[str] field but those kept (ids, dates, choices)
+        Memo: {"title", "type", "body", "about", "author", "created", "updated", "guid"},
+        Followup: {
+            "id",
+            "note_id",
+            "note_title",
+            "note_start",
+            "text",
+            "status",
+            "due",
+            "concerns",
+            "done_at",
+            "note_concerns",
+            "position",
+        },
+        HistoryEntry: {
+            "when",
+            "action",
+            "code",
+            "code_guid",
+            "before",
+            "after",
+            "reason",
+            "author",
+            "note_id",
+            "source_guid",
+            "guid",
+        },
     }
     for record, names in covered.items():
         assert {f.name for f in fields(record)} == names, (
-            f"{record.__name__}: review Pseudonymiser.registries"
+            f"{record.__name__}: review Pseudonymiser.registries (and .memo, .followup, .history_entry)"
         )
-    assert {f.name for f in fields(ExportJob)} >= {"notes", "organizations", "codes", "informants"}
+    assert {f.name for f in fields(ExportJob)} >= {
+        "notes",
+        "organizations",
+        "codes",
+        "informants",
+        "memos",
+        "followups",
+        "history",
+    }

@@ -102,3 +102,38 @@ async def test_demo_banner_is_on_screen(sample: FieldNotes) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert "DEMO" in str(app.screen.query_one("#banner").render())
+
+
+def test_the_recorded_ties_tell_the_same_story(sample: FieldNotes) -> None:
+    """The Collective's recorded ties to providers are many and intense; the Coalition's run to
+    the police and the City; the two meet only in conflict."""
+    rows = sample.report_weighted_ties()
+
+    def total(org: str, others: set[str] | list[str], kinds: set[str] | None = None) -> int:
+        return sum(
+            row.total_intensity
+            for row in rows
+            if org in (row.organization_a, row.organization_b)
+            and {row.organization_a, row.organization_b} & set(others)
+            and (kinds is None or row.tie_type in kinds)
+        )
+
+    assert total(HRC, PROVIDERS) > 5 * total(NAC, PROVIDERS)
+    assert total(NAC, ABOLITION_AND_STATE) > 3 * total(HRC, ABOLITION_AND_STATE)
+    between = {row.tie_type for row in rows if {row.organization_a, row.organization_b} == {HRC, NAC}}
+    assert between == {"conflict"}
+    strongest = {(r.organization, r.period): r.strongest_with for r in sample.report_strongest_ties()}
+    assert all(strongest[(NAC, period)] in ABOLITION_AND_STATE for (org, period) in strongest if org == NAC)
+
+
+def test_the_sample_has_followups_done_and_overdue_memos_of_every_type_and_a_changing_codebook(
+    sample: FieldNotes,
+) -> None:
+    items = sample.followups.items()
+    assert {item.status for item in items} == {"open", "done"}
+    assert sum(item.overdue("2016-01-27") for item in items) >= 3  # the demo's "today" in the screenshot
+    assert {memo.type for memo in sample.memos.all()} == {"theoretical", "methodological", "code memo"}
+    assert all(memo.about for memo in sample.memos.all())
+    history = sample.registries.history.entries()
+    assert {"create", "first use", "description", "move", "merge"} <= {entry.action for entry in history}
+    assert all(entry.reason for entry in history if entry.action in ("description", "move", "merge"))

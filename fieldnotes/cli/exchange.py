@@ -166,6 +166,21 @@ def export_documents(
     _report(report.lines())
 
 
+@export.command("graphml")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@filter_options
+@_protections
+@_FORCE
+@pass_state
+def export_graphml(state: CliState, file: Path, force: bool, **values: Any) -> None:
+    """Write the collaboration ties recorded on meetings and events as a weighted network
+    (GraphML, for Gephi, networkx or Cytoscape): organizations as nodes with their type,
+    one edge per pair weighted by the total intensity. The same as `report ties --graphml`."""
+    protections = _pop_protections(values)
+    report = state.service().export_graphml(file, note_filter(state, values), protections, force=force)
+    _report(report.lines())
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows and report the bad ones.")

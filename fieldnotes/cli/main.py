@@ -84,6 +84,8 @@ COMMANDS: dict[str, str] = {
     "orgs": "fieldnotes.cli.registries:orgs",
     "people": "fieldnotes.cli.registries:people",
     "codes": "fieldnotes.cli.registries:codes",
+    "followups": "fieldnotes.cli.followups:followups",
+    "memos": "fieldnotes.cli.memos:memos",
     "report": "fieldnotes.cli.reports:report",
     "backups": "fieldnotes.cli.admin:backups",
     "restore": "fieldnotes.cli.admin:restore",

@@ -216,7 +216,9 @@ def people_edit(
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context
 def codes(ctx: click.Context, as_json: bool) -> None:
-    """The codebook: list (the default), add, edit, rename, merge, move, import."""
+    """The codebook: list (the default), add, edit, rename, merge, move, import, history.
+
+    Every change is kept in the codebook's history (`codes history`), with --reason."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(codes_list, as_json=as_json)
 
@@ -248,6 +250,7 @@ def codes_list(state: CliState, as_json: bool) -> None:
     show("", 0, set())
 
 
+_REASON = click.option("--reason", default="", help="Why: kept in the codebook's history.")
 _code_options = option_group(
     click.option("--description", help="Its definition: when to use it."),
     click.option("--parent", help="The code it sits under."),
@@ -259,6 +262,7 @@ _code_options = option_group(
 @codes.command("add")
 @click.argument("name")
 @_code_options
+@_REASON
 @pass_state
 def codes_add(
     state: CliState,
@@ -267,6 +271,7 @@ def codes_add(
     parent: str | None,
     origin: str | None,
     color: str | None,
+    reason: str,
 ) -> None:
     """Add a code (deductive unless --origin inductive)."""
     code = Code(
@@ -276,28 +281,30 @@ def codes_add(
         origin=origin or "deductive",
         color=color or "",
     )
-    click.echo(state.service().registries.save_code(code).name)
+    click.echo(state.service().registries.save_code(code, reason=reason).name)
 
 
 @codes.command("edit")
 @click.argument("name")
 @_code_options
+@_REASON
 @pass_state
-def codes_edit(state: CliState, name: str, **values: str | None) -> None:
+def codes_edit(state: CliState, name: str, reason: str, **values: str | None) -> None:
     """Change a code's description, parent, origin or colour."""
     registries = state.service().registries
     code = registries.code(name)
     updated = replace(code, **{k: v for k, v in values.items() if v is not None})
-    click.echo(registries.save_code(updated, original=code.name).name)
+    click.echo(registries.save_code(updated, original=code.name, reason=reason).name)
 
 
 @codes.command("rename")
 @click.argument("old")
 @click.argument("new")
+@_REASON
 @pass_state
-def codes_rename(state: CliState, old: str, new: str) -> None:
+def codes_rename(state: CliState, old: str, new: str, reason: str) -> None:
     """Rename a code in the codebook and in every note (a backup is taken first)."""
-    count = state.service().registries.rename_code(old, new)
+    count = state.service().registries.rename_code(old, new, reason=reason)
     click.echo(f"Renamed {old!r} to {new!r} in {count} note(s).", err=True)
 
 
@@ -305,13 +312,14 @@ def codes_rename(state: CliState, old: str, new: str) -> None:
 @click.argument("source")
 @click.argument("target")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_REASON
 @pass_state
-def codes_merge(state: CliState, source: str, target: str, yes: bool) -> None:
+def codes_merge(state: CliState, source: str, target: str, yes: bool, reason: str) -> None:
     """Fold SOURCE into TARGET in every note. A backup is taken first."""
     registries = state.service().registries
     src, dst = registries.code(source), registries.code(target)
     _confirm(f"Merge the code {src.name!r} into {dst.name!r}?", yes)
-    count = registries.merge_codes(src.name, dst.name)
+    count = registries.merge_codes(src.name, dst.name, reason=reason)
     click.echo(f"Merged {src.name!r} into {dst.name!r}; {count} note(s) updated.", err=True)
 
 
@@ -319,12 +327,13 @@ def codes_merge(state: CliState, source: str, target: str, yes: bool) -> None:
 @click.argument("name")
 @click.option("--under", "parent", help="The new parent code.")
 @click.option("--top", is_flag=True, help="Move to the top level.")
+@_REASON
 @pass_state
-def codes_move(state: CliState, name: str, parent: str | None, top: bool) -> None:
+def codes_move(state: CliState, name: str, parent: str | None, top: bool, reason: str) -> None:
     """Move a code under another (or to the top with --top)."""
     if bool(parent) == top:
         fail("say where: --under PARENT or --top")
-    code = state.service().registries.move_code(name, "" if top else (parent or ""))
+    code = state.service().registries.move_code(name, "" if top else (parent or ""), reason=reason)
     click.echo(f"{code.name} is now {'at the top' if not code.parent else 'under ' + code.parent}.", err=True)
 
 
@@ -335,3 +344,36 @@ def codes_import(state: CliState, file: Path) -> None:
     """Pre-load a codebook from CSV (name, parent, description[, origin]) or a REFI .qdc file."""
     added, existing = state.service().registries.import_codebook(file)
     click.echo(f"Added {added} code(s); {existing} were already in the codebook.", err=True)
+
+
+@codes.command("history")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@pass_state
+def codes_history(state: CliState, name: str | None, as_json: bool) -> None:
+    """The codebook's audit trail, oldest first: every code created, renamed, merged, moved,
+    redefined or given another origin, and its first use by a note; when, by whom, why.
+
+    With NAME, the history of that code (and of the codes merged into it); a name no code
+    has any more finds the code that had it."""
+    from fieldnotes.errors import NotFoundError
+
+    registries = state.service().registries
+    if name:
+        try:
+            code = registries.code(name)
+            entries = registries.history.for_code(code.name, code.guid)
+        except NotFoundError:
+            entries = registries.history.for_code(name)
+            if not entries:
+                raise NotFoundError(f"no code is or was called {name!r}") from None
+    else:
+        entries = registries.history.entries()
+    if as_json:
+        print_json([entry.to_dict() for entry in entries])
+        return
+    if not entries:
+        click.echo("The codebook has no history yet.", err=True)
+        return
+    for entry in entries:
+        click.echo(entry.line())

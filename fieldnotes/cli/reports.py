@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import click
@@ -9,7 +11,16 @@ import click
 from fieldnotes.cli.common import CliState, pass_state
 from fieldnotes.cli.notes import filter_options, note_filter
 from fieldnotes.model import KINDS
-from fieldnotes.reports import CODE_GROUPS, PERIODS, CodeRow, ContactRow, TieRow, to_csv, to_table
+from fieldnotes.reports import (
+    CODE_GROUPS,
+    PERIODS,
+    CodeRow,
+    ContactRow,
+    TieRow,
+    WeightedTieRow,
+    to_csv,
+    to_table,
+)
 
 _CSV = click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 
@@ -48,11 +59,56 @@ def report_contacts(state: CliState, by: str, kind: str | None, as_csv: bool, **
 
 @report.command("ties")
 @filter_options
+@click.option(
+    "--weighted",
+    is_flag=True,
+    help="The ties recorded with --tie: per pair and type, count, total and mean intensity, "
+    "first and last date.",
+)
+@click.option(
+    "--graphml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the recorded ties as a weighted network (GraphML: Gephi, networkx) to this file.",
+)
+@click.option("--pseudonymise", is_flag=True, help="With --graphml: replace registered real names.")
+@click.option("--force", is_flag=True, help="With --graphml: replace the file if it exists.")
 @_CSV
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_state
-def report_ties(state: CliState, as_csv: bool, **values: Any) -> None:
-    """Pairs of organizations tagged in the same notes (co-presence), with counts and dates."""
-    _print(TieRow, state.service().report_ties(note_filter(state, values)), as_csv)
+def report_ties(
+    state: CliState,
+    weighted: bool,
+    graphml: Path | None,
+    pseudonymise: bool,
+    force: bool,
+    as_csv: bool,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """Pairs of organizations: tagged in the same notes (co-presence, the default), or the
+    collaboration ties recorded on meetings and events (--weighted), with counts and dates."""
+    if as_csv and as_json:
+        raise click.UsageError("choose --csv or --json, not both")
+    flt = note_filter(state, values)
+    service = state.service()
+    if graphml is not None:
+        from fieldnotes.export.job import Protections
+
+        report = service.export_graphml(graphml, flt, Protections(pseudonymise=pseudonymise), force=force)
+        for line in report.lines():
+            click.echo(line, err=True)
+        if not weighted:
+            return
+    rows: list[Any] = service.report_weighted_ties(flt) if weighted else service.report_ties(flt)
+    if as_json:
+        from fieldnotes.cli.render import print_json
+
+        print_json([asdict(row) for row in rows])
+        return
+    if weighted and not rows and not as_csv:
+        click.echo("No ties recorded: add them to meetings and events with --tie 'A|B|TYPE|1-5'.", err=True)
+        return
+    _print(WeightedTieRow if weighted else TieRow, rows, as_csv)
 
 
 @report.command("codes")

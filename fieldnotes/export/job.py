@@ -9,6 +9,7 @@ worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from itertools import groupby
@@ -20,6 +21,9 @@ from fieldnotes.export.common import ExportReport, Progress
 from fieldnotes.model import Code, Informant, Note, Organization
 
 if TYPE_CHECKING:
+    from fieldnotes.codebook_history import HistoryEntry
+    from fieldnotes.followups import Followup
+    from fieldnotes.memos import Memo
     from fieldnotes.privacy import Pseudonymiser
 
 
@@ -47,6 +51,9 @@ class ExportJob:
     protections: Protections = Protections()
     warnings: list[str] = field(default_factory=list)
     filters: str = ""  # the note filter in words, for the export ledger ("" = every note)
+    memos: list[Memo] = field(default_factory=list)  # analytic memos (memos.py)
+    followups: list[Followup] = field(default_factory=list)  # the exported notes' follow-up items
+    history: list[HistoryEntry] = field(default_factory=list)  # the codebook's audit trail
 
     def _finish(self, report: ExportReport) -> ExportReport:
         report.warnings[:0] = self.warnings
@@ -54,7 +61,11 @@ class ExportJob:
 
     def without(self, note_ids: set[str]) -> ExportJob:
         """The same job less the notes whose ids are given (`--new-only`)."""
-        return replace(self, notes=[note for note in self.notes if note.id not in note_ids])
+        return replace(
+            self,
+            notes=[note for note in self.notes if note.id not in note_ids],
+            followups=[item for item in self.followups if item.note_id not in note_ids],
+        )
 
     def nvivo(
         self,
@@ -89,7 +100,13 @@ class ExportJob:
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
 
-        return write_qdc(path, self.codes, force=force)
+        return write_qdc(path, self.codes, force=force, history=self.history)
+
+    def graphml(self, path: Path, *, force: bool = False) -> ExportReport:
+        """The recorded collaboration ties as a weighted network (Gephi, networkx)."""
+        from fieldnotes.export.graphml import write_graphml
+
+        return self._finish(write_graphml(path, self, force=force))
 
     def qdpx(
         self,
@@ -134,16 +151,33 @@ def build_job(
     informants: list[Informant],
     protections: Protections,
     known_names: list[str],
+    *,
+    memos: Sequence[Memo] = (),
+    followups: Sequence[Followup] = (),
+    history: Sequence[HistoryEntry] = (),
+    filtered: bool = False,
 ) -> ExportJob:
     """Apply the protections to read-only note views (any change makes a copy).
 
     With `pseudonymise`, the whole job is pseudonymised before any writer sees it:
-    every free-text note field, organizations, codes and informants (see
-    `Pseudonymiser`), so every format, present or future, carries the same text.
+    every free-text note field, organizations, codes and informants, memos, follow-up
+    items and the codebook's history (see `Pseudonymiser`), so every format, present
+    or future, carries the same text.
+
+    `followups` are the items of `notes` (those of notes left out go too). A memo linked
+    to a note left out for want of consent is left out; with `filtered` notes, only memos
+    linked to something exported (a note, or an organization, code or informant of one) go.
     """
-    from fieldnotes.privacy import Pseudonymiser, check_names, describe_named_tags, describe_possible_names
+    from fieldnotes.privacy import (
+        Pseudonymiser,
+        check_names,
+        describe_named_tags,
+        describe_possible_names,
+        job_others,
+    )
 
     warnings: list[str] = []
+    left_out: set[str] = set()
     if not protections.include_unconsented:
         kept = [note for note in notes if not note.unconsented]
         if len(kept) < len(notes):
@@ -151,9 +185,21 @@ def build_job(
                 f"{len(notes) - len(kept)} interview(s) without recorded consent were left out "
                 "(--include-unconsented exports them)"
             )
+            left_out = {note.id for note in notes if note.unconsented}
         notes = kept
     if not protections.include_private:
         notes = [replace(note, private="") if note.private else note for note in notes]
+    exported = {note.id for note in notes}
+    items = [item for item in followups if item.note_id in exported]
+    chosen = _memos_to_export(memos, notes, left_out, filtered)
+    if len(chosen) < len(memos) and left_out:
+        unconsented = sum(1 for memo in memos if set(memo.targets("note")) & left_out)
+        if unconsented:
+            warnings.append(
+                f"{unconsented} memo(s) linked to an interview without recorded consent were left out "
+                "(--include-unconsented exports them)"
+            )
+    entries = list(history)
     pseudonymiser = Pseudonymiser(informants)
     if protections.pseudonymise:
         if not pseudonymiser:
@@ -161,8 +207,13 @@ def build_job(
         warnings += [f"--pseudonymise: {warning}" for warning in pseudonymiser.warnings]
         organizations, codes, informants, renames = pseudonymiser.registries(organizations, codes, informants)
         notes = [pseudonymiser.note(note, renames) for note in notes]
+        chosen = [pseudonymiser.memo(memo, renames) for memo in chosen]
+        items = [pseudonymiser.followup(item, renames) for item in items]
+        entries = [pseudonymiser.history_entry(entry, renames) for entry in entries]
     elif pseudonymiser:
-        warnings += _real_name_warning(pseudonymiser, notes, organizations, codes, informants)
+        warnings += _real_name_warning(
+            pseudonymiser, notes, organizations, codes, informants, job_others(chosen, items, entries)
+        )
     check = check_names(
         notes,
         organizations,
@@ -171,6 +222,7 @@ def build_job(
         known_names,
         include_private=protections.include_private,
         pseudonymiser=pseudonymiser,
+        others=job_others(chosen, items, entries),
     )
     if check.possible:
         warnings.append(
@@ -184,7 +236,42 @@ def build_job(
             + "\n    ".join(describe_named_tags(check.named_tags))
         )
     public = [replace(person, real_names=[]) for person in informants]
-    return ExportJob(notes, organizations, codes, public, protections, warnings)
+    return ExportJob(
+        notes,
+        organizations,
+        codes,
+        public,
+        protections,
+        warnings,
+        memos=chosen,
+        followups=items,
+        history=entries,
+    )
+
+
+def _memos_to_export(
+    memos: Sequence[Memo], notes: list[Note], left_out: set[str], filtered: bool
+) -> list[Memo]:
+    """The memos an export carries (see `build_job`)."""
+    chosen = [memo for memo in memos if not set(memo.targets("note")) & left_out]
+    if not filtered:
+        return chosen
+    from fieldnotes.text import tag_key
+
+    present: set[tuple[str, str]] = set()
+    for note in notes:
+        present.add(("note", note.id))
+        present.update(("org", tag_key(org)) for org in note.organizations)
+        present.update(("code", tag_key(code)) for code in note.codes)
+        if note.kind == "interview" and note.informant:
+            present.add(("informant", tag_key(note.informant)))
+    return [
+        memo
+        for memo in chosen
+        if any(
+            (kind, target if kind == "note" else tag_key(target)) in present for kind, target in memo.links()
+        )
+    ]
 
 
 def _real_name_warning(
@@ -193,12 +280,14 @@ def _real_name_warning(
     organizations: list[Organization],
     codes: list[Code],
     informants: list[Informant],
+    extra: list[tuple[str, str]] | None = None,
 ) -> list[str]:
-    """Without --pseudonymise: how many notes and registry entries hold a registered real name."""
+    """Without --pseudonymise: how many notes and registry entries (and memos, follow-ups,
+    codebook history entries) hold a registered real name."""
     from fieldnotes.privacy import export_texts, note_strings
 
     in_notes = sum(1 for note in notes if pseudonymiser.contains_any(note_strings(note)))
-    registry = export_texts([], organizations, codes, informants)
+    registry = export_texts([], organizations, codes, informants, others=extra or [])
     others = sum(
         1
         for _, group in groupby(registry, key=lambda item: item[0].rsplit(" ", 1)[0])
@@ -210,7 +299,9 @@ def _real_name_warning(
         part
         for part in (
             f"{in_notes} note(s)" if in_notes else "",
-            f"{others} organization(s), code(s) or informant record(s)" if others else "",
+            f"{others} organization(s), code(s), informant record(s), memo(s) or other record(s)"
+            if others
+            else "",
         )
         if part
     )

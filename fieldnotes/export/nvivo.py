@@ -1,9 +1,11 @@
 """`export nvivo`: a folder NVivo takes in as a dataset and classification sheets.
 
-The same six tables as CSV or as `.xlsx` (`sheets.py` says how each is written):
+The same tables as CSV or as `.xlsx` (`sheets.py` says how each is written):
 the notes (the dataset), organizations and informants (case classification
-sheets), the codebook, and two long relation sheets, note_id by organization
-and note_id by code, so NVivo can make one case per organization or code.
+sheets), the codebook, two long relation sheets, note_id by organization
+and note_id by code, so NVivo can make one case per organization or code; and
+the fieldwork between the notes: the recorded ties (one row per tie), the
+follow-up items, the analytic memos, and the codebook's history.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from fieldnotes.model import Code, Note, Organization
 from fieldnotes.text import tag_key
 
 if TYPE_CHECKING:
+    from fieldnotes.codebook_history import HistoryEntry
     from fieldnotes.export.job import ExportJob
+    from fieldnotes.followups import Followup
+    from fieldnotes.memos import Memo
 
 NOTES = "notes"
 ORGANIZATIONS = "organizations"
@@ -37,7 +42,22 @@ INFORMANTS = "informants"
 CODEBOOK = "codebook"
 NOTE_ORGANIZATIONS = "note_organizations"
 NOTE_CODES = "note_codes"
-SHEETS = [NOTES, ORGANIZATIONS, INFORMANTS, CODEBOOK, NOTE_ORGANIZATIONS, NOTE_CODES]
+NOTE_TIES = "note_ties"
+FOLLOWUPS = "followups"
+MEMOS = "memos"
+HISTORY = "codebook-history"
+SHEETS = [
+    NOTES,
+    ORGANIZATIONS,
+    INFORMANTS,
+    CODEBOOK,
+    NOTE_ORGANIZATIONS,
+    NOTE_CODES,
+    NOTE_TIES,
+    FOLLOWUPS,
+    MEMOS,
+    HISTORY,
+]
 HOWTO = "HOW-TO-IMPORT.txt"
 FORMATS = ("csv", "xlsx")
 
@@ -56,6 +76,7 @@ CLASSIFYING = [
     "agenda",
     "event_type",
     "organizers",
+    "ties",
     "informant",
     "informant_role",
     "interview_format",
@@ -103,6 +124,7 @@ def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
         "agenda": note.agenda,
         "event_type": note.event_type,
         "organizers": JOIN.join(note.organizers),
+        "ties": JOIN.join(note.ties),
         "informant": note.informant,
         "informant_role": note.informant_role,
         "interview_format": note.interview_format,
@@ -186,6 +208,10 @@ def write_folder(
         codebook_table(notes, codes),
         relation_table(NOTE_ORGANIZATIONS, "organization", notes, "organizations"),
         relation_table(NOTE_CODES, "code", notes, "codes"),
+        ties_table(notes, orgs),
+        followups_table(job.followups),
+        memos_table(job.memos, notes),
+        history_table(job.history),
     ]
     if progress:
         progress(len(notes) // 2, len(notes))
@@ -263,6 +289,82 @@ def codebook_table(notes: list[Note], codes: list[Code]) -> Table:
                 str(len(dates)),
             ],
             code.name,
+        )
+    return table
+
+
+def ties_table(notes: list[Note], orgs: list[Organization]) -> Table:
+    """One row per recorded tie: the note, its date, the two organizations, type, intensity."""
+    from fieldnotes.reports import recorded_ties
+
+    header = ["note_id", "date", "organization_a", "organization_b", "tie_type", "intensity"]
+    table = Table(NOTE_TIES, header, {"date": "date", "intensity": "int"})
+    for note, tie in recorded_ties(notes, orgs):
+        table.add(
+            [note.id, note.start[:10], tie.a, tie.b, tie.type, str(tie.intensity)], f"note {note.id[:8]}"
+        )
+    return table
+
+
+def followups_table(items: list[Followup]) -> Table:
+    """Every follow-up item of the exported notes: open or done, due, whom it concerns."""
+    header = ["followup_id", "note_id", "note_date", "text", "status", "due", "concerns", "done_at"]
+    table = Table(FOLLOWUPS, header, {"note_date": "date", "due": "date", "done_at": "stamp"})
+    for item in items:
+        table.add(
+            [
+                item.short_id,
+                item.note_id,
+                item.note_start[:10],
+                item.text,
+                item.status,
+                item.due,
+                item.concerns,
+                _stamp_cell(item.done_at),
+            ],
+            f"follow-up {item.short_id}",
+        )
+    return table
+
+
+def memos_table(memos: list[Memo], notes: list[Note]) -> Table:
+    """The analytic memos, one a row; `about` lists the links (a note by its id)."""
+    header = ["memo_id", "title", "type", "about", "author", "created", "updated", "body"]
+    table = Table(MEMOS, header, {"created": "stamp", "updated": "stamp"})
+    for memo in memos:
+        table.add(
+            [
+                memo.guid,
+                memo.title,
+                memo.type,
+                JOIN.join(memo.about),
+                memo.author,
+                _stamp_cell(memo.created),
+                _stamp_cell(memo.updated),
+                memo.body,
+            ],
+            f"memo {memo.guid[:8]}",
+        )
+    return table
+
+
+def history_table(entries: list[HistoryEntry]) -> Table:
+    """The codebook's audit trail (codebook-history): every change, when, by whom, why."""
+    header = ["when", "code", "action", "before", "after", "reason", "author", "note_id"]
+    table = Table(HISTORY, header, {"when": "stamp"})
+    for entry in entries:
+        table.add(
+            [
+                _stamp_cell(entry.when),
+                entry.code,
+                entry.action,
+                entry.before,
+                entry.after,
+                entry.reason,
+                entry.author,
+                entry.note_id,
+            ],
+            f"history of {entry.code}",
         )
     return table
 
@@ -365,6 +467,18 @@ File > Import. Both lead to the same wizards.
    note and code. NVivo does not read codes from a sheet: for the codes as
    nodes, run `fieldnotes export qdc codes.qdc` and use Import > Codebook, or
    `fieldnotes export qdpx` for a whole project with every coding.
+   {HISTORY}{ext} is the codebook's audit trail: every code created, renamed,
+   merged, moved or redefined, its first use by a note, when, by whom and why.
+
+6. The fieldwork between the notes: {NOTE_TIES}{ext}, {FOLLOWUPS}{ext}, {MEMOS}{ext}
+   {NOTE_TIES}{ext}: one row per collaboration tie recorded on a meeting or
+   event (organization_a, organization_b, tie_type, intensity 1-5). Import it
+   as a dataset (all columns CLASSIFYING) to code ties at organization cases;
+   for a network, `fieldnotes report ties --graphml ties.graphml` opens in Gephi.
+   {FOLLOWUPS}{ext}: each follow-up item, open or done, with its due date.
+   {MEMOS}{ext}: the analytic memos, their type and what each is about. In
+   NVivo, create a memo per row (Create > Memo) or import the .qdpx, where each
+   is a memo linked to its codes and sources.
 {csv_only}
 Line breaks inside cells were {newlines}.
 """

@@ -5,7 +5,12 @@ the QDA-XML 1.0 schema requires; sources live under a lowercase `sources/`
 (ATLAS.ti rejects `Sources/`); `project.qde` and the sources have no BOM.
 Each source is named `YYYY-MM-DD title (id8)` (unique, safe as a file name),
 carries its note's memo in `<Description>` (QualCoder reads memos only there)
-and in a REFI `<Note>`, and its classifying fields as variables. Selections are
+and in a REFI `<Note>`, and its classifying fields as variables. Each analytic
+memo is a `<Note>` too, referenced by a `<NoteRef>` from each code and source it
+is about; the 1.0 schema gives cases no `<NoteRef>`, so a memo about an
+organization or informant is tied to its case by a `<Link>` from the memo. Each
+code's history (the codebook's audit trail) is a `<Note>` its code refers to;
+in a `.qdc`, which has no notes, it closes the code's description. Selections are
 counted over exactly the exported `.txt`, in the unit of the target profile
 (`profiles.py`: UTF-16 for NVivo, code points for the others).
 """
@@ -43,7 +48,9 @@ from fieldnotes.model import FIELD, Code, Note, stable_guid
 from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
+    from fieldnotes.codebook_history import HistoryEntry
     from fieldnotes.export.job import ExportJob
+    from fieldnotes.memos import Memo
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -82,6 +89,7 @@ NOTE_VARIABLES = [
     Variable("agenda", "Agenda", "Text"),
     Variable("event_type", "Event type", "Text"),
     Variable("organizers", "Organizers", "Text"),
+    Variable("ties", "Ties", "Text"),
     Variable("informant", "Informant", "Text"),
     Variable("informant_role", "Informant role", "Text"),
     Variable("interview_format", "Interview format", "Text"),
@@ -96,10 +104,42 @@ ALL_VARIABLES = [*NOTE_VARIABLES, ORG_TYPE, INFORMANT_ROLE]
 
 
 # ------------------------------------------------------------------ codebook
-def code_description(code: Code) -> str:
-    """The description, with the origin kept: no other tool records it."""
+HISTORY_MARK = "Codebook history (fieldnotes):"
+MEMO_MARK = "Analytic memo (fieldnotes)"
+
+
+def code_description(code: Code, history: Sequence[HistoryEntry] = ()) -> str:
+    """The description, with the origin kept: no other tool records it; then, when given,
+    the code's history (a .qdc has no notes to hold it)."""
     origin = f"Origin: {code.origin}"
-    return f"{code.description}\n\n{origin}" if code.description else origin
+    text = f"{code.description}\n\n{origin}" if code.description else origin
+    if history:
+        text += f"\n\n{HISTORY_MARK}\n" + "\n".join(history_lines(history))
+    return text
+
+
+def history_lines(history: Sequence[HistoryEntry]) -> list[str]:
+    """A code's history, one change a line, naming the code (a code merged into it has its own
+    name): "2016-01-17 09:12:00  trust: renamed ... [author] — reason"."""
+    return [entry.line() for entry in history]
+
+
+def histories_by_code(codes: list[Code], history: Sequence[HistoryEntry]) -> dict[str, list[HistoryEntry]]:
+    """Code guid -> its entries (those of codes merged into it included), for the codes given."""
+    guids = {code.guid for code in codes}
+    merged_into: dict[str, str] = {}
+    for entry in history:
+        if entry.action == "merge" and entry.source_guid:
+            merged_into[entry.source_guid] = entry.code_guid
+    out: dict[str, list[HistoryEntry]] = {}
+    for entry in history:
+        guid, seen = entry.code_guid, set()
+        while guid not in guids and guid in merged_into and guid not in seen:
+            seen.add(guid)
+            guid = merged_into[guid]
+        if guid in guids:
+            out.setdefault(guid, []).append(entry)
+    return out
 
 
 def _code_tree(codes: list[Code]) -> dict[str, list[Code]]:
@@ -123,8 +163,18 @@ def _code_tree(codes: list[Code]) -> dict[str, list[Code]]:
     return tree
 
 
-def _write_codes(xml: XmlWriter, codes: list[Code], case_codes: Sequence[tuple[str, str]] = ()) -> None:
+def _write_codes(
+    xml: XmlWriter,
+    codes: list[Code],
+    case_codes: Sequence[tuple[str, str]] = (),
+    *,
+    note_refs: dict[str, list[str]] | None = None,
+    histories: dict[str, list[HistoryEntry]] | None = None,
+) -> None:
+    """The codes as a tree. `note_refs`: code guid -> the Notes it refers to (a project);
+    `histories`: code guid -> its history, for its description (a .qdc)."""
     tree = _code_tree(codes)
+    refs = note_refs or {}
 
     def add(key: str) -> None:
         for code in tree.get(key, []):
@@ -133,7 +183,9 @@ def _write_codes(xml: XmlWriter, codes: list[Code], case_codes: Sequence[tuple[s
             if color:
                 attrs["color"] = color
             with xml.element("Code", **attrs):
-                xml.text("Description", code_description(code))
+                xml.text("Description", code_description(code, (histories or {}).get(code.guid, ())))
+                for target in refs.get(code.guid, ()):
+                    xml.leaf("NoteRef", targetGUID=target)
                 add(tag_key(code.name))
 
     with xml.element("Codes"):
@@ -143,19 +195,21 @@ def _write_codes(xml: XmlWriter, codes: list[Code], case_codes: Sequence[tuple[s
                 xml.text("Description", "A case: fieldnotes codes each source to its cases.")
 
 
-def codebook_bytes(codes: list[Code]) -> bytes:
+def codebook_bytes(codes: list[Code], history: Sequence[HistoryEntry] = ()) -> bytes:
     xml = XmlWriter()
     with xml.element("CodeBook", xmlns=CODEBOOK_NS):
-        _write_codes(xml, codes)
+        _write_codes(xml, codes, histories=histories_by_code(codes, history))
     return xml.to_bytes()
 
 
-def write_qdc(path: Path, codes: list[Code], *, force: bool = False) -> ExportReport:
+def write_qdc(
+    path: Path, codes: list[Code], *, force: bool = False, history: Sequence[HistoryEntry] = ()
+) -> ExportReport:
     if not codes:
         raise NothingToExportError("the codebook is empty: add codes (or tag notes with them) first")
     prepare_file(path, force)
     report = ExportReport(format="qdc", target=path)
-    data = codebook_bytes(codes)
+    data = codebook_bytes(codes, history)
     with atomic_writer(path) as fd:
         write_all(fd, data)
     report.wrote(path, plural(len(codes), "code"))
@@ -288,7 +342,9 @@ def project_description(target: Profile, include_private: bool) -> str:
         f"Target: {target.name}\n"
         f"Private observations: {private}\n"
         "Each source: the note's title, kind, date, location and organizations, a blank line, "
-        "then the body; the memo is the source's Description and a Note."
+        "then the body; the memo is the source's Description and a Note. "
+        "Analytic memos are Notes referenced by the codes and sources they are about, and linked "
+        "to their cases; each code's history is a Note the code refers to."
     )
 
 
@@ -329,9 +385,10 @@ def project_files(
     )
     with xml.element("Users"):
         xml.leaf("User", guid=user, name=researcher, id=researcher[:8] or "R")
+    links = _memo_links(job, cases)
     if codes or case_codes:
         with xml.element("CodeBook"):
-            _write_codes(xml, codes, case_codes)
+            _write_codes(xml, codes, case_codes, note_refs=links.codes)
     with xml.element("Variables"):
         for variable in ALL_VARIABLES:
             xml.leaf("Variable", guid=variable.guid, name=variable.name, typeOfVariable=variable.kind)
@@ -415,6 +472,8 @@ def project_files(
             memo_guid = stable_guid("memo", note.id)
             xml.leaf("NoteRef", targetGUID=memo_guid)
             memos.append((note, memo_guid))
+        for memo_guid in links.sources.get(note.id, ()):
+            xml.leaf("NoteRef", targetGUID=memo_guid)
         for variable, value in _note_values(note, org_types):
             _value(xml, variable, value)
         xml.end("TextSource")
@@ -425,7 +484,7 @@ def project_files(
                 progress(index, len(notes))
     if notes:
         xml.end("Sources")
-    if memos:
+    if memos or links.notes:
         with xml.element("Notes"):
             for note, memo_guid in memos:
                 with xml.element(
@@ -436,12 +495,84 @@ def project_files(
                     creationDateTime=_stamp(note.created or note.start),
                 ):
                     xml.text("PlainTextContent", lf(note.memo))
+            for guid, name, created, description, text in links.notes:
+                with xml.element(
+                    "Note",
+                    guid=guid,
+                    name=name,
+                    creatingUser=user,
+                    creationDateTime=_stamp(created or now[:19]),
+                ):
+                    xml.text("Description", description)
+                    xml.text("PlainTextContent", lf(text))
+    if links.cases:
+        with xml.element("Links"):
+            for memo_guid, case_guid, name in links.cases:
+                xml.leaf(
+                    "Link",
+                    guid=stable_guid("memo-link", memo_guid, case_guid),
+                    name=name,
+                    direction="OneWay",
+                    originGUID=memo_guid,
+                    targetGUID=case_guid,
+                )
     xml.text("Description", project_description(target, include_private))
     xml.end("Project")
     if sink is not None:
         xml.drain(sink)
         return b"", texts
     return xml.to_bytes(), texts
+
+
+@dataclass
+class _MemoLinks:
+    """What the analytic memos and the codes' histories add to a project."""
+
+    codes: dict[str, list[str]]  # code guid -> Note guids (its memos, its history)
+    sources: dict[str, list[str]]  # note id -> memo guids
+    cases: list[tuple[str, str, str]]  # (memo guid, case guid, link name)
+    notes: list[tuple[str, str, str, str, str]]  # (guid, name, created, description, text)
+
+
+def _memo_links(job: ExportJob, cases: list[_Case]) -> _MemoLinks:
+    code_guid = {tag_key(code.name): code.guid for code in job.codes}
+    org_cases = {tag_key(org.name): org.guid for org in job.organizations}
+    exported = {note.id for note in job.notes}
+    links = _MemoLinks({}, {}, [], [])
+    for memo in job.memos:
+        for kind, target in memo.links():
+            key = tag_key(target)
+            if kind == "code" and key in code_guid:
+                links.codes.setdefault(code_guid[key], []).append(memo.guid)
+            elif kind == "note" and target in exported:
+                links.sources.setdefault(target, []).append(memo.guid)
+            elif kind in ("org", "informant"):
+                guid = _case_of(kind, key, cases, org_cases)
+                if guid is not None:
+                    links.cases.append((memo.guid, guid, f"Memo about {target}: {one_line(memo.title)}"))
+        links.notes.append((memo.guid, memo.title, memo.created, _memo_description(memo), memo.body))
+    for guid, entries in histories_by_code(job.codes, job.history).items():
+        code = next(code for code in job.codes if code.guid == guid)
+        note_guid = stable_guid("code-history", guid)
+        links.codes.setdefault(guid, []).insert(0, note_guid)
+        text = "\n".join(history_lines(entries))
+        links.notes.append((note_guid, f"Codebook history: {code.name}", entries[0].when, HISTORY_MARK, text))
+    return links
+
+
+def _case_of(kind: str, key: str, cases: list[_Case], org_cases: dict[str, str]) -> str | None:
+    """The guid of the exported case of an organization or informant, or None."""
+    wanted = org_cases.get(key) if kind == "org" else stable_guid("informant", key)
+    return wanted if any(case.guid == wanted for case in cases) else None
+
+
+def _memo_description(memo: Memo) -> str:
+    about = "; ".join(memo.about)
+    return (
+        f"{MEMO_MARK}: {memo.type}"
+        + (f"; about {about}" if about else "")
+        + (f"; by {memo.author}" if memo.author else "")
+    )
 
 
 def write_qdpx(

@@ -60,6 +60,12 @@ class XmlWriter:
             text = xml_safe(text).translate(_TEXT)
         self.parts.append(f"<{tag}>{text}</{tag}>")
 
+    def text_with(self, tag: str, text: str, attrs: dict[str, str]) -> None:
+        """`text`, for an element that has attributes too (names need not be Python names)."""
+        if _NEEDS_TEXT.search(text):
+            text = xml_safe(text).translate(_TEXT)
+        self.parts.append(f"<{tag}{_attrs(attrs)}>{text}</{tag}>")
+
     def to_bytes(self) -> bytes:
         return "".join(self.parts).encode("utf-8")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from fieldnotes.errors import ImportRefusedError
+from fieldnotes.export.refi import HISTORY_MARK
 from fieldnotes.model import CODE_ORIGINS, Code, new_id
 
 
@@ -76,6 +77,7 @@ def codes_in(root: ElementTree.Element) -> list[Code]:
             for part in child:
                 if part.tag.rsplit("}", 1)[-1] == "Description":
                     description = part.text or ""
+            description = description.split(f"\n\n{HISTORY_MARK}\n", 1)[0]  # our .qdc's code history
             origin = "deductive"
             text, _, last = description.rpartition("Origin: ")
             if last.strip() in ("deductive", "inductive") and (not text or text.endswith("\n\n")):

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from fieldnotes.errors import ImportRefusedError, ValidationError
 from fieldnotes.export.common import lf, xml_safe
-from fieldnotes.export.refi import DERIVED_VARIABLES, NOTE_VARIABLES, PRIVATE_MARK
+from fieldnotes.export.refi import DERIVED_VARIABLES, HISTORY_MARK, MEMO_MARK, NOTE_VARIABLES, PRIVATE_MARK
 from fieldnotes.importing.rows import BadRow, ParsedFile, ParsedNote, build_note
 from fieldnotes.model import LIST_FIELDS
 from fieldnotes.text import one_line
@@ -130,7 +130,7 @@ def parse_qdpx(path: Path) -> ParsedFile:
         memos = {
             _guid(note.get("guid")): _child_text(note, "PlainTextContent") or ""
             for note in root.iter()
-            if _tag(note) == "Note"
+            if _tag(note) == "Note" and not _ours(_child_text(note, "Description") or "")
         }
         carried_vars = {key for key in variables.values() if key not in DERIVED_VARIABLES}
         carried = frozenset({"id", "title", "body", "memo", "codes", "created", "updated", *carried_vars})
@@ -148,6 +148,11 @@ def parse_qdpx(path: Path) -> ParsedFile:
                 continue
             parsed.notes.append(ParsedNote(number, note, carried, where))
     return parsed
+
+
+def _ours(description: str) -> bool:
+    """A Note fieldnotes wrote that is no note's memo: an analytic memo, a code's history."""
+    return description.startswith((MEMO_MARK, HISTORY_MARK))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,16 @@ class FieldnotesApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "fieldnotes"
-    BINDINGS = [Binding("ctrl+k", "conflicts", "Conflicts", show=False, id="conflicts")]
+    # fieldwork: follow-ups and memos, from every screen (a screen may give the key its own meaning)
+    BINDINGS = [
+        Binding("ctrl+k", "conflicts", "Conflicts", show=False, id="conflicts"),
+        Binding(
+            "F", "followups", "Follow-ups", show=False, id="followups", tooltip="follow-ups: open, due, done"
+        ),
+        Binding(
+            "M", "memos", "Memos", show=False, id="memos", tooltip="analytic memos (here: those about this)"
+        ),
+    ]
 
     def __init__(
         self,
@@ -132,6 +141,8 @@ class FieldnotesApp(App[None]):
 
     def show_help(self, origin: Screen[Any]) -> None:
         """Every key, starting with those of the screen `origin`."""
+        from fieldnotes.tui.screens.followups import FollowupsScreen
+        from fieldnotes.tui.screens.memos import MemosScreen
         from fieldnotes.tui.screens.registries.base import RegistryScreen
         from fieldnotes.tui.screens.registries.codebook import CodebookScreen
         from fieldnotes.tui.screens.reports import ReportsScreen
@@ -143,6 +154,8 @@ class FieldnotesApp(App[None]):
             RegistryScreen,
             CodebookScreen,
             ReportsScreen,
+            FollowupsScreen,
+            MemosScreen,
         ]
         self.push_screen(HelpScreen(origin, documented))
 
@@ -214,6 +227,30 @@ class FieldnotesApp(App[None]):
 
         self.push_screen(ReportsScreen())
 
+    # ------------------------------------------------- fieldwork: follow-ups, memos
+    def action_followups(self, concerning: str | None = None) -> None:
+        """Every note's follow-ups as items (or those concerning one organization)."""
+        from fieldnotes.tui.screens.followups import FollowupsScreen
+
+        self.push_screen(FollowupsScreen(concerning))
+
+    def action_memos(self, kind: str | None = None, target: str = "", label: str = "") -> None:
+        """The analytic memos; with `kind` and `target`, those linked to one code, organization,
+        informant or note."""
+        from fieldnotes.tui.screens.memos import MemosScreen
+
+        self.push_screen(MemosScreen((kind, target) if kind else None, label=label))
+
+    def action_new_memo(self) -> None:
+        from fieldnotes.tui.screens.memos import MemoForm
+
+        self.push_screen(MemoForm())
+
+    def action_codebook_history(self) -> None:
+        from fieldnotes.tui.screens.code_history import CodeHistoryDialog
+
+        self.push_screen(CodeHistoryDialog())
+
     def apply_filter(self, **changes: Any) -> None:
         main = self.main_screen
         base = NoteFilter(text=main.filter.text) if changes.pop("reset", False) else main.filter
@@ -262,6 +299,18 @@ class FieldnotesApp(App[None]):
         yield SystemCommand("Reports", "Contacts over time, ties, code frequencies (r)", self.action_reports)
         yield SystemCommand(
             "Conflicts", "Values two merged copies disagree on (ctrl+k)", self.action_conflicts
+        )
+        yield SystemCommand(
+            "Follow-ups", "Every note's follow-ups: open first, overdue marked (F)", self.action_followups
+        )
+        yield SystemCommand(
+            "Memos", "Analytic memos linked to codes, organizations, notes (M)", self.action_memos
+        )
+        yield SystemCommand("New memo", "Write an analytic memo", self.action_new_memo)
+        yield SystemCommand(
+            "Codebook history",
+            "Every change to the codebook: when, by whom, why",
+            self.action_codebook_history,
         )
         yield SystemCommand(
             "Export…",

@@ -26,6 +26,10 @@ def note_header(note: Note, color: str) -> Text:
     rows: list[tuple[str, str]] = [(FIELD["start"].label, when)]
     for name in (*HEAD_FIELDS, *KIND_FIELDS[note.kind]):
         value = getattr(note, name)
+        if name == "ties":  # fieldwork: "A ↔ B · referral · 4/5", one a line
+            value = [_tie_text(text) for text in value]
+            rows.append((FIELD[name].label, f"\n{'':>16}".join(value)))
+            continue
         rows.append((FIELD[name].label, ", ".join(value) if isinstance(value, list) else value))
     text = Text()
     text.append("● ", style=color)
@@ -43,6 +47,15 @@ def note_header(note: Note, color: str) -> Text:
     return text
 
 
+def _tie_text(text: str) -> str:
+    from fieldnotes.ties import parse_tie
+
+    try:
+        return parse_tie(text).describe()
+    except ValueError:
+        return text
+
+
 class NoteDetailScreen(FieldnotesScreen[None]):
     """The note's facts, then its notes, memo, follow-ups and private text."""
 
@@ -51,6 +64,7 @@ class NoteDetailScreen(FieldnotesScreen[None]):
         Binding("escape,q", "back", "Back", id="back", tooltip="back to the list"),
         Binding("e", "edit", "Edit", id="edit-note", tooltip="edit this note"),
         Binding("d", "delete", "Delete", id="delete-note", tooltip="delete this note (asks first)"),
+        Binding("M", "memos", "Memos", id="note-memos", tooltip="the memos about this note (a writes one)"),
     ]
 
     def __init__(self, note_id: str) -> None:
@@ -64,6 +78,8 @@ class NoteDetailScreen(FieldnotesScreen[None]):
             for section in PROSE_FIELDS:
                 yield Static(classes="detail-section-title", id=f"title-{section}")
                 yield Static(classes="detail-text", id=f"text-{section}", markup=False)
+            yield Static(classes="detail-section-title", id="title-memos")  # fieldwork: linked memos
+            yield Static(classes="detail-text", id="text-memos", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -81,6 +97,20 @@ class NoteDetailScreen(FieldnotesScreen[None]):
             body = self.query_one(f"#text-{section}", Static)
             body.update(Text(text))
             body.display = bool(text)
+        self._show_memos(note)
+
+    def _show_memos(self, note: Note) -> None:
+        """The analytic memos about this note, by title (M lists them in full)."""
+        memos = self.service.memos.about("note", note.id)
+        title = self.query_one("#title-memos", Static)
+        title.update(f"Memos about this note ({len(memos)}) — M" if memos else "")
+        body = self.query_one("#text-memos", Static)
+        body.update(Text("\n".join(f"{memo.short_id}  {memo.type}: {memo.title}" for memo in memos)))
+        title.display = body.display = bool(memos)
+
+    def action_memos(self) -> None:
+        note = self.service.get(self.note_id)
+        self.fn_app.action_memos("note", note.id, f"“{note.title}”")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -20,8 +20,10 @@ from fieldnotes.model import FIELD, Note
 from fieldnotes.text import tag_key
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.open_followups import OpenFollowups  # fieldwork
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
 from fieldnotes.tui.widgets.tag_input import TagInput
+from fieldnotes.tui.widgets.ties_editor import TiesEditor  # fieldwork
 from fieldnotes.tui.widgets.when_input import WhenInput
 
 DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
@@ -114,6 +116,10 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                 "location", self._input("location", lambda: service.field_values("location"))
             )
             yield from self._field("organizations", self._tag_input("organizations", self._org_names))
+            if self.note is None:  # fieldwork: a new note shows its organizations' open follow-ups
+                yield OpenFollowups(
+                    service.followups.open_for, lambda: f"{self.now():%Y-%m-%d}", id="open-followups"
+                )
             yield from self._field(
                 "codes", self._tag_input("codes", lambda: [c.name for c in service.registries.codes()])
             )
@@ -155,6 +161,12 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                 )
                 yield from self._row_field("consent", self._select("consent"))
             yield from self._field("recording_ref", self._input("recording_ref"))
+        if self.kind in FIELD["ties"].kinds:  # fieldwork: the ties editor (a TagInput: drafts work as is)
+            ties = list(self.note.ties) if self.note else []
+            placeholder = FIELD["ties"].placeholder
+            yield from self._field(
+                "ties", TiesEditor(self._org_names, ties=ties, placeholder=placeholder, id="ties")
+            )
 
     def _org_names(self) -> list[str]:
         return [org.name for org in self.service.registries.organizations()]
@@ -280,6 +292,13 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         if event.input.id == "informant":
             self._fill_from_informant(complete_prefix=True)
         self.focus_next()
+
+    @on(TagInput.Changed, "#organizations")
+    def _organizations_changed(self) -> None:  # fieldwork: open follow-ups of the organizations typed
+        tags = self.query_one("#organizations", TagInput)
+        pending = tag_key(tags.entry.value)  # still being typed: not yet an organization
+        for panel in self.query("#open-followups").results(OpenFollowups):
+            panel.show_for([name for name in tags.tags if not pending or tag_key(name) != pending])
 
     @on(Input.Blurred, "#informant")
     def _left_informant(self) -> None:

@@ -1,4 +1,4 @@
-"""The Reports screen (r): contacts over time, ties, and code frequencies."""
+"""The Reports screen (r): contacts over time, ties, the network of recorded ties, and code frequencies."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from fieldnotes.reports import (
     periods_between,
 )
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.network import NetworkTable
 
 
 class ReportsScreen(FieldnotesScreen[None]):
@@ -65,6 +66,9 @@ class ReportsScreen(FieldnotesScreen[None]):
                 yield DataTable(id="rep-contacts", zebra_stripes=True, cursor_type="row")
             with TabPane("Ties (co-presence)", id="tab-ties"):
                 yield DataTable(id="rep-ties", zebra_stripes=True, cursor_type="row")
+            with TabPane("Network", id="tab-network"):  # fieldwork: the strongest recorded ties over time
+                yield Static(" Each organization's strongest recorded tie in each period (total intensity).")
+                yield NetworkTable(id="rep-network")
             with TabPane("Codes", id="tab-codes"):
                 yield Select(
                     [(g, g) for g in CODE_GROUPS], value="org-type", allow_blank=False, id="rep-group"
@@ -104,6 +108,7 @@ class ReportsScreen(FieldnotesScreen[None]):
         self._fill("#rep-contacts", [astuple(row) for row in contacts])
         self._fill("#rep-ties", [astuple(row) for row in service.report_ties(flt)])
         self._fill("#rep-codes", [astuple(row) for row in service.report_codes(by=group, flt=flt)])
+        self.query_one("#rep-network", NetworkTable).show(service.report_strongest_ties(by=period, flt=flt))
         self._sparks(contacts, period)
 
     def _fill(self, selector: str, rows: list[tuple[Any, ...]]) -> None:

@@ -88,6 +88,13 @@ class RegistryScreen(FieldnotesScreen[None]):
             tooltip="merge into another, everywhere, after a backup (not informants)",
         ),
         Binding(
+            "M",
+            "memos",
+            "Memos",
+            id="entry-memos",
+            tooltip="the memos about the selected entry (a writes one)",
+        ),
+        Binding(
             "tab",
             "app.focus_next",
             "Next pane",
@@ -153,7 +160,20 @@ class RegistryScreen(FieldnotesScreen[None]):
 
     def heading(self, key: str, count: int) -> str | Text:
         """The line over the notes of entry `key`."""
-        return f" Notes with [b]{key}[/b]: {count}   [dim](tab to the list, enter opens)[/]"
+        memos = self.memo_count(key)
+        return f" Notes with [b]{key}[/b]: {count}{memos}   [dim](tab to the list, enter opens)[/]"
+
+    def memo_count(self, key: str) -> str:
+        """' · 2 memos (M)' for an entry that memos are about ('' for none)."""
+        kind = getattr(self.registry, "memo_kind", "")
+        count = self.service.memos.count_about(kind, key) if kind else 0
+        return f" · {count} memo{'s' if count != 1 else ''} (M)" if count else ""
+
+    def action_memos(self) -> None:
+        """The memos about the selected entry (fieldwork: memos.py)."""
+        kind = getattr(self.registry, "memo_kind", "")
+        if kind and self.selected:
+            self.fn_app.action_memos(kind, self.selected)
 
     @on(Input.Changed, "#reg-search")
     def _search(self) -> None:

@@ -25,6 +25,7 @@ class CodebookRegistry:
     title = "Codebook"
     columns: tuple[str, ...] = ()  # a tree
     key_field = "name"
+    memo_kind = "code"  # memos link to codes as code:NAME
 
     def __init__(self, service: FieldNotes) -> None:
         self.service = service
@@ -118,7 +119,10 @@ class CodebookScreen(RegistryScreen):
 
     HELP_TITLE = "Codebook"
     BINDINGS = [
-        Binding("v", "move", "Move", id="move-code", tooltip="move a code under another, after a backup")
+        Binding("v", "move", "Move", id="move-code", tooltip="move a code under another, after a backup"),
+        Binding(
+            "h", "history", "History", id="code-history", tooltip="the code's history: every change, why"
+        ),
     ]
 
     def __init__(self, service: FieldNotes) -> None:
@@ -132,7 +136,21 @@ class CodebookScreen(RegistryScreen):
             return super().heading(key, count)
         origin = code.origin + (f", first in a note of {code.first_date}" if code.first_date else "")
         description = f" — {code.description}" if code.description else ""
-        return Text.assemble(" ", (code.name, "bold"), f" ({origin}){description}  ·  {count} notes")
+        changes = len(self.service.registries.history.for_code(code.name, code.guid))
+        history = f"  ·  {changes} change{'s' if changes != 1 else ''} (h)" if changes else ""
+        return Text.assemble(
+            " ",
+            (code.name, "bold"),
+            f" ({origin}){description}  ·  {count} notes{history}{self.memo_count(key)}",
+        )
+
+    def action_history(self) -> None:
+        """The selected code's history (fieldwork: codebook_history.py)."""
+        from fieldnotes.tui.screens.code_history import CodeHistoryDialog
+
+        code = next((c for c in self.service.registries.codes() if c.name == self.selected), None)
+        if code is not None:
+            self.app.push_screen(CodeHistoryDialog(code.name, code.guid))
 
     def action_move(self) -> None:
         name = self.selected

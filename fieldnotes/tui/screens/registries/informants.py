@@ -25,6 +25,7 @@ class InformantRegistry:
     title = "Informants"
     columns: tuple[str, ...] = ("Pseudonym", "Role", "Organization", "Consent", "Consent date", "Interviews")
     key_field = "pseudonym"
+    memo_kind = "informant"  # memos link to informants as informant:PSEUDONYM
 
     def __init__(self, service: FieldNotes) -> None:
         self.service = service

@@ -31,6 +31,7 @@ class OrganizationRegistry:
         "Interviews",
     )
     key_field = "name"
+    memo_kind = "org"  # memos link to organizations as org:NAME
 
     def __init__(self, service: FieldNotes) -> None:
         self.service = service
