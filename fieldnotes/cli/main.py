@@ -19,6 +19,7 @@ import click
 
 from fieldnotes import __version__
 from fieldnotes.cli.admin import backups, decrypt, encrypt, restore
+from fieldnotes.cli.capture import jot, new
 from fieldnotes.cli.common import CliState, fail, guard_text_params, home_expanded, say
 from fieldnotes.cli.demo import demo
 from fieldnotes.cli.ethics import check_names, project
@@ -149,7 +150,7 @@ class FieldnotesGroup(click.Group):
     "--dayfirst/--monthfirst",
     default=None,
     help="Read 1/2/2016 as 1 Feb (day first) or 2 Jan (month first, the default). "
-    "Also FIELDNOTES_DAYFIRST=1.",
+    "Also FIELDNOTES_DAYFIRST=1, or the app's preference.",
 )
 @click.version_option(__version__, prog_name="fieldnotes")
 @click.pass_context
@@ -158,8 +159,15 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
 
     With no command, opens the full-screen app on the database.
     """
+    if dayfirst is None and os.environ.get("FIELDNOTES_DAYFIRST", "").strip():
+        dayfirst = os.environ["FIELDNOTES_DAYFIRST"].strip().lower() in ("1", "true", "yes")
     if dayfirst is None:
-        dayfirst = os.environ.get("FIELDNOTES_DAYFIRST", "").strip().lower() in ("1", "true", "yes")
+        from fieldnotes.config import load
+
+        prefs, warning = load()
+        if warning and ctx.invoked_subcommand is not None:  # the app shows it on its own screen
+            say(f"warning: {warning}")
+        dayfirst = prefs.dayfirst
     from fieldnotes.storage.crypto import PASSPHRASE_ENV
 
     try:
@@ -181,6 +189,8 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
 
 for command in (
     add,
+    jot,
+    new,
     list_notes,
     show,
     edit,

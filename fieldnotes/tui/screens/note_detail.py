@@ -35,6 +35,9 @@ def note_header(note: Note, color: str) -> Text:
         if value:
             text.append(f"{label:>14}  ", style="dim")
             text.append(f"{value}\n")
+    if note.jotted:
+        text.append(f"{'Status':>14}  ", style="dim")
+        text.append("✎ jotted: the write-up is still to do (e writes it up)\n", style="bold")
     if note.unconsented:
         text.append(f"{FIELD['consent'].label:>14}  ", style="dim")
         text.append("⚠ none recorded: left out of exports unless asked\n", style="bold red")
@@ -48,9 +51,12 @@ class NoteDetailScreen(FieldnotesScreen[None]):
 
     HELP_TITLE = "Note view"
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="back", tooltip="back to the list"),
-        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit this note"),
-        Binding("d", "delete", "Delete", id="delete-note", tooltip="delete this note (asks first)"),
+        Binding("escape", "back", "Back", priority=True, id="back", tooltip="back to the list"),
+        Binding("e", "edit", "Edit", priority=True, id="edit-note", tooltip="edit (or write up) this note"),
+        Binding(
+            "d", "delete", "Delete", priority=True, id="delete-note", tooltip="delete this note (asks first)"
+        ),
+        Binding("question_mark", "help", "Help", priority=True, id="help", tooltip="every key"),
     ]
 
     def __init__(self, note_id: str) -> None:
@@ -64,7 +70,7 @@ class NoteDetailScreen(FieldnotesScreen[None]):
             for section in PROSE_FIELDS:
                 yield Static(classes="detail-section-title", id=f"title-{section}")
                 yield Static(classes="detail-text", id=f"text-{section}", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.show_note()
@@ -81,6 +87,9 @@ class NoteDetailScreen(FieldnotesScreen[None]):
             body = self.query_one(f"#text-{section}", Static)
             body.update(Text(text))
             body.display = bool(text)
+
+    def action_help(self) -> None:
+        self.fn_app.show_help(self)
 
     def action_back(self) -> None:
         self.dismiss(None)

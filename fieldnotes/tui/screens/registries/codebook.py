@@ -118,7 +118,14 @@ class CodebookScreen(RegistryScreen):
 
     HELP_TITLE = "Codebook"
     BINDINGS = [
-        Binding("v", "move", "Move", id="move-code", tooltip="move a code under another, after a backup")
+        Binding(
+            "b",
+            "move",
+            "Move",
+            priority=True,
+            id="move-code",
+            tooltip="move a code below another, after a backup",
+        )
     ]
 
     def __init__(self, service: FieldNotes) -> None:
@@ -132,13 +139,14 @@ class CodebookScreen(RegistryScreen):
             return super().heading(key, count)
         origin = code.origin + (f", first in a note of {code.first_date}" if code.first_date else "")
         description = f" — {code.description}" if code.description else ""
-        return Text.assemble(" ", (code.name, "bold"), f" ({origin}){description}  ·  {count} notes")
+        under = len(self.service.code_family(code.name)) - 1
+        family = f" (with the {under} code{'s' if under > 1 else ''} under it)" if under else ""
+        return Text.assemble(" ", (code.name, "bold"), f" ({origin}){description}  ·  {count} notes{family}")
 
     def action_move(self) -> None:
-        name = self.selected
-        if not name:
-            return
+        self.on_selected("move", self._move)
 
+    def _move(self, name: str) -> None:
         def apply(values: dict[str, str]) -> str | None:
             return attempt(lambda: self.codebook.move(name, values["parent"]))
 
