@@ -37,6 +37,12 @@ FOCUS_BINDINGS = [
 """Tab and shift+Tab move focus at once (Textual's own are not priority: they act late)."""
 
 
+def _typed(key: str) -> bool:
+    """A key that types a character in a text field ("e", "slash"; not "escape", "enter", "tab")."""
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
+
+
 def is_typing(widget: Widget | None) -> bool:
     """A widget that takes typed characters: a text field, a text area, a list that takes a letter."""
     if widget is None:
@@ -90,7 +96,7 @@ class FieldnotesScreen(Screen[ResultT]):
                 binding.action
                 for base in cls.__mro__
                 for binding in Binding.make_bindings(base.__dict__.get("BINDINGS", []))
-                if key_to_character(binding.key) is not None and binding.key not in ("tab", "enter")
+                if _typed(binding.key)
             )
             cls._char_actions = found  # type: ignore[attr-defined]
         return found

@@ -359,11 +359,16 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             self.set_focus(self.query_one("#location", Input))
 
     def action_toggle_details(self) -> None:
+        """Open the kind's fields and go to the first; from inside them, fold them. The
+        choice is remembered: the next form opens the same way."""
         if not self.complete:
             return
-        visible = not self.details_open
+        details = self.query_one("#details", Vertical)
+        inside = self.focused is not None and details in self.focused.ancestors
+        visible = not (self.details_open and inside)
         self.show_details(visible)
-        self.fn_app.set_preferences(details_open=visible)
+        if visible != self.fn_app.preferences.details_open:
+            self.fn_app.set_preferences(details_open=visible)
 
     def action_jump_notes(self) -> None:
         body = self.query_one("#body", TextArea)
