@@ -114,6 +114,7 @@ class ReportsScreen(FieldnotesScreen[None]):
         self.query_one("#rep-ties", DataTable).add_columns(*[h.replace("_", " ") for h in headers(TieRow)])
         self.query_one("#rep-codes", DataTable).add_columns(*[h.replace("_", " ") for h in headers(CodeRow)])
         self.refresh_reports()
+        self.set_focus(self.query_one("#rep-contacts", DataTable))  # letters are commands, not dates
 
     def _filter(self) -> NoteFilter | None:
         dates: dict[str, datetime | None] = {}
