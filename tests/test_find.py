@@ -28,7 +28,9 @@ FREE_FIELDS = [name for name in SEARCHED_FIELDS if not FIELD[name].choices]
 def test_search_finds_a_word_in_every_text_field(service: FieldNotes) -> None:
     for name in FREE_FIELDS:
         value: object = ["Zanzibarword"] if FIELD[name].is_list else "a Zanzibarword here"
-        service.add(make_note(title=f"in {name}", kind=KIND_OF[name], **{name: value} if name != "title" else {}))
+        service.add(
+            make_note(title=f"in {name}", kind=KIND_OF[name], **{name: value} if name != "title" else {})
+        )
         if name == "title":
             service.add(make_note(title="Zanzibarword in the title"))
     found = {note.title for note in service.notes(NoteFilter(text="zanzibarword"))}
@@ -85,7 +87,12 @@ def test_a_code_filter_includes_the_codes_under_it_unless_asked(service: FieldNo
     found = sorted(n.title for n in service.notes(NoteFilter(code="framing")))
     assert found == ["child", "grandchild", "top"]
     assert [n.title for n in service.notes(NoteFilter(code="framing", subcodes=False))] == ["top"]
-    assert sorted(service.code_family("framing")) == ["framing", "framing: victim", "framing: worker", "victim: deep"]
+    assert sorted(service.code_family("framing")) == [
+        "framing",
+        "framing: victim",
+        "framing: worker",
+        "victim: deep",
+    ]
 
 
 def test_a_code_cycle_in_stored_data_does_not_hang_the_family(service: FieldNotes) -> None:
@@ -181,7 +188,9 @@ def test_cli_new_opens_the_app_on_a_prefilled_form(tmp_path: Path, monkeypatch) 
 
     monkeypatch.setattr("fieldnotes.cli.tui_launch.run_tui", fake_run_tui)
     db = tmp_path / "db.json"
-    code, _, err = run(db, "new", "meeting", "Coalition", "monthly", "--when", "17 Jan 2016 3pm", "--org", "HRC")
+    code, _, err = run(
+        db, "new", "meeting", "Coalition", "monthly", "--when", "17 Jan 2016 3pm", "--org", "HRC"
+    )
     assert code == 0, err
     assert seen["prefill"] == {
         "kind": "meeting",

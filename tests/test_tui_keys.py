@@ -18,7 +18,6 @@ from fieldnotes.model import Note, Organization
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
-from fieldnotes.tui.dialogs.record_form import RecordForm
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_form import NoteFormScreen
 from fieldnotes.tui.screens.registries.organizations import OrganizationsScreen
@@ -29,7 +28,19 @@ from tests.conftest import make_note
 from tests.test_tui import CLOCK, KEY_NAMES
 
 CHARACTERS = {"tab": "\t", "enter": "\r", "backspace": "\x7f", "escape": "\x1b"}
-NAMED = ("tab", "shift+tab", "enter", "backspace", "left", "down", "ctrl+s", "ctrl+o", "ctrl+n", "escape", "f2")
+NAMED = (
+    "tab",
+    "shift+tab",
+    "enter",
+    "backspace",
+    "left",
+    "down",
+    "ctrl+s",
+    "ctrl+o",
+    "ctrl+n",
+    "escape",
+    "f2",
+)
 
 
 def keys(*parts: str) -> list[str]:
@@ -122,7 +133,9 @@ async def test_pilot_keys_before_the_form_has_mounted_are_kept(service: FieldNot
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         app.new_note("meeting")  # and type at once: the form is not mounted yet
-        await pilot.press(*keys("Title", "tab", "x", "tab", "y", "tab", "z", "tab", "o", "tab", "c", "tab", "here"))
+        await pilot.press(
+            *keys("Title", "tab", "x", "tab", "y", "tab", "z", "tab", "o", "tab", "c", "tab", "here")
+        )
         await settle(pilot)
         form = app.screen
         assert isinstance(form, NoteFormScreen)

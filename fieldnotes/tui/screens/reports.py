@@ -197,7 +197,10 @@ class ReportsScreen(FieldnotesScreen[None]):
         self.set_focus(self.query_one("#rep-since", Input))
 
     def action_tab(self, pane: str) -> None:
+        """Show a tab, and put the cursor in its table (the tabs follow the focus)."""
         self.query_one("#rep-tabs", TabbedContent).active = pane
+        table = {"tab-contacts": "#rep-contacts", "tab-ties": "#rep-ties", "tab-codes": "#rep-codes"}[pane]
+        self.set_focus(self.query_one(table, DataTable))
 
     def action_help(self) -> None:
         self.fn_app.show_help(self)
