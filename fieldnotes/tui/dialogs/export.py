@@ -211,12 +211,10 @@ class ExportDialog(FieldnotesModal[None]):
     def _finished(self, lines: list[str], error: bool) -> None:
         self.running = False
         self.query_one("#x-go", Button).disabled = False
-        self.query_one("#x-progress").display = not error
+        self.query_one("#x-progress").display = False  # the summary says it all, where the eye is
         self._summary(
-            "\n".join(lines) + ("" if error else "\nDone. Files are readable by you only."), error=error
+            ("" if error else "Done. Files are readable by you only.\n") + "\n".join(lines), error=error
         )
-        if not error:
-            self.notify("Export written", title="Export")
 
     def _summary(self, text: str, *, error: bool = False) -> None:
         """The summary or the error, in the box above the buttons, always in view."""
