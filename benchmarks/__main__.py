@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import measure
+from benchmarks import keystrokes, measure
 
 GOALS = {
     "save_ratio": ("save vs plain TinyDB", ">= 10x", lambda v: v >= 10),
@@ -127,7 +127,13 @@ def main() -> None:
     for line in verdicts(goal_row):
         print("  " + line)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": info, "rows": rows, "table": render(rows)}, indent=2) + "\n")
+    print("\nKeystrokes to capture a note at 80x24 (benchmarks/keystrokes.py):")
+    keys = keystrokes.measure()
+    print(keystrokes.render(keys))
+    args.out.write_text(
+        json.dumps({"machine": info, "rows": rows, "table": render(rows), "keystrokes": keys}, indent=2)
+        + "\n"
+    )
     print(f"\nwritten to {args.out}")
 
 

@@ -490,3 +490,13 @@ async def test_keys_typed_in_the_form_fill_the_form_the_way_a_user_types(service
         "P-09",
         "director",
     )
+
+
+# ------------------------------------------------------------- keystrokes
+async def test_each_kind_is_captured_with_under_ten_navigation_keys(tmp_path: Path) -> None:
+    """The benchmark's scenarios, delivered as one burst: each note saves as typed."""
+    from benchmarks.keystrokes import GOAL_NAVIGATION, SCENARIOS, burst_seconds, navigation_keys
+
+    for scenario in SCENARIOS:
+        assert navigation_keys(scenario) < GOAL_NAVIGATION, scenario.kind
+        await burst_seconds(scenario, tmp_path / f"{scenario.kind}.json")  # checks the saved note

@@ -471,8 +471,12 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         elif focused.id == "informant":
 
             def complete_informant() -> None:
+                role = self.query_one("#informant_role", Input)
+                was_empty = not role.value.strip()
                 self._fill_from_informant(complete_prefix=True)
                 self.focus_next()
+                if was_empty and role.value.strip() and self.focused is role:
+                    self.focus_next()  # the registry filled the role: on to the format
 
             self.fn_app.after_typed_keys([focused], complete_informant)
         elif isinstance(focused.suggester, NamesSuggester):
