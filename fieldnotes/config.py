@@ -97,11 +97,14 @@ def _warning(path: Path, reason: str) -> str:
 
 
 def dumps(prefs: Preferences) -> str:
-    """The preferences as TOML (strings are written as JSON strings, which TOML reads)."""
+    """The preferences as TOML."""
     lines = ["# fieldnotes preferences: written by the app, safe to edit or delete."]
     for spec in fields(Preferences):
         value: Any = getattr(prefs, spec.name)
-        text = ("true" if value else "false") if isinstance(value, bool) else json.dumps(value)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        else:  # a JSON string is a TOML basic string, once DEL is escaped too
+            text = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
         lines.append(f"{spec.name} = {text}")
     return "\n".join(lines) + "\n"
 
