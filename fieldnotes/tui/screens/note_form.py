@@ -163,7 +163,10 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                 yield Label("Jottings, as jotted (the Notes box starts from them)", classes="field-label")
                 with VerticalScroll(id="jottings"):
                     yield Static(self.note.body, markup=False)
-            yield from self._field("body", self._area("body"))
+            # The Notes box is mounted with the rest, just after the first paint (a text area
+            # costs as much as the whole top of the form); a frame of its size holds its place.
+            yield Label(FIELD["body"].form_title, classes="field-label")
+            yield Static("", id="body-placeholder", classes="long")
             yield from self._field("organizations", self._tag_input("organizations"))
             yield from self._field("codes", self._tag_input("codes"))
             yield Static("", id="form-error", classes="error-line")
@@ -310,6 +313,9 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
 
     async def _mount_rest(self) -> None:
         """Mount the rest of the form, then restore a draft and note the starting values."""
+        placeholder = self.query_one("#body-placeholder")
+        await self.query_one("#form-body").mount(self._area("body"), before=placeholder)
+        await placeholder.remove()
         await self.query_one("#form-body").mount(_RestOfForm(self), before="#form-error")
         if self.draft:
             self._restore(self.draft.get("fields", {}))
