@@ -163,3 +163,14 @@ def test_the_demo_copy_is_removed_when_the_terminal_is_closed(tmp_path: Path) ->
             proc.kill()
         os.close(primary)
     assert not list(tmp_path.glob("fieldnotes-demo-*"))
+
+
+def test_a_consent_date_is_typed_as_people_say_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "db.json")
+    runner = CliRunner()
+    added = runner.invoke(cli, ["--db", db, "people", "add", "P-01", "--consent-date", "20 Jan 2016"])
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["--db", db, "people", "--json"])
+    assert '"2016-01-20"' in listed.stdout
+    refused = runner.invoke(cli, ["--db", db, "people", "edit", "P-01", "--consent-date", "someday"])
+    assert refused.exit_code == 2 and "--consent-date" in refused.stderr

@@ -120,9 +120,10 @@ class HelpScreen(FieldnotesModal[None]):
             yield Static("fieldnotes — keys", classes="dialog-question")
             for title, section in self.sections():
                 yield Static(Text(title, style="bold"), classes="help-title")
+                width = min(max((len(keys) for keys, what in section if what), default=0), KEY_WIDTH)
                 for keys, what in section:
                     yield Static(
-                        Text.assemble(("  " + keys.ljust(KEY_WIDTH), "bold"), " ", what)
+                        Text.assemble(("  " + keys.ljust(width), "bold"), "  ", what)
                         if what
                         else Text(f"  {keys}")
                     )

@@ -180,7 +180,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         yield from self._field("people", self._tag_input("people"))
         names = ", ".join(FIELD[name].label.lower() for name in KIND_FIELDS[self.kind])
         yield Static(
-            f"▸ {DETAILS_TITLE[self.kind]}: {names}  [dim](ctrl+o opens)[/]",
+            f"▸ {DETAILS_TITLE[self.kind]} [dim](ctrl+o)[/]: {names}",
             id="details-title",
             classes="field-label",
         )
@@ -350,9 +350,8 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         details = self.query_one("#details", Vertical)
         details.display = visible
         names = ", ".join(FIELD[name].label.lower() for name in KIND_FIELDS[self.kind])
-        hint = "ctrl+o folds" if visible else "ctrl+o opens"
         self.query_one("#details-title", Static).update(
-            f"{'▾' if visible else '▸'} {DETAILS_TITLE[self.kind]}: {names}  [dim]({hint})[/]"
+            f"{'▾' if visible else '▸'} {DETAILS_TITLE[self.kind]} [dim](ctrl+o)[/]: {names}"
         )
         if visible and focus:
             first = next(iter(details.query("Input, Select, TextArea")), None)
