@@ -205,7 +205,7 @@ def test_cli_new_opens_the_app_on_a_prefilled_form(tmp_path: Path, monkeypatch) 
 def test_cli_takes_a_free_event_type_and_still_the_usual_ones(tmp_path: Path) -> None:
     db = tmp_path / "db.json"
     for event_type in ("vigil", "community event"):
-        code, out, err = run(db, "add", "--kind", "event", "--title", "x", "--event-type", event_type)
+        code, _, err = run(db, "add", "--kind", "event", "--title", "x", "--event-type", event_type)
         assert code == 0, err
     with FieldNotes.open(db) as service:
         assert sorted(n.event_type for n in service.notes()) == ["community event", "vigil"]

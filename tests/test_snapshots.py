@@ -117,7 +117,7 @@ SCREENS: dict[str, tuple[str, ...]] = {
     "form-interview": ("i",),
     "form-interview-details": ("i", "ctrl+o"),
     "form-errors": ("m", "tab", "1/2/2016 9am", "tab", "8am", "tab", "tab", "Nor,"),
-    "new-name-question": ("m", "Budget", "tab", "tab", "tab", "tab", "Nort,", "Harbour Rights Collective,", "ctrl+s"),
+    "new-name-question": ("m", "Budget", "tab", "tab", "tab", "tab", "Nort,", "tab", "legitmacy,", "ctrl+s"),
     "write-up": ("e",),  # the jotted note, newest, is highlighted
     "note": ("enter",),
     "help": ("?",),
