@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -127,8 +128,6 @@ class FilterDialog(FieldnotesModal[NoteFilter | None]):
         focused = self.focused
         if not isinstance(focused, Input):
             self.skip_in_open_list()
-            from textual.actions import SkipAction
-
             raise SkipAction()  # a button's, a checkbox's or a list's own Enter
         self.fn_app.after_typed_keys([focused], self.action_apply)
 
