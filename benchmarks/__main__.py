@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import measure, scale
+from benchmarks import keystrokes, measure, scale
 
 Row = dict[str, float]
 
@@ -266,8 +266,15 @@ def main() -> None:
     for verdict in results:
         print("  " + describe(verdict))
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    print("\nKeystrokes to capture a note at 80x24 (benchmarks/keystrokes.py):")
+    keys = keystrokes.measure()
+    print(keystrokes.render(keys))
     args.out.write_text(
-        json.dumps({"machine": info, "rows": rows, "goals": results, "table": render(rows)}, indent=2) + "\n"
+        json.dumps(
+            {"machine": info, "rows": rows, "goals": results, "table": render(rows), "keystrokes": keys},
+            indent=2,
+        )
+        + "\n"
     )
     print(f"\nwritten to {args.out}")
 

@@ -155,6 +155,41 @@ def _parse_with_dateutil(text: str, original: str, day: datetime, dayfirst: bool
     return parsed.replace(second=0, microsecond=0)
 
 
+# 1/2, 1-2, 1/2/2016, 1.2.2016 (with a year only: 8.30 is a time)
+_NUMERIC_DAY = re.compile(
+    r"(?<![\d.:])(\d{1,2})(?:[/\-](\d{1,2})(?:[/\-]\d{2,4})?|\.(\d{1,2})\.\d{2,4})(?![\d.:])"
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def order_note(text: str, *, dayfirst: bool) -> str:
+    """How a numeric date such as 1/2 or 13/01 was read, when the order of day and
+    month matters: '' when there is nothing to say (no such date, or 5/5).
+
+    >>> order_note("1/2/2016", dayfirst=False)
+    'month first: 2 Jan (day first would be 1 Feb)'
+    >>> order_note("13/01/2016", dayfirst=False)
+    'day first: 13 Jan (13 is no month)'
+    """
+    match = _NUMERIC_DAY.search(text)
+    if match is None or re.match(r"\s*\d{4}-", text):  # ISO 2016-01-17 is never ambiguous
+        return ""
+    first, second = int(match[1]), int(match[2] or match[3])
+    if not (1 <= first <= 31 and 1 <= second <= 31) or first == second:
+        return ""
+    if first > 12 and second <= 12:
+        return f"day first: {first} {_MONTHS[second - 1]} ({first} is no month)"
+    if second > 12 and first <= 12:
+        return f"month first: {second} {_MONTHS[first - 1]} ({second} is no month)"
+    if first > 12 or second > 12:
+        return ""
+    if dayfirst:
+        return (
+            f"day first: {first} {_MONTHS[second - 1]} (month first would be {second} {_MONTHS[first - 1]})"
+        )
+    return f"month first: {second} {_MONTHS[first - 1]} (day first would be {first} {_MONTHS[second - 1]})"
+
+
 def to_iso(moment: datetime) -> str:
     return moment.strftime(MINUTE_FORMAT)
 

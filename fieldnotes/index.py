@@ -7,22 +7,36 @@ stay fast at 10,000 notes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from fieldnotes.errors import NotFoundError
-from fieldnotes.model import MINUTE_FORMAT, Note
+from fieldnotes.model import MINUTE_FORMAT, NOTE_FIELDS, Note
 from fieldnotes.storage import Store
 from fieldnotes.storage.durable import bulk_load
-from fieldnotes.text import tag_key
+from fieldnotes.text import fold, tag_key
 
 MIN_PREFIX = 4
+
+
+SEARCHED_FIELDS: tuple[str, ...] = tuple(
+    spec.name
+    for spec in NOTE_FIELDS
+    if spec.name
+    not in ("id", "kind", "start", "end", "created", "updated", "status", "rev", "history", "field_revs")
+)
+"""Every text field of a note, tags, informant and role included: what a search looks in."""
 
 
 @dataclass(frozen=True)
 class NoteFilter:
     """What to show. Empty fields do not filter. `until` is inclusive: a bare
-    date (midnight) means the whole of that day."""
+    date (midnight) means the whole of that day. `text` is found in any text
+    field, ignoring case and accents.
+
+    `org` matches any spelling in `org_keys` and `code` any name in `code_keys`
+    when the service has filled them (an organization's aliases; a code and the
+    codes under it unless `subcodes` is False); else the name as given."""
 
     kind: str | None = None
     org: str | None = None
@@ -30,6 +44,11 @@ class NoteFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str = ""
+    informant: str | None = None
+    status: str | None = None
+    subcodes: bool = True
+    org_keys: frozenset[str] = field(default=frozenset(), compare=False)
+    code_keys: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -45,7 +64,11 @@ class NoteFilter:
         if self.org:
             parts.append(f"organization: {self.org}")
         if self.code:
-            parts.append(f"code: {self.code}")
+            parts.append(f"code: {self.code}" + ("" if self.subcodes else " (not the codes under it)"))
+        if self.informant:
+            parts.append(f"informant: {self.informant}")
+        if self.status:
+            parts.append(f"status: {self.status}")
         if self.since:
             parts.append(f"from {self.since:%d %b %Y}")
         if self.until:
@@ -54,8 +77,9 @@ class NoteFilter:
 
 
 class _Entry:
-    """A note with what filtering needs. The search text is built on the first search,
-    not at start-up: most sessions open, capture a note and close."""
+    """A note with what filtering needs. The search text is built, folded (no case, no
+    accents), on the first search, not at start-up: most sessions open, capture a note
+    and close. A keystroke then only folds the few letters typed."""
 
     __slots__ = ("_haystack", "code_keys", "note", "org_keys")
 
@@ -69,10 +93,22 @@ class _Entry:
     def haystack(self) -> str:
         if self._haystack is None:
             note = self.note
-            self._haystack = "\n".join(
-                (note.title, note.body, note.memo, *note.people, *note.organizations, *note.codes)
-            ).casefold()
+            parts: list[str] = []
+            for name in SEARCHED_FIELDS:
+                value = getattr(note, name)
+                if isinstance(value, list):
+                    parts.extend(value)
+                elif value:
+                    parts.append(value)
+            self._haystack = fold("\n".join(parts))
         return self._haystack
+
+
+def _involves(note: Note, informant: str) -> bool:
+    """The note is an interview of the informant, or names them among the people present."""
+    return (note.kind == "interview" and tag_key(note.informant) == informant) or any(
+        tag_key(person) == informant for person in note.people
+    )
 
 
 def _sort_key(entry: _Entry) -> tuple[str, str]:
@@ -183,9 +219,10 @@ class NoteIndex:
         entries = self._ordered_entries()
         if flt.is_empty:
             return entries
-        needle = flt.text.casefold().strip()
-        org = tag_key(flt.org) if flt.org else None
-        code = tag_key(flt.code) if flt.code else None
+        needle = fold(flt.text).strip()
+        orgs = flt.org_keys or (frozenset({tag_key(flt.org)}) if flt.org else None)
+        codes = flt.code_keys or (frozenset({tag_key(flt.code)}) if flt.code else None)
+        informant = tag_key(flt.informant) if flt.informant else None
         since = flt.since.strftime(MINUTE_FORMAT) if flt.since else None
         until = None
         if flt.until is not None:
@@ -202,9 +239,13 @@ class NoteIndex:
                 continue
             if until and note.start > until:
                 continue
-            if org and org not in entry.org_keys:
+            if flt.status and note.status != flt.status:
                 continue
-            if code and code not in entry.code_keys:
+            if orgs and orgs.isdisjoint(entry.org_keys):
+                continue
+            if codes and codes.isdisjoint(entry.code_keys):
+                continue
+            if informant and not _involves(note, informant):
                 continue
             if needle and needle not in entry.haystack:
                 continue

@@ -32,6 +32,10 @@ EVENT_TYPES: tuple[str, ...] = (
     "community event",
     "other",
 )
+JOTTED = "jotted"
+WRITTEN_UP = "written up"
+STATUSES: tuple[str, ...] = (JOTTED, WRITTEN_UP)
+"""A jotted note holds the lines jotted during an event; its write-up is pending."""
 INTERVIEW_FORMATS: tuple[str, ...] = ("semi-structured", "informal", "structured")
 CONSENT_TYPES: tuple[str, ...] = ("written", "verbal", "none recorded")
 CODE_ORIGINS: tuple[str, ...] = ("deductive", "inductive")
@@ -65,6 +69,7 @@ class NoteField:
     is_list: bool = False
     prose: bool = False  # free, multi-line text (notes, memo...)
     choices: tuple[str, ...] = ()  # a closed list of values (empty = free text)
+    suggestions: tuple[str, ...] = ()  # usual values of a free-text field (the form completes them)
     form_label: str = ""  # the form's label, when it says more than `label`
     placeholder: str = ""  # the form's example
 
@@ -152,6 +157,13 @@ NOTE_FIELDS: tuple[NoteField, ...] = (
         prose=True,
         form_label="🔒 Private — stays on this laptop, never exported unless you ask",
     ),
+    NoteField(
+        "status",
+        "Status",
+        "jotted (lines jotted during the event, write-up pending) or written up.",
+        "--status",
+        choices=STATUSES,
+    ),
     NoteField("created", "created"),
     NoteField("updated", "updated"),
     # revisions, for merging copies (fieldnotes/merge/revisions.py): never typed in, never exported
@@ -173,10 +185,12 @@ NOTE_FIELDS: tuple[NoteField, ...] = (
     NoteField(
         "event_type",
         "Event type",
-        "Event: what kind of event.",
+        "Event: what kind of event (conference, panel, training, protest, community event, other;"
+        " or your own word, e.g. vigil).",
         "--event-type",
         kinds=("event",),
-        choices=EVENT_TYPES,
+        suggestions=EVENT_TYPES,
+        placeholder="a letter completes: c, p, t… or your own word",
     ),
     NoteField(
         "organizers",
@@ -419,6 +433,7 @@ class Note(Record):
     memo: str = ""
     followups: str = ""
     private: str = ""  # too sensitive to leave the laptop: never exported unless asked
+    status: str = WRITTEN_UP  # or JOTTED: jotted during an event, to be written up
     created: str = ""
     updated: str = ""
     # revisions: who made this version, its hash, the versions before it, where each field was last set
@@ -455,6 +470,11 @@ class Note(Record):
         return self.kind == "interview" and self.consent in ("", "none recorded")
 
     @property
+    def jotted(self) -> bool:
+        """Jotted during an event; the full write-up is still to do."""
+        return self.status == JOTTED
+
+    @property
     def duration_minutes(self) -> int | None:
         end = self.end_dt
         if end is None:
@@ -476,6 +496,7 @@ class Note(Record):
     def _complete(cls, values: dict[str, Any]) -> None:
         for required in ("kind", "title", "start"):
             values.setdefault(required, "")
+        values["status"] = values.get("status") or WRITTEN_UP  # notes from before statuses
 
     def check_types(self) -> None:
         """Raise ValidationError when a field holds a value of the wrong type."""
@@ -687,11 +708,14 @@ __all__ = [
     "EVENT_TYPES",
     "FIELD",
     "INTERVIEW_FORMATS",
+    "JOTTED",
     "KINDS",
     "KIND_FIELDS",
     "LIST_FIELDS",
     "NOTE_FIELDS",
     "ORG_TYPES",
+    "STATUSES",
+    "WRITTEN_UP",
     "Code",
     "Informant",
     "Note",

@@ -12,6 +12,7 @@ one open database and composes the layers below it, with no cycle:
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,10 @@ from fieldnotes.followups import Followups
 from fieldnotes.index import NoteFilter, NoteIndex
 from fieldnotes.memos import Memos
 from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone, tombstone_guid
-from fieldnotes.model import Note, now_stamp
+from fieldnotes.model import JOTTED, KINDS, MINUTE_FORMAT, Note, now_stamp
 from fieldnotes.registries import Registries
 from fieldnotes.storage import BackupInfo, Store
-from fieldnotes.storage.drafts import LEGACY_ID as LEGACY_DRAFT
-from fieldnotes.text import tag_key
+from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
     from fieldnotes.export.common import ExportReport
@@ -80,11 +80,48 @@ class FieldNotes:
 
     def notes(self, flt: NoteFilter | None = None) -> list[Note]:
         """Notes matching `flt`, newest first. Copies: edit them freely."""
-        return self.index.notes(flt)
+        return self.index.notes(self.resolve_filter(flt))
 
     def note_views(self, flt: NoteFilter | None = None) -> list[Note]:
         """Like `notes`, without copying: read-only views for fast display."""
-        return self.index.views(flt)
+        return self.index.views(self.resolve_filter(flt))
+
+    def resolve_filter(self, flt: NoteFilter | None) -> NoteFilter | None:
+        """`flt` with the registries' knowledge: an organization matches by any of its
+        spellings (name or alias), a code also matches the codes under it (unless
+        `subcodes` is off). A name not in the registry matches as written."""
+        if flt is None or not (flt.org or flt.code):
+            return flt
+        org_keys: frozenset[str] = frozenset()
+        code_keys: frozenset[str] = frozenset()
+        registries = self.registries
+        if flt.org:
+            try:
+                org_keys = frozenset(registries.organization(flt.org).spellings())
+            except NotFoundError:
+                org_keys = frozenset({tag_key(flt.org)})
+        if flt.code:
+            code_keys = frozenset({tag_key(flt.code)})
+            if flt.subcodes:
+                code_keys = frozenset(tag_key(name) for name in self.code_family(flt.code))
+        return replace(flt, org_keys=org_keys, code_keys=code_keys)
+
+    def code_family(self, name: str) -> list[str]:
+        """The code called `name` (as typed, if unknown) and every code under it, at any depth."""
+        codes = self.registries.codes()
+        by_key = {tag_key(code.name): code.name for code in codes}
+        children: dict[str, list[str]] = {}
+        for code in codes:
+            if code.parent:
+                children.setdefault(tag_key(code.parent), []).append(code.name)
+        family = [by_key.get(tag_key(name), name)]
+        seen = {tag_key(name)}
+        for member in family:  # grows as it goes: breadth first, each code once
+            for child in children.get(tag_key(member), []):
+                if tag_key(child) not in seen:
+                    seen.add(tag_key(child))
+                    family.append(child)
+        return family
 
     def field_values(self, name: str) -> list[str]:
         """Distinct values used in a note field, most used first (for completion)."""
@@ -163,6 +200,42 @@ class FieldNotes:
         for note in prepared:
             self.index.remember(note)
         return added, len(prepared) - added
+
+    def jot(self, text: str, *, kind: str | None = None, now: datetime | None = None) -> Note:
+        """Append `HH:MM text` to today's open jotting note, and return the note.
+
+        The open jotting note is the latest note of today still `jotted` (of `kind`,
+        when given). With none, a new one is made: a `kind` note (a meeting unless
+        said) starting now, titled "Jottings" and the date, to be written up later."""
+        line = one_line(text)
+        if not line:
+            raise ValidationError("a jotting needs some text", field="body")
+        if kind is not None and kind not in KINDS:
+            raise ValidationError(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}", field="kind")
+        moment = (now or datetime.now()).replace(second=0, microsecond=0)
+        stamp = f"{moment:%H:%M} {line}"
+        note = self.open_jotting(moment, kind)
+        if note is None:
+            title = f"Jottings {moment:%a} {moment.day} {moment:%b %Y}"
+            return self.add(
+                Note(
+                    kind=kind or "meeting",
+                    title=title,
+                    start=moment.strftime(MINUTE_FORMAT),
+                    body=stamp,
+                    status=JOTTED,
+                )
+            )
+        note.body = f"{note.body.rstrip()}\n{stamp}" if note.body.strip() else stamp
+        return self.update(note)
+
+    def open_jotting(self, moment: datetime, kind: str | None = None) -> Note | None:
+        """Today's open jotting note (see `jot`), or None."""
+        day = moment.strftime("%Y-%m-%d")
+        for view in self.index.views(NoteFilter(status=JOTTED, kind=kind)):  # newest first
+            if view.start[:10] == day:
+                return replace(view)
+        return None
 
     def delete(self, note_id: str) -> Note:
         """Delete a note; a backup of the whole database is taken first."""
@@ -470,16 +543,6 @@ class FieldNotes:
 
     def discard_draft(self, draft_id: str) -> None:
         self.store.drafts.delete(draft_id)
-
-    # The app's single draft (to be replaced by one draft per form).
-    def save_draft(self, draft: dict[str, Any]) -> None:
-        self.keep_draft(LEGACY_DRAFT, draft)
-
-    def load_draft(self) -> dict[str, Any] | None:
-        return self.store.drafts.load(LEGACY_DRAFT)
-
-    def clear_draft(self) -> None:
-        self.discard_draft(LEGACY_DRAFT)
 
     # --------------------------------------------------------------- backups
     def backups(self) -> list[BackupInfo]:

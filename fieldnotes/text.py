@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
 
 
@@ -27,3 +29,15 @@ def dedupe_tags(names: list[str]) -> list[str]:
             seen.add(key)
             out.append(cleaned)
     return out
+
+
+# Combining marks (accents) in the blocks where decomposed Latin, Greek and Cyrillic put them.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def fold(text: str) -> str:
+    """Text for searching: case and accents ignored ("Zoë", "ZOE" and "zoe\u0308" all give
+    "zoe"; Turkish "İ" gives "i"). Same length or longer: never used to show text."""
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())

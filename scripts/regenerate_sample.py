@@ -74,7 +74,7 @@ def write_screenshot(path: Path, size: tuple[int, int] = (120, 34)) -> None:
             app.sub_title = "sample study (fictional)"
             async with app.run_test(size=size) as pilot:
                 await pilot.pause()
-                app.screen.query_one("#search").value = "collective"
+                app.screen.query_one("#search").value = "harm reduction"
                 await pilot.pause()
                 app.screen.query_one("#notes").focus()
                 await pilot.pause()

@@ -33,6 +33,14 @@ ODD_TEXTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def own_preferences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has its own preferences file: never the developer's, never another test's."""
+    path = tmp_path / "preferences" / "config.toml"
+    monkeypatch.setenv("FIELDNOTES_CONFIG", str(path))
+    return path
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "notes.json"

@@ -58,7 +58,7 @@ def test_validation_rejects_and_saves_nothing(service: FieldNotes) -> None:
         make_note(title="  "),
         make_note(start="yesterday"),
         make_note(end="2016-01-17T08:00"),
-        make_note(kind="event", event_type="picnic"),
+        make_note(status="pending"),  # jotted or written up, nothing else
         make_note(kind="interview", consent="implied"),
     ]
     for note in bad:

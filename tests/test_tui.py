@@ -14,7 +14,7 @@ from fieldnotes.model import Code
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
-from fieldnotes.tui.dialogs.draft import DraftDialog
+from fieldnotes.tui.dialogs.drafts import DraftsDialog
 from fieldnotes.tui.dialogs.help import HelpScreen
 from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens import note_form
@@ -52,14 +52,14 @@ def form(app: FieldnotesApp) -> NoteFormScreen:
 
 
 async def fill_common(pilot: Pilot[None], title: str) -> None:
+    """Title, When, Ended; the cursor ends in the Notes box (the form's third stop)."""
     await type_text(pilot, title)
     await pilot.press("tab")
     await type_text(pilot, "17 Jan 2016 9am")
     await pilot.press("tab")
     await type_text(pilot, "+90m")
     await pilot.press("tab")
-    await type_text(pilot, "Eastgate Drop-in Centre")
-    await pilot.press("tab")
+    pilot.app.screen.query_one("#location", Input).value = "Eastgate Drop-in Centre"
 
 
 async def test_empty_database_shows_a_first_run_hint(service: FieldNotes) -> None:
@@ -78,6 +78,9 @@ async def test_meeting_end_to_end_keyboard_only(service: FieldNotes) -> None:
         await pilot.press("m")
         assert isinstance(app.screen, NoteFormScreen) and app.screen.kind == "meeting"
         await fill_common(pilot, "Coalition monthly")
+        assert app.focused is app.screen.query_one("#body", TextArea)  # Notes come third
+        app.screen.query_one("#body", TextArea).insert('Para one, with "quotes".\n\n=SUM(A1) 🎉 שלום')
+        await pilot.press("tab")
         # Organizations: two tags, one with Enter, one with a comma.
         await type_text(pilot, "Lakeside Outreach")
         await pilot.press("enter")
@@ -85,9 +88,8 @@ async def test_meeting_end_to_end_keyboard_only(service: FieldNotes) -> None:
         await pilot.press("tab")
         await type_text(pilot, "legitimacy")
         await pilot.press("enter")
-        await pilot.press("tab")
-        await type_text(pilot, "Lakeside")  # host, completed by the registry on save
-        app.screen.query_one("#body", TextArea).insert('Para one, with "quotes".\n\n=SUM(A1) 🎉 שלום')
+        await pilot.press("ctrl+o")  # the meeting's own fields: host first
+        await type_text(pilot, "Lakeside Outreach")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -100,7 +102,8 @@ async def test_meeting_end_to_end_keyboard_only(service: FieldNotes) -> None:
     assert note.organizations == ["Lakeside Outreach", "Harbor Clinic"]
     assert note.codes == ["legitimacy"]
     assert note.body == 'Para one, with "quotes".\n\n=SUM(A1) 🎉 שלום'
-    assert service.load_draft() is None
+    assert note.host == "Lakeside Outreach"
+    assert service.drafts() == []
 
 
 async def test_event_end_to_end(service: FieldNotes) -> None:
@@ -110,7 +113,7 @@ async def test_event_end_to_end(service: FieldNotes) -> None:
         assert isinstance(app.screen, KindPicker)
         await pilot.press("v")
         await fill_common(pilot, "Trafficking panel")
-        app.screen.query_one("#event_type", Select).value = "panel"
+        app.screen.query_one("#event_type", Input).value = "panel"
         app.screen.query_one("#organizers", TagInput).add("Northside Abolition Coalition")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -162,7 +165,7 @@ async def test_bad_date_keeps_the_text_shows_the_error_and_saves_nothing(service
         await pilot.pause()
         when = app.screen.query_one("#when", WhenInput)
         assert when.has_class("-invalid")
-        assert "can't read 'the meeting'" in str(when.query_one(".when-echo").render())
+        assert "✗" in str(when.query_one(".when-echo").render())
         await pilot.press("tab")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -257,9 +260,12 @@ async def test_open_edit_and_delete(service: FieldNotes) -> None:
         assert service.get(note.id).body == "original body"
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")  # declined: nothing happens
+        await pilot.pause()
+        await pilot.press("escape")  # declined: nothing happens
         assert service.count() == 1
-        await pilot.press("d", "y")
+        await pilot.press("d")
+        await pilot.pause()  # the question is on screen before the answer is typed
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
     assert service.count() == 0
@@ -273,10 +279,13 @@ async def test_escape_asks_before_discarding_typing(service: FieldNotes) -> None
         await type_text(pilot, "half a thought")
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        await pilot.press("escape")  # keep editing
         assert isinstance(app.screen, NoteFormScreen)
         assert app.screen.query_one("#title", Input).value == "half a thought"
-        await pilot.press("escape", "y")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
     assert service.count() == 0
@@ -297,26 +306,30 @@ async def test_draft_is_recovered_after_a_crash(
 ) -> None:
     monkeypatch.setattr(note_form, "DRAFT_QUIET_S", 0.05)
     monkeypatch.setattr(note_form, "DRAFT_CHECK_S", 0.05)
-    draft_file = db_path.with_name(db_path.name + ".draft")
+    folder = db_path.with_name(db_path.name + ".drafts")
     app = make_app(service)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("i")
         await type_text(pilot, "Interview with P-02")
         app.screen.query_one("#body", TextArea).insert("She described the raid in detail.")
         for _ in range(200):  # wait for the debounced autosave, without a fixed sleep
-            if draft_file.exists() and "raid" in draft_file.read_text():
+            files = list(folder.glob("*.json")) if folder.exists() else []
+            if files and "raid" in files[0].read_text():
                 break
             await pilot.pause(0.02)
-        assert "raid" in draft_file.read_text()
-        shutil.copy(draft_file, tmp_path / "at-crash")  # what the disk held when the power went
-    shutil.copy(tmp_path / "at-crash", draft_file)
+        [draft_file] = folder.glob("*.json")
+        assert draft_file.name.startswith("new-")
+        shutil.copytree(folder, tmp_path / "at-crash")  # what the disk held when the power went
+    shutil.rmtree(folder)
+    shutil.copytree(tmp_path / "at-crash", folder)
     assert service.count() == 0
 
     app = make_app(service)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, DraftDialog)
-        await pilot.press("r")
+        assert isinstance(app.screen, DraftsDialog)
+        await pilot.pause()
+        await pilot.press("e")
         await pilot.pause()
         screen = form(app)
         assert screen.kind == "interview"
@@ -325,7 +338,7 @@ async def test_draft_is_recovered_after_a_crash(
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert [n.title for n in service.notes()] == ["Interview with P-02"]
-    assert not draft_file.exists()
+    assert service.drafts() == []
 
 
 async def test_quitting_with_an_open_form_keeps_a_draft(service: FieldNotes) -> None:
@@ -334,8 +347,8 @@ async def test_quitting_with_an_open_form_keeps_a_draft(service: FieldNotes) -> 
         await pilot.press("v")
         await type_text(pilot, "Panel notes")
         await app.action_quit()
-    draft = service.load_draft()
-    assert draft is not None and draft["kind"] == "event"
+    [(draft_id, draft)] = service.drafts()
+    assert draft_id.startswith("new-") and draft["kind"] == "event"
     assert draft["fields"]["title"] == "Panel notes"
 
 
@@ -389,7 +402,8 @@ async def test_export_dialog_writes_the_filtered_notes_and_summarises(
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "--force" in str(app.screen.query_one("#x-summary", Static).render())
+        refused = str(app.screen.query_one("#x-summary", Static).render())
+        assert "Replace existing files" in refused and "--force" not in refused
         app.screen.query_one("#fmt-qdpx", RadioButton).value = True
         await pilot.pause()
         app.screen.query_one("#x-path", Input).value = str(tmp_path / "p.qdpx")

@@ -76,11 +76,14 @@ async def test_organizations_screen_lists_counts_shows_notes_and_merges(service:
         assert table.row_count == 1 and screen.selected == "Eastgate Dropin"
         assert [n.title for n in screen.query_one("#reg-notes", NoteTable).notes] == ["Typed twice"]
         await pilot.press("enter")  # back to the list
-        await pilot.press("m")
+        await pilot.press("u")  # merge ("m" is a new meeting, everywhere)
+        await pilot.pause()
         assert isinstance(app.screen, RecordForm)
         app.screen.query_one("#r-target", Input).value = "eastgate drop"
         await pilot.press("ctrl+s")
+        await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, OrganizationsScreen)
@@ -98,18 +101,21 @@ async def test_edit_and_rename_an_organization(service: FieldNotes) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("o")
         await pilot.press("e")
+        await pilot.pause()
         form = app.screen
         assert isinstance(form, RecordForm)
         form.query_one("#r-aliases", Input).value = "EDC; Eastgate"
         form.query_one("#r-type", Input).value = "human-service nonprofit"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.press("r")
+        await pilot.press("f2")  # rename ("r" is the reports, everywhere)
+        await pilot.pause()
         app.screen.query_one("#r-name", Input).value = "Eastgate Centre"
         await pilot.press("ctrl+s")
         await pilot.pause()
         # an error keeps the form open: renaming onto a taken name
-        await pilot.press("r")
+        await pilot.press("f2")
+        await pilot.pause()
         app.screen.query_one("#r-name", Input).value = "Harbor Rights Collective"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -137,7 +143,8 @@ async def test_codebook_tree_with_origins_and_notes(service: FieldNotes) -> None
         tree.move_cursor(framing.children[0])
         await pilot.pause()
         assert [n.title for n in screen.query_one("#reg-notes", NoteTable).notes] == ["Monthly"]
-        await pilot.press("v")
+        await pilot.press("b")  # move below another ("v" is a new event, everywhere)
+        await pilot.pause()
         app.screen.query_one("#r-parent", Input).value = ""
         await pilot.press("ctrl+s")
         await pilot.pause()

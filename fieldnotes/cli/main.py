@@ -74,6 +74,8 @@ def _usage_line(exc: click.UsageError) -> str:
 # runs (or when --help lists them): `fieldnotes add` does not load the export code.
 COMMANDS: dict[str, str] = {
     "add": "fieldnotes.cli.notes:add",
+    "jot": "fieldnotes.cli.capture:jot",
+    "new": "fieldnotes.cli.capture:new",
     "list": "fieldnotes.cli.notes:list_notes",
     "show": "fieldnotes.cli.notes:show",
     "edit": "fieldnotes.cli.notes:edit",
@@ -192,7 +194,7 @@ class FieldnotesGroup(click.Group):
     "--dayfirst/--monthfirst",
     default=None,
     help="Read 1/2/2016 as 1 Feb (day first) or 2 Jan (month first, the default). "
-    "Also FIELDNOTES_DAYFIRST=1.",
+    "Also FIELDNOTES_DAYFIRST=1, or the app's preference.",
 )
 @click.version_option(__version__, prog_name="fieldnotes")
 @click.pass_context
@@ -201,8 +203,15 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
 
     With no command, opens the full-screen app on the database.
     """
+    if dayfirst is None and os.environ.get("FIELDNOTES_DAYFIRST", "").strip():
+        dayfirst = os.environ["FIELDNOTES_DAYFIRST"].strip().lower() in ("1", "true", "yes")
     if dayfirst is None:
-        dayfirst = os.environ.get("FIELDNOTES_DAYFIRST", "").strip().lower() in ("1", "true", "yes")
+        from fieldnotes.config import load
+
+        prefs, warning = load()
+        if warning and ctx.invoked_subcommand is not None:  # the app shows it on its own screen
+            say(f"warning: {warning}")
+        dayfirst = prefs.dayfirst
     from fieldnotes.storage.crypto import PASSPHRASE_ENV
 
     try:

@@ -12,7 +12,7 @@ import click
 from fieldnotes import dates
 from fieldnotes.cli.common import CliState, fail, option_group, pass_state, stdin_text
 from fieldnotes.cli.render import note_line, note_text, print_json
-from fieldnotes.model import FIELD, KINDS, NOTE_FIELDS, Note
+from fieldnotes.model import FIELD, KINDS, NOTE_FIELDS, STATUSES, Note
 
 if TYPE_CHECKING:
     from fieldnotes.index import NoteFilter
@@ -129,11 +129,22 @@ def add(state: CliState, **values: Any) -> None:
     click.echo(saved.id)
 
 
-# --kind --org --code --since --until: shared by `list`, the exports and the reports.
+# --kind --org --code --since --until...: shared by `list`, the exports and the reports.
 filter_options = option_group(
     click.option("--kind", type=click.Choice(KINDS), help="Only notes of this kind."),
-    click.option("--org", help="Only notes tagging this organization."),
-    click.option("--code", help="Only notes tagging this code."),
+    click.option("--org", help="Only notes tagging this organization (its name or any alias)."),
+    click.option("--code", help="Only notes tagging this code, or a code under it."),
+    click.option(
+        "--without-subcodes", is_flag=True, help="With --code: that code only, not the codes under it."
+    ),
+    click.option(
+        "--informant", help="Only interviews of this informant, and notes listing them among the people."
+    ),
+    click.option(
+        "--status",
+        type=click.Choice(STATUSES),
+        help="Only notes jotted (write-up pending) or written up.",
+    ),
     click.option("--since", help="Only notes from this date on."),
     click.option("--until", help="Only notes up to this date (a bare date includes that whole day)."),
 )
@@ -147,19 +158,41 @@ def note_filter(state: CliState, values: dict[str, Any], text: str = "") -> Note
         kind=values.pop("kind", None),
         org=values.pop("org", None),
         code=values.pop("code", None),
+        subcodes=not values.pop("without_subcodes", False),
+        informant=values.pop("informant", None),
+        status=values.pop("status", None),
         since=None if since is None else parse_option(state, "--since", since),
         until=None if until is None else parse_option(state, "--until", until),
         text=text,
     )
 
 
+def lag(since: datetime, now: datetime) -> str:
+    """How long ago, in words: '45 min', '3 h 10 min', '2 days 4 h'."""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
 @click.command("list")
 @filter_options
-@click.option("--search", "text", default="", help="Text to find in title, body, memo, people, tags.")
+@click.option(
+    "--search",
+    "text",
+    default="",
+    help="Text to find in any field (title, notes, memo, follow-ups, place, people, tags, informant,"
+    " role, host, agenda...), ignoring case and accents.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the notes as a JSON array.")
 @pass_state
 def list_notes(state: CliState, text: str, as_json: bool, **values: Any) -> None:
-    """List notes, newest first."""
+    """List notes, newest first. Jotted notes say how long their write-up has waited
+    (`--status jotted` lists the write-ups still to do)."""
     flt = note_filter(state, values, text)
     notes = state.service().note_views(flt)
     if as_json:
@@ -168,8 +201,12 @@ def list_notes(state: CliState, text: str, as_json: bool, **values: Any) -> None
     if not notes:
         click.echo("No notes match." if not flt.is_empty else "No notes yet.", err=True)
         return
+    now = datetime.now()
     for note in notes:
-        click.echo(note_line(note))
+        line = note_line(note)
+        if note.jotted:
+            line += f"  ✎ jotted, not written up: {lag(note.start_dt, now)} since it started"
+        click.echo(line)
 
 
 @click.command()

@@ -167,7 +167,7 @@ _person_options = option_group(
     click.option("--role", help="e.g. director, case manager, outreach worker."),
     click.option("--org", "organization", help="Their organization."),
     click.option("--consent", type=click.Choice(CONSENT_TYPES), help="How consent was given."),
-    click.option("--consent-date", help="When, as YYYY-MM-DD."),
+    click.option("--consent-date", help="When: '20 Jan 2016', 'yesterday', 2016-01-20... ('' clears it)."),
     click.option("--notes", help="Free notes (never a real name)."),
     click.option(
         "--real-name",
@@ -179,12 +179,22 @@ _person_options = option_group(
 )
 
 
+def _read_consent_date(state: CliState, values: dict[str, str | None]) -> None:
+    """The consent date typed as people say it, kept as YYYY-MM-DD."""
+    from fieldnotes.cli.notes import parse_option
+
+    text = values.get("consent_date")
+    if text:
+        values["consent_date"] = f"{parse_option(state, '--consent-date', text):%Y-%m-%d}"
+
+
 @people.command("add")
 @click.argument("pseudonym")
 @_person_options
 @pass_state
 def people_add(state: CliState, pseudonym: str, real_names: tuple[str, ...], **values: str | None) -> None:
     """Add an informant under a pseudonym."""
+    _read_consent_date(state, values)
     person = Informant(pseudonym, real_names=list(real_names), **{k: v or "" for k, v in values.items()})
     click.echo(state.service().registries.save_informant(person).pseudonym)
 
@@ -204,6 +214,7 @@ def people_edit(
     """Change an informant. --real-name replaces the list of real names and aliases."""
     registries = state.service().registries
     person = registries.informant(pseudonym)
+    _read_consent_date(state, values)
     changes: dict[str, object] = {k: v for k, v in values.items() if v is not None}
     if real_names:
         changes["real_names"] = list(real_names)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fieldnotes.cli.common import fail
 
 
 def run_tui(
-    db_path: Path, *, dayfirst: bool = False, banner: str = "", passphrase: str | None = None
+    db_path: Path,
+    *,
+    dayfirst: bool = False,
+    banner: str = "",
+    passphrase: str | None = None,
+    prefill: dict[str, Any] | None = None,
 ) -> None:
     """Open the database and run the app; an encrypted database without a
-    passphrase opens on a passphrase screen instead."""
+    passphrase opens on a passphrase screen instead. `prefill` ({"kind", "fields"})
+    opens it on a new note's form, filled in."""
     from fieldnotes.errors import FieldnotesError, PassphraseNeededError
     from fieldnotes.service import FieldNotes
 
@@ -24,7 +31,7 @@ def run_tui(
         fail(str(exc), exc.exit_code)
     from fieldnotes.tui.app import FieldnotesApp
 
-    app = FieldnotesApp(service, dayfirst=dayfirst, banner=banner, db_path=db_path)
+    app = FieldnotesApp(service, dayfirst=dayfirst, banner=banner, db_path=db_path, prefill=prefill)
     try:
         app.run()
     finally:

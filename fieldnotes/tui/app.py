@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from fieldnotes import config
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.index import NoteFilter
 from fieldnotes.model import KINDS, Note
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
-from fieldnotes.tui.dialogs.draft import DraftDialog
+from fieldnotes.tui.dialogs.drafts import DraftsDialog, draft_kind
 from fieldnotes.tui.dialogs.help import HelpScreen
+from fieldnotes.tui.key_order import KeyOrder
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
-from fieldnotes.tui.screens.note_form import NoteFormScreen
+from fieldnotes.tui.screens.note_form import NoteFormScreen, edit_draft_id
 
 KIND_THEME_VARIABLE = {"meeting": "primary", "event": "warning", "interview": "success"}
 
 
-class FieldnotesApp(App[None]):
+class FieldnotesApp(KeyOrder):
     """`FieldnotesApp(service).run()`. `now` fixes the clock for tests."""
 
     CSS_PATH = "app.tcss"
@@ -46,18 +49,25 @@ class FieldnotesApp(App[None]):
         self,
         service: FieldNotes | None,
         *,
-        dayfirst: bool = False,
+        dayfirst: bool | None = None,
         banner: str = "",
         now: Callable[[], datetime] = datetime.now,
         db_path: Path | None = None,
+        prefill: dict[str, Any] | None = None,
+        preferences: tuple[config.Preferences, str] | None = None,
     ) -> None:
-        """`service` None means an encrypted database at `db_path` still to unlock."""
+        """`service` None means an encrypted database at `db_path` still to unlock.
+        `dayfirst` None: the preference. `prefill` ({"kind", "fields"}) opens a new
+        note's form at once, filled in. `preferences` (prefs, warning) default to the
+        config file's."""
         super().__init__()
         self._service = service
         self.db_path = service.path if service is not None else db_path
-        self.dayfirst = dayfirst
+        self.preferences, self._config_warning = preferences or config.load()
+        self.dayfirst = self.preferences.dayfirst if dayfirst is None else dayfirst
         self.banner = banner
         self.now = now
+        self.prefill = prefill
         self.sub_title = str(self.db_path)
 
     @property
@@ -87,45 +97,63 @@ class FieldnotesApp(App[None]):
         self.call_after_refresh(self._database_ready)
 
     def on_mount(self) -> None:
+        theme = self.preferences.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self._config_warning = (
+                f"The theme {theme!r} of your preferences is not available; using the default."
+            )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._config_warning:
+            self.notify(self._config_warning, title="Preferences", severity="warning", timeout=20)
         if self._service is not None:
             self._database_ready()
 
     def _database_ready(self) -> None:
-        """Once the database is open: the retention warning, and a draft to resume."""
+        """Once the database is open: the retention warning, the drafts kept, a prefilled form."""
         warning = self.service.registries.retention_warning(self.now().strftime("%Y-%m-%d"))
         if warning:
             self.notify(warning, title="Data retention", severity="warning", timeout=30)
-        draft = self.service.load_draft()
-        if draft and draft.get("kind") in KINDS:
-            self.push_screen(DraftDialog(draft), partial(self._draft_answer, draft))
+        if self.prefill:
+            kind = self.prefill.get("kind", "")
+            if kind in KINDS:
+                self._push_form(kind, prefill=self.prefill.get("fields") or {})
+            return
+        if self.kept_drafts():
+            self.show_drafts(on_start=True)
         from fieldnotes.tui.screens.conflicts import offer_conflict_copies
 
         offer_conflict_copies(self)
 
-    def _draft_answer(self, draft: dict[str, Any], answer: str | None) -> None:
-        if answer == "resume":
-            note = None
-            if draft.get("note_id"):
-                try:
-                    note = self.service.get(draft["note_id"])
-                except LookupError:
-                    note = None
-            self._push_form(draft["kind"], note=note, draft=draft)
-        elif answer == "discard":
-            self.service.clear_draft()
+    # ---------------------------------------------------------- preferences
+    def set_preferences(self, **changes: Any) -> None:
+        """Change preferences and keep them in the config file (a failure is said, not fatal)."""
+        self.preferences = replace(self.preferences, **changes)
+        try:
+            config.save(self.preferences)
+        except OSError as exc:
+            self.show_error(exc, title="Preferences not kept")
 
-    # ------------------------------------------------------------ appearance
-    def kind_colors(self) -> dict[str, str]:
-        variables = self.get_css_variables()
-        return {kind: variables.get(name, "") for kind, name in KIND_THEME_VARIABLE.items()}
-
-    def _theme_changed(self, _theme: object) -> None:
+    def _theme_changed(self, theme: Any) -> None:
+        if getattr(theme, "name", "") and theme.name != self.preferences.theme:
+            self.set_preferences(theme=theme.name)
         if self._service is None:
             return
         main = self.main_screen
         main.table.kind_colors = self.kind_colors()
         main.refresh_notes()
+
+    def toggle_dayfirst(self) -> None:
+        self.dayfirst = not self.dayfirst
+        self.set_preferences(dayfirst=self.dayfirst)
+        order = "day first: 1/2 is 1 February" if self.dayfirst else "month first: 1/2 is 2 January"
+        self.notify(f"Dates are read {order}.", title="Dates")
+
+    # ------------------------------------------------------------ appearance
+    def kind_colors(self) -> dict[str, str]:
+        variables = self.get_css_variables()
+        return {kind: variables.get(name, "") for kind, name in KIND_THEME_VARIABLE.items()}
 
     @property
     def main_screen(self) -> MainScreen:
@@ -159,16 +187,82 @@ class FieldnotesApp(App[None]):
         ]
         self.push_screen(HelpScreen(origin, documented))
 
+    # --------------------------------------------------------------- drafts
+    def open_forms(self) -> list[NoteFormScreen]:
+        return [screen for screen in self.screen_stack if isinstance(screen, NoteFormScreen)]
+
+    def kept_drafts(self) -> list[tuple[str, dict[str, Any]]]:
+        """The drafts kept on disk, but those of the forms open now."""
+        open_ids = {form.draft_id for form in self.open_forms()}
+        try:
+            kept = self.service.drafts()
+        except (FieldnotesError, OSError) as exc:
+            self.show_error(exc, title="Drafts could not be read")
+            return []
+        return [
+            (draft_id, draft) for draft_id, draft in kept if draft_id not in open_ids and draft_kind(draft)
+        ]
+
+    def show_drafts(self, *, on_start: bool = False) -> None:
+        """The drafts kept: resume or discard each; "later" keeps them all."""
+        drafts = self.kept_drafts()
+        if not drafts:
+            self.notify("No unsaved drafts are kept.", title="Drafts")
+            return
+
+        def answered(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            action, draft_id = choice
+            draft = dict(self.kept_drafts()).get(draft_id)
+            if draft is not None and action == "resume":
+                self.resume_draft(draft_id, draft)
+
+        self.push_screen(DraftsDialog(drafts, on_start=on_start), answered)
+
+    def resume_draft(self, draft_id: str, draft: dict[str, Any]) -> None:
+        """Open the form a draft was kept from, as it was."""
+        note = None
+        if draft.get("note_id"):
+            try:
+                note = self.service.get(str(draft["note_id"]))
+            except FieldnotesError:
+                self.notify(
+                    "The note this draft edits is gone; it opens as a new note.", title="Draft", timeout=10
+                )
+        self._push_form(draft_kind(draft), note=note, draft=draft, draft_id=draft_id)
+
     # ---------------------------------------------------------------- flows
     def new_note(self, kind: str) -> None:
         self._push_form(kind)
 
     def edit_note(self, note_id: str) -> None:
+        """The note's form; with its unsaved changes when a draft of them is kept."""
         note = self.service.get(note_id)
-        self._push_form(note.kind, note=note)
+        draft_id = edit_draft_id(note.id)
+        open_form = next((form for form in self.open_forms() if form.draft_id == draft_id), None)
+        if open_form is not None:
+            self.notify("This note is already open in a form.", title="Edit")
+            return
+        draft = dict(self.kept_drafts()).get(draft_id)
+        if draft is not None:
+            self.notify(
+                f"Your unsaved changes of {draft.get('saved_at', 'earlier')} are back in the form.",
+                title="Draft resumed",
+            )
+        self._push_form(note.kind, note=note, draft=draft, draft_id=draft_id)
 
-    def _push_form(self, kind: str, *, note: Note | None = None, draft: dict[str, Any] | None = None) -> None:
-        self.push_screen(NoteFormScreen(kind, note=note, draft=draft, now=self.now), self._form_done)
+    def _push_form(
+        self,
+        kind: str,
+        *,
+        note: Note | None = None,
+        draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        prefill: dict[str, Any] | None = None,
+    ) -> None:
+        form = NoteFormScreen(kind, note=note, draft=draft, draft_id=draft_id, prefill=prefill, now=self.now)
+        self.push_screen(form, self._form_done)
 
     def _form_done(self, saved_id: str | None) -> None:
         if saved_id is None:
@@ -195,6 +289,16 @@ class FieldnotesApp(App[None]):
         self.push_screen(
             ConfirmDialog(f"Delete the {note.kind} “{note.title}”?", yes="Delete", danger=True), answered
         )
+
+    def jot(self, text: str) -> Note | None:
+        """Jot a line into today's open jotting note (see `FieldNotes.jot`)."""
+        try:
+            note = self.service.jot(text, now=self.now(), kind=self.preferences.jot_kind)
+        except (FieldnotesError, OSError) as exc:
+            self.show_error(exc, title="Not jotted")
+            return None
+        self.main_screen.refresh_notes()
+        return note
 
     def action_registry(self, which: str) -> None:
         """Open the organizations, informants or codebook screen."""
@@ -254,12 +358,21 @@ class FieldnotesApp(App[None]):
     def apply_filter(self, **changes: Any) -> None:
         main = self.main_screen
         base = NoteFilter(text=main.filter.text) if changes.pop("reset", False) else main.filter
-        main.set_filter(NoteFilter(**{**base.__dict__, **changes}))
+        main.set_filter(replace(base, **changes))
 
     # ------------------------------------------------------ command palette
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for kind in KINDS:
             yield SystemCommand(f"New {kind}", f"Open a blank {kind} form", partial(self.new_note, kind))
+        yield SystemCommand("Jot…", "Jot a line into today's jotting note (j)", self.main_screen.action_jot)
+        yield SystemCommand(
+            "Drafts…", "Unsaved forms kept: resume or discard each", partial(self.show_drafts)
+        )
+        yield SystemCommand(
+            "Show jotted notes",
+            "The write-ups still to do",
+            partial(self.apply_filter, reset=True, status="jotted"),
+        )
         yield SystemCommand(
             "Filter…", "Filter by kind, organization, code and dates", self.main_screen.action_filter
         )
@@ -278,8 +391,8 @@ class FieldnotesApp(App[None]):
         for code in self.service.registries.codes():
             yield SystemCommand(
                 f"Code: {code.name}",
-                "Show notes tagged with this code",
-                partial(self.apply_filter, code=code.name),
+                "Show notes tagged with this code or a code under it",
+                partial(self.apply_filter, code=code.name, subcodes=True),
                 discover=False,
             )
         yield SystemCommand(
@@ -317,19 +430,19 @@ class FieldnotesApp(App[None]):
             "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
             self.main_screen.action_export,
         )
+        order = "month first (1/2 = 2 Jan)" if self.dayfirst else "day first (1/2 = 1 Feb)"
+        yield SystemCommand(f"Dates: read {order}", "Kept in your preferences", self.toggle_dayfirst)
         yield SystemCommand("Help", "Every key binding", partial(self.show_help, screen))
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, NoteFormScreen):
-                screen.save_draft()
+        for form in self.open_forms():
+            form.save_draft()
         self.exit()
 
     def on_unmount(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, NoteFormScreen):
-                screen.save_draft()
+        for form in self.open_forms():
+            form.save_draft()
 
 
 __all__ = ["FieldnotesApp"]

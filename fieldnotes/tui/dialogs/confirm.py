@@ -8,16 +8,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from fieldnotes.tui.screens.base import FieldnotesModal
+from fieldnotes.tui.screens.base import ConfirmingModal
 
 
-class ConfirmDialog(FieldnotesModal[bool]):
-    """A question with two answers. `y`/Enter confirms, `n`/Escape declines."""
+class ConfirmDialog(ConfirmingModal[bool]):
+    """A question with two answers: `y` confirms, Escape declines (Enter presses the
+    focused button: "no" when `danger`). A key typed before the question was on
+    screen answers nothing (see `ConfirmingModal`)."""
 
     HELP_TITLE = "Question"
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", show=False, id="confirm-yes"),
-        Binding("n,escape", "answer(False)", "No", show=False, id="confirm-no"),
+        Binding("y", "answer(True)", "Yes", show=False, priority=True, id="confirm-yes"),
+        Binding("escape", "answer(False)", "No", show=False, priority=True, id="confirm-no"),
     ]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "Cancel", danger: bool = False) -> None:
@@ -32,10 +34,10 @@ class ConfirmDialog(FieldnotesModal[bool]):
             yield Static(self.question, classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="error" if self.danger else "primary")
-                yield Button(f"{self.no_label} (n)", id="no")
+                yield Button(f"{self.no_label} (esc)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no" if self.danger else "#yes", Button).focus()
+        self.set_focus(self.query_one("#no" if self.danger else "#yes", Button))
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
-from fieldnotes.errors import FieldnotesError
+from fieldnotes.errors import FieldnotesError, NothingToExportError, OutputExistsError
 from fieldnotes.export.job import Protections
 from fieldnotes.index import NoteFilter
 from fieldnotes.tui.screens.base import FieldnotesModal
+from fieldnotes.tui.widgets.field_input import FieldInput
 
 if TYPE_CHECKING:
     from fieldnotes.export.job import ExportJob
@@ -25,6 +26,32 @@ FORMATS = {
     "qdpx": "REFI-QDA project .qdpx (NVivo, ATLAS.ti, MAXQDA, QualCoder)",
     "qdc": "REFI-QDA codebook .qdc (codes only)",
 }
+
+
+REPLACE_BOX = "Replace existing files"
+
+
+def app_message(exc: FieldnotesError | OSError, path: Path) -> str:
+    """What went wrong, said for the dialog (its checkboxes, not the command line's flags)."""
+    if isinstance(exc, OutputExistsError):
+        if path.exists() and not path.is_dir() and "folder" in str(exc):
+            return f"{path} is a file, not a folder: choose another place to write to."
+        if path.is_dir() and "is a folder" in str(exc):
+            return f"{path} is a folder: give a file name to write to."
+        return (
+            f"{path} exists already and nothing was written. Tick “{REPLACE_BOX}” to overwrite it, "
+            "or change where to write to."
+        )
+    if isinstance(exc, NothingToExportError):
+        return f"Nothing to export, so nothing was written: {exc}."
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"Could not write the export: {exc.strerror or exc}{where}. Nothing was left half-written."
+    return (
+        str(exc)
+        .replace("--include-unconsented", "the “no consent recorded” box")
+        .replace("--include-private", "the “private fields” box")
+    )
 
 
 def default_target(fmt: str, now: datetime) -> Path:
@@ -38,11 +65,14 @@ def default_target(fmt: str, now: datetime) -> Path:
 
 
 class ExportDialog(FieldnotesModal[None]):
-    """Exports in a worker thread from a snapshot taken at once; the summary stays until closed."""
+    """Exports in a worker thread from a snapshot taken at once. The options scroll; the
+    summary (or what went wrong) and the buttons stay in view, the summary until closed."""
 
     HELP_TITLE = "Export"
     BINDINGS = [
-        Binding("escape", "close", "Close", id="close", tooltip="close (not while an export runs)"),
+        Binding(
+            "escape", "close", "Close", priority=True, id="close", tooltip="close (not while an export runs)"
+        ),
         Binding("ctrl+s", "export", "Export", priority=True, id="run-export", tooltip="write the export"),
     ]
 
@@ -51,42 +81,47 @@ class ExportDialog(FieldnotesModal[None]):
         self.filter = flt
         self.format = "nvivo"
         self.running = False
+        self.target = Path()
 
     def compose(self) -> ComposeResult:
         described = self.filter.describe(with_text=True)
         with Vertical(classes="dialog export-dialog"):
-            yield Static("Export notes", classes="dialog-question")
-            with RadioSet(id="x-format"):
-                for key, label in FORMATS.items():
-                    yield RadioButton(label, value=key == "nvivo", id=f"fmt-{key}")
-            yield Label("Write to", classes="field-label")
-            yield Input(str(default_target("nvivo", self.fn_app.now())), id="x-path")
-            yield Checkbox(
-                f"Only the notes shown now ({described})" if described else "All notes (no filter is set)",
-                value=bool(described),
-                id="x-filtered",
-                disabled=not described,
-            )
-            yield Checkbox("Flatten line breaks to ' ¶ ' (one record per line)", id="x-flatten")
-            yield Checkbox("Excel-safe: prefix cells starting with = + - @ with '", id="x-excel")
-            yield Checkbox("One 0/1 column per code", id="x-codecols")
-            yield Checkbox(
-                "Pseudonymise: replace informants' real names and aliases with pseudonyms", id="x-pseudo"
-            )
-            yield Checkbox("Include private fields (never by default)", id="x-private")
-            yield Checkbox(
-                "Include interviews with no consent recorded (never by default)", id="x-unconsented"
-            )
-            yield Checkbox("Replace existing files", id="x-force")
+            yield Static("Export notes  [dim](ctrl+s writes, esc closes)[/]", classes="dialog-question")
+            with VerticalScroll(classes="dialog-body", id="x-options"):
+                yield from self._options(described)
             yield ProgressBar(id="x-progress", show_eta=False)
-            yield Static("", id="x-summary")
+            with VerticalScroll(id="x-summary-box"):
+                yield Static("", id="x-summary", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (ctrl+s)", id="x-go", variant="primary")
                 yield Button("Close (esc)", id="x-close")
 
+    def _options(self, described: str) -> ComposeResult:
+        with RadioSet(id="x-format"):
+            for key, label in FORMATS.items():
+                yield RadioButton(label, value=key == "nvivo", id=f"fmt-{key}")
+        yield Label("Write to", classes="field-label")
+        yield FieldInput(str(default_target("nvivo", self.fn_app.now())), id="x-path")
+        yield Checkbox(
+            f"Only the notes shown now ({described})" if described else "All notes (no filter is set)",
+            value=bool(described),
+            id="x-filtered",
+            disabled=not described,
+        )
+        yield Checkbox("Flatten line breaks to ' ¶ ' (one record per line)", id="x-flatten")
+        yield Checkbox("Excel-safe: prefix cells starting with = + - @ with '", id="x-excel")
+        yield Checkbox("One 0/1 column per code", id="x-codecols")
+        yield Checkbox(
+            "Pseudonymise: replace informants' real names and aliases with pseudonyms", id="x-pseudo"
+        )
+        yield Checkbox("Include private fields (never by default)", id="x-private")
+        yield Checkbox("Include interviews with no consent recorded (never by default)", id="x-unconsented")
+        yield Checkbox(REPLACE_BOX, id="x-force")
+
     def on_mount(self) -> None:
         self.query_one("#x-progress").display = False
-        self.query_one("#x-format", RadioSet).focus()
+        self.query_one("#x-summary-box").display = False
+        self.set_focus(self.query_one("#x-format", RadioSet))
 
     @on(RadioSet.Changed, "#x-format")
     def _format(self, event: RadioSet.Changed) -> None:
@@ -108,7 +143,8 @@ class ExportDialog(FieldnotesModal[None]):
             return
         path_text = self.query_one("#x-path", Input).value.strip()
         if not path_text:
-            self._summary("✗ Say where to write the export.", error=True)
+            self._summary("✗ Say where to write the export (the “Write to” box).", error=True)
+            self.set_focus(self.query_one("#x-path", Input))
             return
         filtered = self.query_one("#x-filtered", Checkbox).value
         job = self.service.prepare_export(
@@ -126,13 +162,26 @@ class ExportDialog(FieldnotesModal[None]):
                 excel_safe=self.query_one("#x-excel", Checkbox).value,
                 code_columns=self.query_one("#x-codecols", Checkbox).value,
             )
+        if self.format != "qdc" and not job.notes:
+            said = self.filter.describe(with_text=True) if filtered else ""
+            self._summary(
+                f"✗ No notes match{f' ({said})' if said else ''}, so nothing was written. "
+                + (
+                    "Untick “Only the notes shown now”, or change the filters."
+                    if said
+                    else "Write a note first."
+                ),
+                error=True,
+            )
+            return
         self.running = True
         self.query_one("#x-go", Button).disabled = True
         bar = self.query_one("#x-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(len(job.notes), 1), progress=0)
         self._summary(f"Exporting {len(job.notes):,} notes…")
-        self.run_export(job, Path(path_text).expanduser(), options)
+        self.target = Path(path_text).expanduser()
+        self.run_export(job, self.target, options)
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, job: ExportJob, path: Path, options: dict[str, Any]) -> None:
@@ -154,8 +203,7 @@ class ExportDialog(FieldnotesModal[None]):
         self.app.call_from_thread(self._finished, report.lines(), False)
 
     def _failed(self, exc: FieldnotesError | OSError) -> None:
-        self._finished([f"✗ {exc}"], True)
-        self.fn_app.show_error(exc, title="Not exported")
+        self._finished([f"✗ {app_message(exc, self.target)}"], True)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#x-progress", ProgressBar).update(total=max(total, 1), progress=done)
@@ -163,14 +211,16 @@ class ExportDialog(FieldnotesModal[None]):
     def _finished(self, lines: list[str], error: bool) -> None:
         self.running = False
         self.query_one("#x-go", Button).disabled = False
-        self.query_one("#x-progress").display = not error
+        self.query_one("#x-progress").display = False  # the summary says it all, where the eye is
         self._summary(
-            "\n".join(lines) + ("" if error else "\nDone. Files are readable by you only."), error=error
+            ("" if error else "Done. Files are readable by you only.\n") + "\n".join(lines), error=error
         )
-        if not error:
-            self.notify("Export written", title="Export")
 
     def _summary(self, text: str, *, error: bool = False) -> None:
+        """The summary or the error, in the box above the buttons, always in view."""
+        box = self.query_one("#x-summary-box", VerticalScroll)
+        box.display = bool(text)
         summary = self.query_one("#x-summary", Static)
         summary.update(text)
         summary.set_class(error, "error-line")
+        box.scroll_home(animate=False)

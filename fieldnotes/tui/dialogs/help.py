@@ -23,12 +23,13 @@ from textual.widgets import Static
 
 from fieldnotes.tui.screens.base import FieldnotesModal, FieldnotesScreen
 
-KEY_WIDTH = 34
+KEY_WIDTH = 30
+SHARED_IDS = frozenset({"next-field", "previous-field"})
 PALETTE_TIP = "command palette: every command, filters by name, project settings"
 DATE_EXAMPLES = (
     "now, today 3pm, yesterday 14:30",
     "monday 9am (the last Monday), 17 Jan 2016 8:30",
-    "2016-01-17 08:30, 1/17/2016 (or day-first with --dayfirst)",
+    "2016-01-17 08:30, 1/17/2016 (day first: ctrl+p, “Dates: read day first”)",
     "End: 4:30pm (same day), +90m, 2h",
 )
 
@@ -50,7 +51,8 @@ def declared_bindings(cls: type[Any], *, since: type[Any] | None = None) -> list
     by_key: dict[str, Binding] = {}
     for base in bases:
         for binding in Binding.make_bindings(base.__dict__.get("BINDINGS", [])):
-            by_key[binding.key] = binding
+            if binding.id not in SHARED_IDS:  # Tab and shift+Tab: under "Everywhere"
+                by_key[binding.key] = binding
     return list(by_key.values())
 
 
@@ -85,7 +87,7 @@ class HelpScreen(FieldnotesModal[None]):
     """Every key, starting with those of `origin`, the screen it was opened from."""
 
     HELP_TITLE = "Help"
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="close-help")]
+    BINDINGS = [Binding("escape,question_mark", "close", "Close", priority=True, id="close-help")]
 
     def __init__(self, origin: Screen[Any], documented: list[type[FieldnotesScreen[Any]]]) -> None:
         """`documented`: the screens the help describes, in the order it shows them."""
@@ -118,9 +120,10 @@ class HelpScreen(FieldnotesModal[None]):
             yield Static("fieldnotes — keys", classes="dialog-question")
             for title, section in self.sections():
                 yield Static(Text(title, style="bold"), classes="help-title")
+                width = min(max((len(keys) for keys, what in section if what), default=0), KEY_WIDTH)
                 for keys, what in section:
                     yield Static(
-                        Text.assemble(("  " + keys.ljust(KEY_WIDTH), "bold"), " ", what)
+                        Text.assemble(("  " + keys.ljust(width), "bold"), "  ", what)
                         if what
                         else Text(f"  {keys}")
                     )

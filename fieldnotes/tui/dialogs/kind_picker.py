@@ -15,11 +15,13 @@ class KindPicker(FieldnotesModal[str | None]):
     """Dismisses with the kind chosen, or None."""
 
     HELP_TITLE = "New note"
+    # Priority (as in every dialog without a text field): answered as the App takes
+    # the key off its queue, so the keys typed after go to the new form.
     BINDINGS = [
-        Binding("m", "pick('meeting')", "Meeting", show=False, id="pick-meeting"),
-        Binding("v,e", "pick('event')", "Event", show=False, id="pick-event"),
-        Binding("i", "pick('interview')", "Interview", show=False, id="pick-interview"),
-        Binding("escape", "pick('')", "Cancel", show=False, id="cancel"),
+        Binding("m", "pick('meeting')", "Meeting", show=False, priority=True, id="pick-meeting"),
+        Binding("v", "pick('event')", "Event", show=False, priority=True, id="pick-event"),
+        Binding("i", "pick('interview')", "Interview", show=False, priority=True, id="pick-interview"),
+        Binding("escape", "pick('')", "Cancel", show=False, priority=True, id="cancel"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -16,7 +16,9 @@ class ProjectDialog(RecordForm):
     def __init__(self, project: Project) -> None:
         fields = [
             FieldSpec("protocol", "Ethics protocol", project.protocol, placeholder="e.g. IRB-2015-0412"),
-            FieldSpec("destroy_by", "Destroy by", project.destroy_by, placeholder="YYYY-MM-DD"),
+            FieldSpec(
+                "destroy_by", "Destroy by", project.destroy_by, placeholder="e.g. 31 Dec 2030", date=True
+            ),
             FieldSpec(
                 "consent_forms",
                 "Consent forms",

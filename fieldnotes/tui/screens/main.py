@@ -1,18 +1,20 @@
-"""The main screen: every note, newest first, with search and filters."""
+"""The main screen: every note, newest first, with search, filters and the jot bar."""
 
 from __future__ import annotations
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
 from fieldnotes.tui.dialogs.filter import FilterDialog
 from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.note_table import NoteTable
 
 FIRST_RUN_HINT = """\
@@ -20,10 +22,13 @@ FIRST_RUN_HINT = """\
 
 Just back from a meeting? Press [b]m[/b] to write it up now.
   [b]m[/b] meeting    [b]v[/b] event    [b]i[/b] interview    [b]n[/b] choose
+Still in the room? Press [b]j[/b] and jot a line; write it up later.
 
 Type dates the way you say them: [i]today 3pm[/i], [i]yesterday 14:30[/i], [i]17 Jan 2016 8:30[/i].
 Everything is saved on this computer only. [b]?[/b] shows every key.
 """
+NEW = Binding.Group("New")
+LISTS = Binding.Group("Lists")
 
 
 class MainScreen(FieldnotesScreen[None]):
@@ -31,53 +36,140 @@ class MainScreen(FieldnotesScreen[None]):
 
     HELP_TITLE = "Notes list"
     HELP_TIPS = (("enter", "open the highlighted note"),)
-    # Footer order matters: at 80 columns only the first few fit, so the
-    # capture keys, search and help come first.
+    # Footer order matters: at 80 columns only the first ones fit, so capture,
+    # search, the keys acting on the highlighted note, help and quit come first.
+    # Priority: the App runs them as it takes the key off its queue, so a key typed
+    # right after "/" or "m" goes to the search box or the new form, not to the
+    # table ("/dye" once deleted a note). In the search box they are off (typed).
     BINDINGS = [
-        Binding("m", "new('meeting')", "Meeting", id="new-meeting", tooltip="new meeting"),
-        Binding("v", "new('event')", "Event", id="new-event", tooltip="new event"),
-        Binding("i", "new('interview')", "Interview", id="new-interview", tooltip="new interview"),
-        Binding("n", "new('')", "New…", show=False, id="new-note", tooltip="new note: choose the kind"),
+        Binding(
+            "m",
+            "new('meeting')",
+            "Meeting",
+            priority=True,
+            group=NEW,
+            id="new-meeting",
+            tooltip="new meeting",
+        ),
+        Binding("v", "new('event')", "Event", priority=True, group=NEW, id="new-event", tooltip="new event"),
+        Binding(
+            "i",
+            "new('interview')",
+            "Interview",
+            priority=True,
+            group=NEW,
+            id="new-interview",
+            tooltip="new interview",
+        ),
+        Binding(
+            "n",
+            "new('')",
+            "New…",
+            show=False,
+            priority=True,
+            id="new-note",
+            tooltip="new note: choose the kind",
+        ),
+        Binding("j", "jot", "Jot", priority=True, id="jot", tooltip="jot a line into today's jotting note"),
         Binding(
             "slash",
             "search",
-            "Search",
+            "Find",
+            show=False,  # the search box says "/ search" itself
+            priority=True,
             id="search",
-            tooltip="search as you type (title, body, memo, people, tags)",
+            tooltip="search as you type: every field, tags, informant; case and accents ignored",
         ),
-        Binding("question_mark", "help", "Help", id="help", tooltip="this help"),
-        Binding("f", "filter", "Filter", id="filter", tooltip="filter by kind, organization, code, dates"),
-        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit the highlighted note"),
         Binding(
-            "d", "delete", "Delete", id="delete-note", tooltip="delete the highlighted note (asks first)"
+            "e",
+            "edit",
+            "Edit",
+            priority=True,
+            id="edit-note",
+            tooltip="edit (or write up) the highlighted note",
         ),
-        Binding("x", "export", "Export", id="export", tooltip="export: NVivo CSV, REFI-QDA .qdpx or .qdc"),
+        Binding(
+            "d",
+            "delete",
+            "Delete",
+            priority=True,
+            id="delete-note",
+            tooltip="delete the highlighted note (asks first)",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            priority=True,
+            id="export",
+            tooltip="export: NVivo CSV, REFI-QDA .qdpx or .qdc",
+        ),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            priority=True,
+            id="filter",
+            tooltip="filter by kind, organization, code, dates…",
+        ),
         Binding(
             "o",
-            "app.registry('organizations')",
+            "registry('organizations')",
             "Orgs",
+            priority=True,
+            group=LISTS,
             id="organizations",
             tooltip="organizations: usage, edit, rename, merge",
         ),
         Binding(
             "p",
-            "app.registry('informants')",
+            "registry('informants')",
             "People",
+            priority=True,
+            group=LISTS,
             id="informants",
-            tooltip="informants, by pseudonym, with consent",
+            tooltip="informants, by pseudonym, with consent and their notes",
         ),
         Binding(
             "c",
-            "app.registry('codebook')",
+            "registry('codebook')",
             "Codes",
+            priority=True,
+            group=LISTS,
             id="codebook",
             tooltip="codebook: codes as a tree, deductive and inductive",
         ),
         Binding(
-            "r", "app.reports", "Reports", id="reports", tooltip="reports: contacts over time, ties, codes"
+            "r",
+            "reports",
+            "Reports",
+            priority=True,
+            group=LISTS,
+            id="reports",
+            tooltip="reports: contacts, ties, codes",
         ),
-        Binding("escape", "clear", "Clear", show=False, id="clear", tooltip="clear the search and filters"),
-        Binding("q", "app.quit", "Quit", id="quit", tooltip="quit (an open form is kept as a draft)"),
+        Binding("question_mark", "help", "Help", priority=True, id="help", tooltip="every key"),
+        Binding(
+            "q", "quit", "Quit", priority=True, id="quit", tooltip="quit (an open form is kept as a draft)"
+        ),
+        Binding(
+            "enter",
+            "search_done",
+            "Search done",
+            show=False,
+            priority=True,
+            id="search-done",
+            tooltip="in the search box: back to the list",
+        ),
+        Binding(
+            "escape",
+            "clear",
+            "Clear",
+            show=False,
+            priority=True,
+            id="clear",
+            tooltip="close the jot bar; clear the search and filters",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -89,24 +181,30 @@ class MainScreen(FieldnotesScreen[None]):
         if self.fn_app.banner:
             yield Static(self.fn_app.banner, id="banner")
         with Horizontal(id="search-bar"):
-            yield Input(
-                placeholder="/ to search: title, notes, memo, people, organizations, codes", id="search"
-            )
+            yield FieldInput(placeholder="/ search every field, tags, informant…", id="search")
         yield Static("", id="status")
         yield NoteTable(id="notes")
         yield Static(FIRST_RUN_HINT, id="empty-hint")
-        yield Footer()
+        with Horizontal(id="jot-bar"):
+            yield Label("Jot", id="jot-label")
+            yield FieldInput(placeholder="a line; enter keeps it (HH:MM added) · esc closes", id="jot")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.query_one("#jot-bar").display = False
         self.table.kind_colors = self.fn_app.kind_colors()
         self.refresh_notes()
-        self.table.focus()
+        self.set_focus(self.table)
         # Search text is built after the first paint, before anyone can type a query.
         self.call_after_refresh(self.service.index.prepare_search)
 
     @property
     def table(self) -> NoteTable:
         return self.query_one("#notes", NoteTable)
+
+    @property
+    def search(self) -> FieldInput:
+        return self.query_one("#search", FieldInput)
 
     # -------------------------------------------------------------- content
     def refresh_notes(self, keep: str | None = None) -> None:
@@ -142,10 +240,6 @@ class MainScreen(FieldnotesScreen[None]):
         self.filter = NoteFilter(**{**self.filter.__dict__, "text": event.value})
         self.refresh_notes()
 
-    @on(Input.Submitted, "#search")
-    def _search_done(self) -> None:
-        self.table.focus()
-
     @on(DataTable.RowSelected, "#notes")
     def _open(self, event: DataTable.RowSelected) -> None:
         note = self.table.current_note
@@ -164,21 +258,82 @@ class MainScreen(FieldnotesScreen[None]):
 
         self.app.push_screen(KindPicker(), picked)
 
+    def action_registry(self, which: str) -> None:
+        self.fn_app.action_registry(which)
+
+    def action_reports(self) -> None:
+        self.fn_app.action_reports()
+
+    async def action_quit(self) -> None:
+        await self.fn_app.action_quit()
+
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # `set_focus` at once, not `Widget.focus()`, which waits for the App's queue:
+        # the next keys are sent to whatever has focus when they are taken off it.
+        self.set_focus(self.search)
+
+    def action_search_done(self) -> None:
+        if self.focused is self.search:
+            self.set_focus(self.table)
+        elif self.focused is self.query_one("#jot", FieldInput):
+            jot = self.query_one("#jot", FieldInput)
+            self.fn_app.after_typed_keys([jot], self._jot_done)
+        else:
+            raise SkipAction()  # the table's own Enter: open the note
+
+    def _on_note(self, verb: str, act: object) -> None:
+        """Act on the highlighted note once the cursor keys typed before have moved it;
+        say why nothing happens on an empty list."""
+
+        def run() -> None:
+            note = self.table.current_note
+            if note is None:
+                if self.service.count() == 0:
+                    self.notify(
+                        f"There is no note to {verb} yet: m, v or i writes one.", title=verb.capitalize()
+                    )
+                else:
+                    self.notify(
+                        f"No note matches the search or filters: none to {verb}. esc clears them.",
+                        title=verb.capitalize(),
+                    )
+                return
+            act(note.id)  # type: ignore[operator]
+
+        self.fn_app.after_typed_keys([self.table], run)
 
     def action_edit(self) -> None:
-        note = self.table.current_note
-        if note is not None:
-            self.fn_app.edit_note(note.id)
+        self._on_note("edit", self.fn_app.edit_note)
 
     def action_delete(self) -> None:
-        note = self.table.current_note
+        self._on_note("delete", self.fn_app.delete_note)
+
+    def action_jot(self) -> None:
+        bar = self.query_one("#jot-bar")
+        bar.display = True
+        self.set_focus(self.query_one("#jot", FieldInput))
+
+    def _jot_done(self) -> None:
+        jot = self.query_one("#jot", FieldInput)
+        text = jot.value.strip()
+        if not text:
+            self._close_jot_bar()
+            return
+        note = self.fn_app.jot(text)
         if note is not None:
-            self.fn_app.delete_note(note.id)
+            jot.value = ""
+            lines = note.body.count("\n") + 1
+            self.query_one("#jot-label", Label).update(f"Jot ({lines})")
+            if lines == 1:
+                self.notify(f"A new jotting note: “{note.title}”.", title="Jot", timeout=4)
+
+    def _close_jot_bar(self) -> None:
+        self.query_one("#jot-bar").display = False
+        self.set_focus(self.table)
 
     def action_filter(self) -> None:
         service = self.service
+        registries = service.registries
 
         def chosen(flt: NoteFilter | None) -> None:
             if flt is not None:
@@ -187,9 +342,11 @@ class MainScreen(FieldnotesScreen[None]):
         self.app.push_screen(
             FilterDialog(
                 self.filter,
-                [o.name for o in service.registries.organizations()],
-                [c.name for c in service.registries.codes()],
+                [name for org in registries.organizations() for name in (org.name, *org.aliases)],
+                [c.name for c in registries.codes()],
+                [p.pseudonym for p in registries.informants()],
                 dayfirst=self.fn_app.dayfirst,
+                now=self.fn_app.now,
             ),
             chosen,
         )
@@ -200,7 +357,7 @@ class MainScreen(FieldnotesScreen[None]):
         self.app.push_screen(ExportDialog(self.filter))
 
     def set_filter(self, flt: NoteFilter) -> None:
-        search = self.query_one("#search", Input)
+        search = self.search
         self.filter = flt
         if search.value != flt.text:
             with search.prevent(Input.Changed):
@@ -208,8 +365,15 @@ class MainScreen(FieldnotesScreen[None]):
         self.refresh_notes()
 
     def action_clear(self) -> None:
+        if self.query_one("#jot-bar").display and self.focused is self.query_one("#jot", FieldInput):
+            self._close_jot_bar()
+            return
+        # After the keys already typed into the search box, or they would refill it.
+        self.fn_app.after_typed_keys([self.search], self._clear)
+
+    def _clear(self) -> None:
         self.set_filter(NoteFilter())
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_help(self) -> None:
         self.fn_app.show_help(self)

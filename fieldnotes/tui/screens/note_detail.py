@@ -39,6 +39,9 @@ def note_header(note: Note, color: str) -> Text:
         if value:
             text.append(f"{label:>14}  ", style="dim")
             text.append(f"{value}\n")
+    if note.jotted:
+        text.append(f"{'Status':>14}  ", style="dim")
+        text.append("✎ jotted: the write-up is still to do (e writes it up)\n", style="bold")
     if note.unconsented:
         text.append(f"{FIELD['consent'].label:>14}  ", style="dim")
         text.append("⚠ none recorded: left out of exports unless asked\n", style="bold red")
@@ -61,10 +64,21 @@ class NoteDetailScreen(FieldnotesScreen[None]):
 
     HELP_TITLE = "Note view"
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="back", tooltip="back to the list"),
-        Binding("e", "edit", "Edit", id="edit-note", tooltip="edit this note"),
-        Binding("d", "delete", "Delete", id="delete-note", tooltip="delete this note (asks first)"),
-        Binding("M", "memos", "Memos", id="note-memos", tooltip="the memos about this note (a writes one)"),
+        Binding("escape", "back", "Back", priority=True, id="back", tooltip="back to the list"),
+        Binding("e", "edit", "Edit", priority=True, id="edit-note", tooltip="edit (or write up) this note"),
+        Binding(
+            "d", "delete", "Delete", priority=True, id="delete-note", tooltip="delete this note (asks first)"
+        ),
+        Binding("question_mark", "help", "Help", priority=True, id="help", tooltip="every key"),
+        Binding(
+            "M",
+            "memos",
+            "Memos",
+            show=False,
+            priority=True,
+            id="note-memos",
+            tooltip="the memos about this note",
+        ),
     ]
 
     def __init__(self, note_id: str) -> None:
@@ -80,7 +94,7 @@ class NoteDetailScreen(FieldnotesScreen[None]):
                 yield Static(classes="detail-text", id=f"text-{section}", markup=False)
             yield Static(classes="detail-section-title", id="title-memos")  # fieldwork: linked memos
             yield Static(classes="detail-text", id="text-memos", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.show_note()
@@ -111,6 +125,9 @@ class NoteDetailScreen(FieldnotesScreen[None]):
     def action_memos(self) -> None:
         note = self.service.get(self.note_id)
         self.fn_app.action_memos("note", note.id, f"“{note.title}”")
+
+    def action_help(self) -> None:
+        self.fn_app.show_help(self)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -1,37 +1,62 @@
-"""The quick-entry form for a meeting, an event or an interview."""
+"""The quick-entry form for a meeting, an event or an interview.
+
+Laid out for the two minutes after a meeting on an 80x24 screen: Title, When
+and the Notes box first, then organizations and codes; the place and people
+after them; the fields of the kind (host, event type, informant...) folded in a
+section that ctrl+o opens; the memo, follow-ups and private box last.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from time import monotonic
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
 
-from fieldnotes.dates import to_iso
+from fieldnotes.dates import show, to_iso
 from fieldnotes.errors import DateParseError, FieldnotesError, ValidationError
-from fieldnotes.model import FIELD, Note
+from fieldnotes.model import FIELD, JOTTED, KIND_FIELDS, WRITTEN_UP, Note
+from fieldnotes.names import Vocabulary
 from fieldnotes.text import tag_key
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.field_input import FieldInput
+from fieldnotes.tui.widgets.letter_select import LetterSelect
 from fieldnotes.tui.widgets.open_followups import OpenFollowups  # fieldwork
 from fieldnotes.tui.widgets.suggest import NamesSuggester, complete
-from fieldnotes.tui.widgets.tag_input import TagInput
+from fieldnotes.tui.widgets.tag_input import TagEntry, TagInput
 from fieldnotes.tui.widgets.ties_editor import TiesEditor  # fieldwork
 from fieldnotes.tui.widgets.when_input import WhenInput
 
 DRAFT_QUIET_S = 1.0  # keep a draft once typing pauses this long...
 DRAFT_CHECK_S = 0.5  # ...checked this often: a draft is never more than 1.5 s behind
+ORG_FIELDS = ("organizations", "organizers")
+DETAILS_TITLE = {"meeting": "Meeting details", "event": "Event details", "interview": "Interview details"}
+_DRAFT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
 
-def _display_dt(iso: str | None) -> str:
-    return iso.replace("T", " ") if iso else ""
+def new_draft_id() -> str:
+    """A fresh draft id for a new note's form: no form ever takes another's draft."""
+    return f"new-{uuid.uuid4().hex}"
+
+
+def edit_draft_id(note_id: str) -> str:
+    """The draft id of an edit of note `note_id`: one draft per note."""
+    candidate = f"note-{note_id}"
+    if _DRAFT_ID.match(candidate):
+        return candidate
+    return f"note-{hashlib.sha1(note_id.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 class NoteFormScreen(FieldnotesScreen[str | None]):
@@ -39,27 +64,46 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
 
     Labels, placeholders and choices come from the field vocabulary
     (`model.FIELD`). Each widget's id is its note field's name, but for the
-    start's: "when"."""
+    start's: "when". Every form keeps its own draft (`draft_id`)."""
 
     HELP_TITLE = "Note form"
     HELP_TIPS = (
-        ("enter in a one-line field", "next field"),
-        ("enter in a tag field", "add the tag, completing a known name"),
+        ("enter in a one-line field", "next field (completing the grey suggestion)"),
+        ("enter in a tag field", "add the tag, completing a known name or alias"),
         (",", "add the tag exactly as typed"),
         ("backspace in an empty tag field", "remove the last tag"),
         ("→ at the end of a field", "accept the grey completion"),
+        ("a letter in a list", "picks the next choice starting with it"),
         ("🔒 Private box", "never exported unless you ask"),
     )
+    # Priority bindings run in the App as it takes the key off its queue, before it
+    # sends the next key anywhere: so focus has moved before the next key is sent.
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="save-note", tooltip="save, from any field"),
         Binding(
             "escape",
             "leave",
             "Back",
+            priority=True,
             id="leave-form",
             tooltip="leave (asks when there are unsaved changes)",
         ),
+        Binding("ctrl+n", "jump_notes", "Notes", priority=True, id="jump-notes", tooltip="to the Notes box"),
+        Binding(
+            "ctrl+o",
+            "toggle_details",
+            "Details",
+            priority=True,
+            id="toggle-details",
+            tooltip="open (or fold) the fields of the kind: host, event type, informant…",
+        ),
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="next-field"),
+        Binding(
+            "shift+tab", "previous_field", "Previous field", show=False, priority=True, id="previous-field"
+        ),
+        Binding("enter", "enter", "Next field", show=False, priority=True, id="enter-next"),
     ]
+    holds_input_until_ready = True  # keys wait until every field is mounted (see `_mount_rest`)
 
     def __init__(
         self,
@@ -67,43 +111,48 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         *,
         note: Note | None = None,
         draft: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        prefill: dict[str, Any] | None = None,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
         super().__init__(classes=f"kind-{kind}")
         self.kind = kind
         self.note = note
         self.draft = draft
+        self.prefill = prefill or {}
+        self.draft_id = draft_id or (edit_draft_id(note.id) if note else new_draft_id())
         self.now = now
         self._initial: dict[str, Any] = {}
         self._last_edit: float | None = None  # monotonic time of an edit not yet in a draft
         self._saved = False
+        self._confirmed_new: set[str] = set()  # near-duplicate names the researcher chose to create
         self.complete = False  # True once every field is mounted
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        service = self.service
-        verb = "Edit" if self.note else "New"
-        yield Static(
-            f" {verb} [b]{self.kind}[/]  ·  ctrl+s saves  ·  esc leaves  ·  tab moves",
-            classes=f"form-title kind-{self.kind}",
-        )
+        verb = "Write up" if self.note and self.note.jotted else "Edit" if self.note else "New"
+        yield Static(f" {verb} [b]{self.kind}[/]", classes=f"form-title kind-{self.kind}")
         with VerticalScroll(id="form-body"):
             yield from self._field("title", self._input("title"))
+            when = self.prefill.get("when") or (
+                show(self.note.start) if self.note else f"{self.now():%Y-%m-%d %H:%M}"
+            )
             with Horizontal(classes="row"):
                 yield from self._row_field(
                     "start",
                     WhenInput(
-                        _display_dt(self.note.start) if self.note else f"{self.now():%Y-%m-%d %H:%M}",
+                        when,
                         dayfirst=self.fn_app.dayfirst,
                         now=self.now,
                         placeholder=FIELD["start"].placeholder,
+                        select_on_focus=self.note is None,  # a new note's "now" is replaced by typing
                         id="when",
                     ),
                 )
                 yield from self._row_field(
                     "end",
                     WhenInput(
-                        _display_dt(self.note.end) if self.note else "",
+                        self.prefill.get("end") or (show(self.note.end) if self.note else ""),
                         optional=True,
                         dayfirst=self.fn_app.dayfirst,
                         now=self.now,
@@ -112,39 +161,57 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                         id="end",
                     ),
                 )
-            yield from self._field(
-                "location", self._input("location", lambda: service.field_values("location"))
-            )
-            yield from self._field("organizations", self._tag_input("organizations", self._org_names))
+            if self.note is not None and self.note.jotted:
+                yield Label("Jottings, as jotted (the Notes box starts from them)", classes="field-label")
+                with VerticalScroll(id="jottings"):
+                    yield Static(self.note.body, markup=False)
+            # The Notes box is mounted with the rest, just after the first paint (a text area
+            # costs as much as the whole top of the form); a frame of its size holds its place.
+            yield Label(FIELD["body"].form_title, classes="field-label")
+            yield Static("", id="body-placeholder", classes="long")
+            yield from self._field("organizations", self._tag_input("organizations"))
             if self.note is None:  # fieldwork: a new note shows its organizations' open follow-ups
                 yield OpenFollowups(
-                    service.followups.open_for, lambda: f"{self.now():%Y-%m-%d}", id="open-followups"
+                    self.service.followups.open_for, lambda: f"{self.now():%Y-%m-%d}", id="open-followups"
                 )
-            yield from self._field(
-                "codes", self._tag_input("codes", lambda: [c.name for c in service.registries.codes()])
-            )
+            yield from self._field("codes", self._tag_input("codes"))
             yield Static("", id="form-error", classes="error-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_rest(self) -> ComposeResult:
         """The fields below the first screenful, mounted just after the form first paints,
         so the form is ready for typing at once (see `_mount_rest`)."""
         service = self.service
-        yield from self._kind_fields()
-        yield from self._field("people", self._tag_input("people", lambda: service.field_values("people")))
-        yield from self._field("body", self._area("body"))
+        yield from self._field("location", self._input("location", lambda: service.field_values("location")))
+        yield from self._field("people", self._tag_input("people"))
+        names = ", ".join(FIELD[name].label.lower() for name in KIND_FIELDS[self.kind])
+        yield Static(
+            f"▸ {DETAILS_TITLE[self.kind]} [dim](ctrl+o)[/]: {names}",
+            id="details-title",
+            classes="field-label",
+        )
+        with Vertical(id="details"):
+            yield from self._kind_fields()
         yield from self._field("memo", self._area("memo", short=True))
         yield from self._field("followups", self._area("followups", short=True))
         yield from self._field("private", self._area("private", short=True).add_class("private-area"))
+        if self.note is not None and self.note.jotted:
+            yield Checkbox("Still jotted: keep the write-up on the to-do list", id="still-jotted")
 
     def _kind_fields(self) -> ComposeResult:
         service = self.service
         if self.kind == "meeting":
-            yield from self._field("host", self._input("host", self._org_names))
+            yield from self._field("host", self._input("host", lambda: self._org_names("host")))
             yield from self._field("agenda", self._input("agenda"))
         elif self.kind == "event":
-            yield from self._field("event_type", self._select("event_type"))
-            yield from self._field("organizers", self._tag_input("organizers", self._org_names))
+            yield from self._field(
+                "event_type",
+                self._input(
+                    "event_type",
+                    lambda: [*FIELD["event_type"].suggestions, *service.field_values("event_type")],
+                ),
+            )
+            yield from self._field("organizers", self._tag_input("organizers"))
         else:
             with Horizontal(classes="row"):
                 yield from self._row_field(
@@ -165,14 +232,46 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             ties = list(self.note.ties) if self.note else []
             placeholder = FIELD["ties"].placeholder
             yield from self._field(
-                "ties", TiesEditor(self._org_names, ties=ties, placeholder=placeholder, id="ties")
+                "ties",
+                TiesEditor(
+                    lambda: self._org_names("organizations"), ties=ties, placeholder=placeholder, id="ties"
+                ),
             )
 
-    def _org_names(self) -> list[str]:
-        return [org.name for org in self.service.registries.organizations()]
+    # ----------------------------------------------------------- vocabulary
+    def vocabulary(self, name: str) -> Vocabulary:
+        """What a tag field knows: the registry's names and aliases, and the names chosen in
+        the form's other fields of the same sort (organizations, codes or people)."""
+        registries = self.service.registries
+        if name in (*ORG_FIELDS, "host"):
+            orgs = registries.organizations()
+            spellings = {alias: org.name for org in orgs for alias in org.aliases}
+            return Vocabulary([org.name for org in orgs], spellings, self._chosen(ORG_FIELDS, "host"))
+        if name == "codes":
+            return Vocabulary([code.name for code in registries.codes()])
+        people = self.service.field_values("people")
+        informants = [p.pseudonym for p in registries.informants()]
+        return Vocabulary([*people, *(p for p in informants if p not in people)])
+
+    def _chosen(self, fields: tuple[str, ...], single: str = "") -> list[str]:
+        out: list[str] = []
+        for name in fields:
+            found = self.query(f"#{name}")
+            if found and isinstance(found.first(), TagInput):
+                out.extend(found.first(TagInput).tags)
+        if single and self.query(f"#{single}"):
+            value = self.query_one(f"#{single}", Input).value.strip()
+            if value:
+                out.append(value)
+        return out
+
+    def _org_names(self, field: str) -> list[str]:
+        return self.vocabulary(field).suggestions()
 
     def _value(self, name: str, default: str = "") -> str:
-        """The note's text in field `name`; `default` for a new note."""
+        """The note's text in field `name` (or the prefilled one); `default` for a new note."""
+        if name in self.prefill:
+            return str(self.prefill[name])
         return getattr(self.note, name) if self.note else default
 
     @staticmethod
@@ -189,20 +288,19 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             yield widget
 
     def _input(self, name: str, suggestions: Callable[[], list[str]] | None = None) -> Input:
-        """A one-line field, completing from `suggestions` when given."""
-        return Input(
+        """A one-line field, completing from `suggestions` when given. It never selects its
+        text on focus: typing right after `e` must not replace a title."""
+        return FieldInput(
             self._value(name),
             id=name,
             placeholder=FIELD[name].placeholder,
             suggester=NamesSuggester(suggestions) if suggestions else None,
         )
 
-    def _tag_input(self, name: str, source: Callable[[], list[str]]) -> TagInput:
+    def _tag_input(self, name: str) -> TagInput:
+        tags = self.prefill.get(name) or (getattr(self.note, name) if self.note else [])
         return TagInput(
-            source,
-            tags=getattr(self.note, name) if self.note else [],
-            id=name,
-            placeholder=FIELD[name].placeholder,
+            lambda: self.vocabulary(name), tags=list(tags), id=name, placeholder=FIELD[name].placeholder
         )
 
     def _area(self, name: str, *, short: bool = False) -> TextArea:
@@ -217,7 +315,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         return area
 
     def _select(self, name: str, *, default: str = "") -> Select[str]:
-        return Select(
+        return LetterSelect(
             [(choice, choice) for choice in FIELD[name].choices],
             value=self._value(name, default) or Select.NULL,
             prompt="(not recorded)",
@@ -225,18 +323,77 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.set_focus(self.query_one("#title", Input))
         self.call_after_refresh(self._mount_rest)
 
     async def _mount_rest(self) -> None:
         """Mount the rest of the form, then restore a draft and note the starting values."""
+        placeholder = self.query_one("#body-placeholder")
+        await self.query_one("#form-body").mount(self._area("body"), before=placeholder)
+        await placeholder.remove()
         await self.query_one("#form-body").mount(_RestOfForm(self), before="#form-error")
         if self.draft:
             self._restore(self.draft.get("fields", {}))
+        self.show_details(self.fn_app.preferences.details_open or self._details_filled(), focus=False)
         # The starting values, to know later whether anything changed (a draft is a change).
         self._initial = self.values() if not self.draft else {}
         self.set_interval(DRAFT_CHECK_S, self._autosave)
         self.complete = True
+        # Keys typed since the form was asked for waited (see `KeyOrder.push_screen`).
+        # Let them go once the new fields are laid out: focus order follows the layout,
+        # so Tab from the last top field then reaches the next one, not a field at (0, 0).
+        self.call_after_refresh(self.fn_app.release_input, self)
+
+    def on_unmount(self) -> None:
+        self.fn_app.release_input(self)
+
+    def _details_filled(self) -> bool:
+        """The kind's own fields hold something (an edit, a draft): show them."""
+        return any(
+            isinstance(value, str) and value.strip() and name != "interview_format"
+            for name, value in self.values().items()
+            if name in KIND_FIELDS[self.kind]
+        )
+
+    # ------------------------------------------------------------- details
+    @property
+    def details_open(self) -> bool:
+        found = self.query("#details")
+        return bool(found) and found.first().display
+
+    def show_details(self, visible: bool, *, focus: bool = True) -> None:
+        details = self.query_one("#details", Vertical)
+        details.display = visible
+        names = ", ".join(FIELD[name].label.lower() for name in KIND_FIELDS[self.kind])
+        self.query_one("#details-title", Static).update(
+            f"{'▾' if visible else '▸'} {DETAILS_TITLE[self.kind]} [dim](ctrl+o)[/]: {names}"
+        )
+        if visible and focus:
+            first = next(iter(details.query("Input, Select, TextArea")), None)
+            if isinstance(first, TagInput):
+                first = first.entry
+            if first is not None:
+                self.set_focus(first)
+                first.scroll_visible(animate=False)
+        elif not visible and self.focused is not None and details in self.focused.ancestors:
+            self.set_focus(self.query_one("#location", Input))
+
+    def action_toggle_details(self) -> None:
+        """Open the kind's fields and go to the first; from inside them, fold them. The
+        choice is remembered: the next form opens the same way."""
+        if not self.complete:
+            return
+        details = self.query_one("#details", Vertical)
+        inside = self.focused is not None and details in self.focused.ancestors
+        visible = not (self.details_open and inside)
+        self.show_details(visible)
+        if visible != self.fn_app.preferences.details_open:
+            self.fn_app.set_preferences(details_open=visible)
+
+    def action_jump_notes(self) -> None:
+        body = self.query_one("#body", TextArea)
+        self.set_focus(body)
+        body.scroll_visible(animate=False)
 
     # ---------------------------------------------------------------- values
     def values(self) -> dict[str, Any]:
@@ -244,7 +401,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         out: dict[str, Any] = {}
         for widget in self.query(
             "#form-body Input, #form-body TextArea, #form-body Select, "
-            "#form-body TagInput, #form-body WhenInput"
+            "#form-body TagInput, #form-body WhenInput, #form-body Checkbox"
         ):
             if widget.id is None:
                 continue
@@ -254,24 +411,28 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                 out[widget.id] = widget.text
             elif isinstance(widget, Select):
                 out[widget.id] = widget.value if isinstance(widget.value, str) else ""
-            elif isinstance(widget, Input):
+            elif isinstance(widget, (Checkbox, Input)):
                 out[widget.id] = widget.value
         return out
 
     def _restore(self, fields: dict[str, Any]) -> None:
         for field_id, value in fields.items():
+            if not isinstance(field_id, str) or not re.fullmatch(r"[a-z_-]+", field_id):
+                continue
             matches = self.query(f"#{field_id}")
             if not matches:
                 continue
             widget = matches.first()
             if isinstance(widget, TagInput):
-                widget.set_tags(list(value))
+                widget.set_tags([str(tag) for tag in value] if isinstance(value, list) else [])
             elif isinstance(widget, WhenInput):
                 widget.entry.value = str(value)
             elif isinstance(widget, TextArea):
                 widget.text = str(value)
             elif isinstance(widget, Select):
                 widget.value = value or Select.NULL
+            elif isinstance(widget, Checkbox):
+                widget.value = bool(value)
             elif isinstance(widget, Input):
                 widget.value = str(value)
 
@@ -285,13 +446,72 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         except DateParseError:
             return None
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        """Enter in a one-line field moves on, like Tab."""
-        event.stop()
-        if event.input.id == "informant":
-            self._fill_from_informant(complete_prefix=True)
-        self.focus_next()
+    # ---------------------------------------------------------------- keys
+    def _typing_fields(self) -> list[Widget]:
+        """Every widget keys can have been sent to."""
+        return list(self.query("#form-body Input, #form-body TextArea, #form-body Select"))
+
+    def action_next_field(self) -> None:
+        self._tab(1)
+
+    def action_previous_field(self) -> None:
+        self._tab(-1)
+
+    def _tab(self, direction: int) -> None:
+        focused = self.focused
+        if focused is not None and focused.id == "informant":
+            # A known informant fills role, organization and consent from the final text,
+            # before focus moves on (so keys typed into Role after Tab are not overwritten).
+            def leave() -> None:
+                self._fill_from_informant(complete_prefix=False)
+                self._focus_step(direction)
+
+            self.fn_app.after_typed_keys([focused], leave)
+            return
+        self._focus_step(direction)
+
+    def _focus_step(self, direction: int) -> None:
+        if direction > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_enter(self) -> None:
+        """Enter in a one-line field moves on, like Tab, completing the grey suggestion; in
+        a tag field it first adds the typed name; in a text area, a list or a checkbox it
+        does what it does there."""
+        focused = self.focused
+        if not isinstance(focused, Input) or self.query_one("#form-body") not in focused.ancestors:
+            raise SkipAction()
+        if isinstance(focused, TagEntry):
+            # Whether Enter adds a tag or moves on depends on the text: wait for the keys
+            # typed before Enter to reach the box.
+            tag_input = focused.tag_input
+            self.fn_app.after_typed_keys([focused], lambda: tag_input.commit() or self.focus_next())
+        elif focused.id == "informant":
+
+            def complete_informant() -> None:
+                role = self.query_one("#informant_role", Input)
+                was_empty = not role.value.strip()
+                self._fill_from_informant(complete_prefix=True)
+                self.focus_next()
+                if was_empty and role.value.strip() and self.focused is role:
+                    self.focus_next()  # the registry filled the role: on to the format
+
+            self.fn_app.after_typed_keys([focused], complete_informant)
+        elif isinstance(focused.suggester, NamesSuggester):
+            suggester = focused.suggester
+
+            def completed() -> None:
+                typed = focused.value
+                match = complete(typed, suggester.source()) if typed.strip() else None
+                if match is not None:
+                    focused.value = match
+                self.focus_next()
+
+            self.fn_app.after_typed_keys([focused], completed)
+        else:
+            self.focus_next()
 
     @on(TagInput.Changed, "#organizations")
     def _organizations_changed(self) -> None:  # fieldwork: open follow-ups of the organizations typed
@@ -336,6 +556,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
     @on(TextArea.Changed)
     @on(Select.Changed)
     @on(TagInput.Changed)
+    @on(Checkbox.Changed)
     def _edited(self) -> None:
         if not self.is_mounted or self._saved:
             return
@@ -349,9 +570,9 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             self.save_draft()
 
     def save_draft(self) -> None:
-        """Keep what is typed, so a crash or a closed lid loses nothing."""
+        """Keep what is typed under this form's own draft id, so a crash or a closed lid loses nothing."""
         self._last_edit = None
-        if self._saved or not self.dirty:
+        if self._saved or not self.complete or not self.dirty:
             return
         draft = {
             "kind": self.kind,
@@ -360,20 +581,31 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             "fields": self.values(),
         }
         try:
-            self.service.save_draft(draft)
-        except OSError as exc:
-            self.notify(f"Could not keep a draft: {exc.strerror}", severity="warning")
+            self.service.keep_draft(self.draft_id, draft)
+        except (FieldnotesError, OSError) as exc:
+            self.notify(
+                f"Could not keep a draft: {getattr(exc, 'strerror', None) or exc}", severity="warning"
+            )
+
+    def discard_draft(self) -> None:
+        """Remove this form's own draft, and no other."""
+        try:
+            self.service.discard_draft(self.draft_id)
+        except (FieldnotesError, OSError) as exc:
+            self.fn_app.show_error(exc, title="The draft could not be removed")
 
     # ---------------------------------------------------------------- saving
     def _fail(self, field_id: str, error: FieldnotesError) -> None:
         """Show why the note can't be saved, and put the cursor on the field at fault."""
         self.query_one("#form-error", Static).update(f"✗ {error}")
+        if field_id in KIND_FIELDS[self.kind] and not self.details_open:
+            self.show_details(True, focus=False)
         target = self.query_one(f"#{field_id}")
         if isinstance(target, (WhenInput, TagInput)):
-            target.entry.focus()
+            self.set_focus(target.entry)
         else:
-            target.focus()
-        target.scroll_visible()
+            self.set_focus(target)
+        target.scroll_visible(animate=False)
         self.fn_app.show_error(error, title="Not saved")
 
     def _field_of(self, exc: ValidationError) -> str:
@@ -402,15 +634,35 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
         note.kind = self.kind
         note.start = to_iso(start)
         note.end = to_iso(end) if end else None
+        still_jotted = bool(values.pop("still-jotted", False))
         for name, value in values.items():
             if name in ("when", "end"):
                 continue
             setattr(note, name, value)
+        if self.note is not None and self.note.jotted:
+            note.status = JOTTED if still_jotted else WRITTEN_UP
         return note
 
     def action_save(self) -> None:
         if not self.complete:
             return  # the rest of the form mounts within a frame
+        # Save what was typed, all of it: keys sent to the fields before ctrl+s first.
+        self.fn_app.after_typed_keys(self._typing_fields(), self._save)
+
+    def _doubtful(self) -> list[tuple[str, str, str]]:
+        """(field, new name, existing name) for each new name close to an existing one."""
+        out = []
+        for tag_input in self.query("#form-body TagInput").results(TagInput):
+            for tag in tag_input.doubtful():
+                if tag_key(tag.name) not in self._confirmed_new:
+                    out.append((tag_input.id or "", tag.name, tag.near))
+        return out
+
+    def _save(self) -> None:
+        doubtful = self._doubtful()
+        if doubtful:
+            self._ask_new_names(doubtful)
+            return
         note = self.build_note()
         if note is None:
             return
@@ -425,7 +677,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             self.fn_app.show_error(exc, title="Not saved — your text is kept", timeout=10)
             return
         self._saved = True
-        service.clear_draft()
+        self.discard_draft()
         self.notify(f"Saved “{saved.title}”", title=saved.kind.capitalize())
         if saved.unconsented:
             self.notify(
@@ -436,18 +688,49 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
             )
         self.dismiss(saved.id)
 
+    def _ask_new_names(self, doubtful: list[tuple[str, str, str]]) -> None:
+        """Before creating a name close to an existing one: ask."""
+        lines = "\n".join(
+            f"  • “{name}” ({FIELD[field].label.lower()}), close to “{near}”"
+            for field, name, near in doubtful
+        )
+
+        def answered(create: bool | None) -> None:
+            if create:
+                self._confirmed_new.update(tag_key(name) for _, name, _ in doubtful)
+                self._save()
+                return
+            field = doubtful[0][0]
+            self.set_focus(self.query_one(f"#{field}", TagInput).entry)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Saving creates new names that look like existing ones:\n{lines}\n"
+                "Create them? (Esc goes back: backspace removes a tag, and typing a few letters "
+                "then Enter picks the existing name.)",
+                yes="Create them",
+                no="Back to the form",
+            ),
+            answered,
+        )
+
     def action_leave(self) -> None:
         if not self.complete:
             return
+        self.skip_in_open_list()  # escape closes an open drop-down list first
+        self.fn_app.after_typed_keys(self._typing_fields(), self._leave)
+
+    def _leave(self) -> None:
         if not self.dirty:
-            self.service.clear_draft()
+            if not self.draft:
+                self.discard_draft()  # an untouched form: only its own draft
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
                 self._saved = True
-                self.service.clear_draft()
+                self.discard_draft()
                 self.dismiss(None)
 
         self.app.push_screen(

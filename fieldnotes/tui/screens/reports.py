@@ -37,44 +37,90 @@ from fieldnotes.reports import (
     periods_between,
 )
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.field_input import FieldInput
+from fieldnotes.tui.widgets.letter_select import LetterSelect
 from fieldnotes.tui.widgets.network import NetworkTable
 
 
 class ReportsScreen(FieldnotesScreen[None]):
-    """Three tabs over one date range: contacts per organization over time, ties, codes."""
+    """Four tabs over one date range: contacts per organization over time, ties, the network of
+    recorded ties, codes."""
 
     HELP_TITLE = "Reports"
+    TABS = Binding.Group("Tabs", compact=True)
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", tooltip="back to the list"),
-        Binding("f", "focus_dates", "Dates", id="report-dates", tooltip="set the date range"),
+        Binding("escape", "back", "Back", priority=True, id="back", tooltip="back to the list"),
+        Binding(
+            "1",
+            "tab('tab-contacts')",
+            "Contacts",
+            priority=True,
+            group=TABS,
+            id="tab-contacts",
+            tooltip="the Contacts over time tab",
+        ),
+        Binding(
+            "2", "tab('tab-ties')", "Ties", priority=True, group=TABS, id="tab-ties", tooltip="the Ties tab"
+        ),
+        Binding(
+            "3",
+            "tab('tab-network')",
+            "Network",
+            priority=True,
+            group=TABS,
+            id="tab-network",
+            tooltip="the Network tab: the strongest recorded ties over time",
+        ),
+        Binding(
+            "4",
+            "tab('tab-codes')",
+            "Codes",
+            priority=True,
+            group=TABS,
+            id="tab-codes",
+            tooltip="the Codes tab",
+        ),
+        Binding(
+            "f",
+            "focus_dates",
+            "Filter dates",
+            priority=True,
+            id="report-dates",
+            tooltip="filter: set the date range",
+        ),
+        Binding("question_mark", "help", "Help", priority=True, id="help", tooltip="every key"),
     ]
+    HELP_TIPS = (("← → on the tab names", "switch tabs too"),)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="report-bar"):
             yield Label("From")
-            yield Input(placeholder="any date", id="rep-since")
+            yield FieldInput(placeholder="any date", id="rep-since")
             yield Label("Until")
-            yield Input(placeholder="any date", id="rep-until")
+            yield FieldInput(placeholder="any date", id="rep-until")
             yield Label("By")
-            yield Select([(p, p) for p in PERIODS], value="month", allow_blank=False, id="rep-period")
+            yield LetterSelect([(p, p) for p in PERIODS], value="month", allow_blank=False, id="rep-period")
         yield Static("", id="rep-error", classes="error-line")
+        yield Static(
+            " Tabs: 1 contacts · 2 ties · 3 network · 4 codes (or ← → on the tab names)", id="rep-tabs-hint"
+        )
         with TabbedContent(id="rep-tabs"):
-            with TabPane("Contacts over time", id="tab-contacts"), VerticalScroll():
+            with TabPane("1 Contacts over time", id="tab-contacts"), VerticalScroll():
                 yield Static("", id="rep-spark-title")
                 yield VerticalScroll(id="rep-sparks")
                 yield DataTable(id="rep-contacts", zebra_stripes=True, cursor_type="row")
-            with TabPane("Ties (co-presence)", id="tab-ties"):
+            with TabPane("2 Ties (co-presence)", id="tab-ties"):
                 yield DataTable(id="rep-ties", zebra_stripes=True, cursor_type="row")
-            with TabPane("Network", id="tab-network"):  # fieldwork: the strongest recorded ties over time
+            with TabPane("3 Network", id="tab-network"):  # fieldwork: the strongest recorded ties over time
                 yield Static(" Each organization's strongest recorded tie in each period (total intensity).")
                 yield NetworkTable(id="rep-network")
-            with TabPane("Codes", id="tab-codes"):
-                yield Select(
+            with TabPane("4 Codes", id="tab-codes"):
+                yield LetterSelect(
                     [(g, g) for g in CODE_GROUPS], value="org-type", allow_blank=False, id="rep-group"
                 )
                 yield DataTable(id="rep-codes", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Reports"
@@ -84,6 +130,7 @@ class ReportsScreen(FieldnotesScreen[None]):
         self.query_one("#rep-ties", DataTable).add_columns(*[h.replace("_", " ") for h in headers(TieRow)])
         self.query_one("#rep-codes", DataTable).add_columns(*[h.replace("_", " ") for h in headers(CodeRow)])
         self.refresh_reports()
+        self.set_focus(self.query_one("#rep-contacts", DataTable))  # letters are commands, not dates
 
     def _filter(self) -> NoteFilter | None:
         dates: dict[str, datetime | None] = {}
@@ -138,7 +185,7 @@ class ReportsScreen(FieldnotesScreen[None]):
         lines = []
         for org in sorted(series, key=lambda name: (-totals[name], name.casefold())):
             label = (
-                f"{org[:30]:<30} {types.get(org, '')[:28]:<28} {totals[org]:>4} · {minutes[org] / 60:>5.1f} h"
+                f"{org[:26]:<26} {types.get(org, '')[:18]:<18} {totals[org]:>4} · {minutes[org] / 60:>5.1f} h"
             )
             lines.append(
                 Horizontal(
@@ -160,10 +207,26 @@ class ReportsScreen(FieldnotesScreen[None]):
             self.refresh_reports()
 
     def action_back(self) -> None:
+        self.skip_in_open_list()
         self.dismiss(None)
 
     def action_focus_dates(self) -> None:
-        self.query_one("#rep-since", Input).focus()
+        self.set_focus(self.query_one("#rep-since", Input))
+
+    def action_tab(self, pane: str) -> None:
+        """Show a tab, and put the cursor in its table (the tabs follow the focus)."""
+        self.query_one("#rep-tabs", TabbedContent).active = pane
+        tables = {
+            "tab-contacts": "#rep-contacts",
+            "tab-ties": "#rep-ties",
+            "tab-network": "#rep-network",
+            "tab-codes": "#rep-codes",
+        }
+        table = tables[pane]
+        self.set_focus(self.query_one(table, DataTable))
+
+    def action_help(self) -> None:
+        self.fn_app.show_help(self)
 
 
 def _period_start(period: str) -> str:

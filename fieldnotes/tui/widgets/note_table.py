@@ -13,7 +13,9 @@ from textual.widgets import DataTable
 from fieldnotes.model import Note
 
 PAGE = 100
-FIXED = {"date": 16, "kind": 13}
+KIND_WIDTH = 13  # "● interview ⚠"
+WIDE = 100
+"""From this many columns on the table shows times and a Codes column; narrower, the title gets the room."""
 
 
 def kind_cell(note: Note, colors: dict[str, str]) -> Text:
@@ -33,29 +35,51 @@ class NoteTable(DataTable[str | Text]):
         self.notes: list[Note] = []
         self.shown = 0
         self.kind_colors: dict[str, str] = {}
+        self._widths: dict[str, int] = {}
 
     def on_mount(self) -> None:
         self._add_columns()
 
-    def _add_columns(self) -> None:
-        title, orgs, codes = self._flex_widths()
-        self.add_column("Date", width=FIXED["date"], key="date")
-        self.add_column("Kind", width=FIXED["kind"], key="kind")
-        self.add_column("Title", width=title, key="title")
-        self.add_column("Organizations", width=orgs, key="orgs")
-        self.add_column("Codes", width=codes, key="codes")
+    @property
+    def wide(self) -> bool:
+        return self._width() >= WIDE
 
-    def _flex_widths(self) -> tuple[int, int, int]:
-        total = max(self.size.width or self.app.size.width, 60)
-        spare = max(total - sum(FIXED.values()) - 5 * 2 - 2, 30)
-        title = spare * 4 // 10
-        orgs = spare * 3 // 10
-        return title, orgs, spare - title - orgs
+    def _width(self) -> int:
+        return max(self.size.width or self.app.size.width, 60)
+
+    def layout_widths(self) -> dict[str, int]:
+        """Each column's width for the table's width: the title gets the most of what is left."""
+        total = self._width()
+        date = 16 if self.wide else 10
+        columns = 5 if self.wide else 4
+        spare = max(total - date - KIND_WIDTH - columns * 2 - 2, 30)
+        if self.wide:
+            title = spare * 4 // 10
+            orgs = spare * 3 // 10
+            return {
+                "date": date,
+                "kind": KIND_WIDTH,
+                "title": title,
+                "orgs": orgs,
+                "codes": spare - title - orgs,
+            }
+        title = spare * 6 // 10
+        return {"date": date, "kind": KIND_WIDTH, "title": title, "orgs": spare - title}
+
+    def _add_columns(self) -> None:
+        headings = {
+            "date": "Date",
+            "kind": "Kind",
+            "title": "Title",
+            "orgs": "Organizations",
+            "codes": "Codes",
+        }
+        self._widths = self.layout_widths()
+        for key, width in self._widths.items():
+            self.add_column(headings[key], width=width, key=key)
 
     def on_resize(self) -> None:
-        title = self._flex_widths()[0]
-        column = self.columns.get("title")  # type: ignore[call-overload]
-        if column is not None and column.width != title:
+        if self.layout_widths() != getattr(self, "_widths", None):
             row = self.cursor_row
             shown = self.shown
             self.clear(columns=True)
@@ -86,13 +110,15 @@ class NoteTable(DataTable[str | Text]):
         self.shown += len(chunk)
 
     def _cells(self, note: Note) -> tuple[str | Text, ...]:
-        return (
-            note.start.replace("T", " "),
+        wide = "codes" in self._widths  # the columns as added, whatever the width now
+        flags = ("✎ " if note.jotted else "") + ("🔒 " if note.private.strip() else "")
+        cells: tuple[str | Text, ...] = (
+            note.start.replace("T", " ") if wide else note.start[:10],
             kind_cell(note, self.kind_colors),
-            ("🔒 " if note.private.strip() else "") + " ".join(note.title.split()),
+            flags + " ".join(note.title.split()),
             ", ".join(note.organizations),
-            ", ".join(note.codes),
         )
+        return (*cells, ", ".join(note.codes)) if wide else cells
 
     @property
     def more(self) -> int:

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.suggester import Suggester
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from fieldnotes.errors import ValidationError
+from fieldnotes.names import Resolved, Vocabulary
 from fieldnotes.text import tag_key
 from fieldnotes.ties import INTENSITIES, SEPARATOR, TIE_TYPES, canonical_ties, parse_tie
+from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.suggest import complete
 from fieldnotes.tui.widgets.tag_input import Chip, TagInput
 
@@ -29,7 +31,7 @@ class TieChip(Chip):
     """One tie, shown for people; its `tag_name` is the stored text."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(text)
+        super().__init__(Resolved(text))
         try:
             shown = parse_tie(text).describe()
         except ValidationError:
@@ -83,6 +85,18 @@ def complete_tie(text: str, organizations: list[str]) -> str:
     return canonical_ties([tie.text], {tag_key(name): name for name in organizations})[0]
 
 
+class TieEntry(FieldInput):
+    """The box of the ties editor: Backspace in the empty box removes the last tie (a comma
+    is text here: it may be part of an organization's name)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        editor = self.parent
+        if event.key == "backspace" and not self.value and isinstance(editor, TiesEditor) and editor._tags:
+            event.stop()
+            event.prevent_default()
+            editor.remove_tag(editor._tags[-1])
+
+
 class TiesEditor(TagInput):
     """Ties as chips; `organizations()` gives the names to complete (see the module)."""
 
@@ -96,14 +110,36 @@ class TiesEditor(TagInput):
         placeholder: str = "",
         id: str | None = None,
     ) -> None:
-        super().__init__(organizations, tags=[], placeholder=placeholder, id=id)
+        super().__init__(lambda: Vocabulary(organizations()), tags=[], placeholder=placeholder, id=id)
+        self.organizations = organizations
         self._tags = [text for text in (ties or []) if text.strip()]
+
+    def source(self) -> list[str]:
+        return self.organizations()
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="chips"):
-            for text in self._tags:
-                yield TieChip(text)
-        yield Input(placeholder=self._placeholder, suggester=TieSuggester(self.source), classes="tag-entry")
+            yield from self._chips()
+        # A FieldInput, like every box of the form (keys in the order typed), but not a TagEntry:
+        # a comma may be part of an organization's name here.
+        yield TieEntry(
+            placeholder=self._placeholder, suggester=TieSuggester(self.source), classes="tag-entry"
+        )
+        yield Static("", classes="tag-hint")
+
+    def _chips(self) -> list[Chip]:
+        return [TieChip(text) for text in self._tags]
+
+    @property
+    def entry(self) -> TieEntry:  # type: ignore[override]
+        return self.query_one(".tag-entry", TieEntry)
+
+    def doubtful(self) -> list[Resolved]:
+        return []  # a tie names known organizations (completed when added): nothing to doubt
+
+    def commit(self) -> bool:
+        """Enter: the typed tie is checked and added (see `_submitted_tie`)."""
+        return bool(self.entry.value.strip())
 
     @property
     def tags(self) -> list[str]:
@@ -121,14 +157,6 @@ class TiesEditor(TagInput):
             self._tags.append(name)
             self._refresh_chips()
         self.post_message(self.Changed(self))
-
-    def _refresh_chips(self) -> None:
-        if not self.is_mounted:
-            return
-        chips = self.query_one(".chips", Horizontal)
-        chips.remove_children()
-        chips.mount_all([TieChip(text) for text in self._tags])
-        chips.display = bool(self._tags)
 
     @on(Input.Submitted, ".tag-entry")
     def _submitted_tie(self, event: Input.Submitted) -> None:

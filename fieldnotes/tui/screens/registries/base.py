@@ -11,10 +11,12 @@ merge (the key and the footer entry) only then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
@@ -26,6 +28,7 @@ from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.dialogs.record_form import FieldSpec, RecordForm, attempt
 from fieldnotes.tui.screens.base import FieldnotesScreen
 from fieldnotes.tui.widgets.entry_list import Entry, EntryTable, EntryTree
+from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.note_table import NoteTable
 
 
@@ -74,33 +77,59 @@ class RegistryScreen(FieldnotesScreen[None]):
 
     HELP_TITLE = "Organizations, informants, codebook"
     HELP_TIPS = (("enter", "in the list: go to its notes; in the notes: open one"),)
+    # Priority, off while the search box has focus (see `FieldnotesScreen`). The keys
+    # mean what they mean everywhere: "m" and "r" are a new meeting and the reports on
+    # the list, so rename is F2 and merge is "u" (unite) here.
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", tooltip="back (a search is cleared first)"),
-        Binding("slash", "search", "Search", id="search", tooltip="search the list"),
-        Binding("a", "add", "Add", id="add-entry", tooltip="add (a form)"),
-        Binding("e", "edit", "Edit", id="edit-entry", tooltip="edit (a form)"),
-        Binding("r", "rename", "Rename", id="rename-entry", tooltip="rename, everywhere, after a backup"),
         Binding(
-            "m",
+            "escape", "back", "Back", priority=True, id="back", tooltip="back (a search is cleared first)"
+        ),
+        Binding("slash", "search", "Search", priority=True, id="search", tooltip="search the list"),
+        Binding("a", "add", "Add", priority=True, id="add-entry", tooltip="add (a form)"),
+        Binding("e", "edit", "Edit", priority=True, id="edit-entry", tooltip="edit (a form)"),
+        Binding(
+            "f2",
+            "rename",
+            "Rename",
+            priority=True,
+            id="rename-entry",
+            tooltip="rename, everywhere, after a backup",
+        ),
+        Binding(
+            "u",
             "merge",
             "Merge",
+            priority=True,
             id="merge-entry",
-            tooltip="merge into another, everywhere, after a backup (not informants)",
+            tooltip="merge (unite) into another, everywhere, after a backup (not informants)",
+        ),
+        Binding("question_mark", "help", "Help", priority=True, id="help", tooltip="every key"),
+        Binding(
+            "enter",
+            "search_done",
+            "Search done",
+            show=False,
+            priority=True,
+            id="search-done",
+            tooltip="in the search box: to the list",
         ),
         Binding(
             "M",
             "memos",
             "Memos",
+            show=False,
+            priority=True,
             id="entry-memos",
             tooltip="the memos about the selected entry (a writes one)",
         ),
         Binding(
             "tab",
-            "app.focus_next",
+            "focus_forward",
             "Next pane",
             show=False,
+            priority=True,
             id="next-pane",
-            tooltip="between the list and its notes",
+            tooltip="between the search, the list and its notes",
         ),
     ]
 
@@ -111,26 +140,26 @@ class RegistryScreen(FieldnotesScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=f"/ to search {self.registry.title.lower()}", id="reg-search")
+        yield FieldInput(placeholder=f"/ to search {self.registry.title.lower()}", id="reg-search")
         if self.registry.columns:
             yield EntryTable(self.registry.columns, id="reg-list")
         else:
             yield EntryTree(self.registry.title, id="reg-list")
         yield Static("", id="reg-notes-title")
         yield NoteTable(id="reg-notes")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.registry.title
         self.query_one("#reg-notes", NoteTable).kind_colors = self.fn_app.kind_colors()
         self.reload()
-        self.entry_list.focus()
+        self.set_focus(self.entry_list)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Merge only where the registry merges: elsewhere its key does nothing and the footer omits it."""
-        if action == "merge":
-            return isinstance(self.registry, Mergeable)
-        return True
+        if action == "merge" and not isinstance(self.registry, Mergeable):
+            return False
+        return super().check_action(action, parameters)
 
     # ------------------------------------------------------------ content
     @property
@@ -160,8 +189,12 @@ class RegistryScreen(FieldnotesScreen[None]):
 
     def heading(self, key: str, count: int) -> str | Text:
         """The line over the notes of entry `key`."""
-        memos = self.memo_count(key)
-        return f" Notes with [b]{key}[/b]: {count}{memos}   [dim](tab to the list, enter opens)[/]"
+        return Text.assemble(
+            " Notes with ",
+            (key, "bold"),
+            f": {count}{self.memo_count(key)}   ",
+            ("(tab moves here, enter opens one)", "dim"),
+        )
 
     def memo_count(self, key: str) -> str:
         """' · 2 memos (M)' for an entry that memos are about ('' for none)."""
@@ -179,9 +212,10 @@ class RegistryScreen(FieldnotesScreen[None]):
     def _search(self) -> None:
         self.reload()
 
-    @on(Input.Submitted, "#reg-search")
-    def _search_done(self) -> None:
-        self.entry_list.focus()
+    def action_search_done(self) -> None:
+        if self.focused is not self.query_one("#reg-search", Input):
+            raise SkipAction()  # the list's own Enter
+        self.set_focus(self.entry_list)
 
     @on(DataTable.RowHighlighted, "#reg-list")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -196,7 +230,7 @@ class RegistryScreen(FieldnotesScreen[None]):
     @on(DataTable.RowSelected, "#reg-list")
     @on(Tree.NodeSelected, "#reg-list")
     def _selected(self) -> None:
-        self.query_one("#reg-notes").focus()
+        self.set_focus(self.query_one("#reg-notes"))
 
     @on(DataTable.RowSelected, "#reg-notes")
     def _open(self) -> None:
@@ -213,14 +247,36 @@ class RegistryScreen(FieldnotesScreen[None]):
         self.dismiss(None)
 
     def action_search(self) -> None:
-        self.query_one("#reg-search", Input).focus()
+        self.set_focus(self.query_one("#reg-search", Input))
+
+    def action_help(self) -> None:
+        self.fn_app.show_help(self)
 
     def action_add(self) -> None:
         self.edit(None)
 
+    def on_selected(self, verb: str, act: Callable[[str], object]) -> None:
+        """Act on the selected entry once the cursor keys typed before have moved it;
+        say why nothing happens when there is none."""
+
+        def run() -> None:
+            if self.selected:
+                act(self.selected)
+            else:
+                self.notify(
+                    f"Nothing is selected to {verb}: the list is empty"
+                    + (
+                        " for this search (esc clears it)."
+                        if self.query_one("#reg-search", Input).value
+                        else "."
+                    ),
+                    title=verb.capitalize(),
+                )
+
+        self.fn_app.after_typed_keys([self.entry_list], run)
+
     def action_edit(self) -> None:
-        if self.selected:
-            self.edit(self.selected)
+        self.on_selected("edit", self.edit)
 
     def edit(self, key: str | None) -> None:
         def done(values: dict[str, str] | None) -> None:
@@ -237,10 +293,9 @@ class RegistryScreen(FieldnotesScreen[None]):
         self.fn_app.main_screen.refresh_notes()
 
     def action_rename(self) -> None:
-        old = self.selected
-        if not old:
-            return
+        self.on_selected("rename", self._rename)
 
+    def _rename(self, old: str) -> None:
         def apply(values: dict[str, str]) -> str | None:
             return attempt(lambda: self.registry.rename(old, values["name"]))
 
@@ -254,9 +309,11 @@ class RegistryScreen(FieldnotesScreen[None]):
         )
 
     def action_merge(self) -> None:
-        source = self.selected
+        self.on_selected("merge", self._merge)
+
+    def _merge(self, source: str) -> None:
         registry = self.registry
-        if not source or not isinstance(registry, Mergeable):
+        if not isinstance(registry, Mergeable):
             return
         others = [name for name in self.registry.names() if tag_key(name) != tag_key(source)]
 

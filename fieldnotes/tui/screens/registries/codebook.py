@@ -119,9 +119,22 @@ class CodebookScreen(RegistryScreen):
 
     HELP_TITLE = "Codebook"
     BINDINGS = [
-        Binding("v", "move", "Move", id="move-code", tooltip="move a code under another, after a backup"),
         Binding(
-            "h", "history", "History", id="code-history", tooltip="the code's history: every change, why"
+            "b",
+            "move",
+            "Move",
+            priority=True,
+            id="move-code",
+            tooltip="move a code below another, after a backup",
+        ),
+        Binding(
+            "h",
+            "history",
+            "History",
+            show=False,
+            priority=True,
+            id="code-history",
+            tooltip="the code's history: every change, and why",
         ),
     ]
 
@@ -136,12 +149,14 @@ class CodebookScreen(RegistryScreen):
             return super().heading(key, count)
         origin = code.origin + (f", first in a note of {code.first_date}" if code.first_date else "")
         description = f" — {code.description}" if code.description else ""
+        under = len(self.service.code_family(code.name)) - 1
+        family = f" (with the {under} code{'s' if under > 1 else ''} under it)" if under else ""
         changes = len(self.service.registries.history.for_code(code.name, code.guid))
         history = f"  ·  {changes} change{'s' if changes != 1 else ''} (h)" if changes else ""
         return Text.assemble(
             " ",
             (code.name, "bold"),
-            f" ({origin}){description}  ·  {count} notes{history}{self.memo_count(key)}",
+            f" ({origin}){description}  ·  {count} notes{family}{history}{self.memo_count(key)}",
         )
 
     def action_history(self) -> None:
@@ -153,10 +168,9 @@ class CodebookScreen(RegistryScreen):
             self.app.push_screen(CodeHistoryDialog(code.name, code.guid))
 
     def action_move(self) -> None:
-        name = self.selected
-        if not name:
-            return
+        self.on_selected("move", self._move)
 
+    def _move(self, name: str) -> None:
         def apply(values: dict[str, str]) -> str | None:
             return attempt(lambda: self.codebook.move(name, values["parent"]))
 

@@ -54,9 +54,9 @@ class InformantRegistry:
         return [person.pseudonym for person in self.registries.informants()]
 
     def notes(self, key: str) -> list[Note]:
-        """The informant's interviews (the same ones the Interviews column counts)."""
-        interviews = self.service.note_views(NoteFilter(kind="interview"))
-        return [note for note in interviews if tag_key(note.informant) == tag_key(key)]
+        """The informant's notes: their interviews (the ones the Interviews column counts),
+        and the notes that list them among the people present."""
+        return self.service.note_views(NoteFilter(informant=key))
 
     def rename(self, old: str, new: str) -> object:
         registries = self.registries
@@ -79,7 +79,9 @@ class InformantRegistry:
                 complete_on_save=True,
             ),
             FieldSpec("consent", "Consent", person.consent, choices=CONSENT_TYPES),
-            FieldSpec("consent_date", "Consent date", person.consent_date, placeholder="YYYY-MM-DD"),
+            FieldSpec(
+                "consent_date", "Consent date", person.consent_date, placeholder="e.g. 20 Jan 2016", date=True
+            ),
             FieldSpec("notes", "Notes", person.notes),
             FieldSpec(
                 "real_names",
