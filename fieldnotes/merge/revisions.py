@@ -135,7 +135,7 @@ def stamp(
     parents = (old_rev, *extra_parents)
     rev = compute_rev(body, parents)
     revs = {ROOT: root_of(old), **{k: v for k, v in field_revs_of(old).items() if k != ROOT}}
-    for key in body.keys() | old_body.keys():
+    for key in sorted(body.keys() | old_body.keys()):
         if body.get(key) != old_body.get(key):
             revs[key] = rev
     history = bounded([*parents, *history_of(old), root_of(old)])
