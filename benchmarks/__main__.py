@@ -37,6 +37,8 @@ COLUMNS = [
     ("list_process_ms", "list ms", "{:.0f}"),
     ("tui_start_ms", "TUI start ms", "{:.0f}"),
     ("search_keystroke_ms", "search ms/key", "{:.1f}"),
+    ("search_keystroke_max_ms", "slowest key ms", "{:.0f}"),
+    ("search_ready_ms", "words indexed ms", "{:.0f}"),
     ("open_note_ms", "open note ms", "{:.1f}"),
     ("open_form_ms", "open form ms", "{:.1f}"),
     ("parse_ms", "parse ms", "{:.0f}"),

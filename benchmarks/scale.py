@@ -103,7 +103,7 @@ class Minimal(App):
         yield DataTable()
         yield Footer()
 async def ready(pilot):
-    await pilot.pause()
+    await pilot._wait_for_screen()
     pilot.app.exit()
 Minimal().run(headless=True, size=(120, 40), auto_pilot=ready)
 """

@@ -320,7 +320,7 @@ def _encodable(text: str) -> bool:
 
 
 # ------------------------------------------------------------ generic records
-def _as_str(value: Any) -> str:
+def as_str(value: Any) -> str:
     return value if type(value) is str else ("" if value is None else str(value))
 
 
@@ -346,11 +346,11 @@ def _as_int(value: Any) -> int:
 
 
 def _as_str_dict(value: Any) -> dict[str, str]:
-    return {str(key): _as_str(item) for key, item in value.items()} if isinstance(value, dict) else {}
+    return {str(key): as_str(item) for key, item in value.items()} if isinstance(value, dict) else {}
 
 
 _COERCE: dict[Any, Callable[[Any], Any]] = {
-    str: _as_str,
+    str: as_str,
     str | None: _as_optional_str,
     list[str]: _as_str_list,
     bool: bool,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fieldnotes.errors import NotFoundError, ValidationError
 from fieldnotes.export.job import ExportJob, Protections, build_job
 from fieldnotes.followups import Followups
-from fieldnotes.index import NoteFilter, NoteIndex
+from fieldnotes.index import NoteFilter, NoteIndex, NoteViews
 from fieldnotes.memos import Memos
 from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone, tombstone_guid
 from fieldnotes.model import JOTTED, KINDS, MINUTE_FORMAT, Note, now_stamp
@@ -82,8 +82,9 @@ class FieldNotes:
         """Notes matching `flt`, newest first. Copies: edit them freely."""
         return self.index.notes(self.resolve_filter(flt))
 
-    def note_views(self, flt: NoteFilter | None = None) -> list[Note]:
-        """Like `notes`, without copying: read-only views for fast display."""
+    def note_views(self, flt: NoteFilter | None = None) -> NoteViews:
+        """Like `notes`, without copying: read-only views for fast display, each built as
+        it is first read."""
         return self.index.views(self.resolve_filter(flt))
 
     def resolve_filter(self, flt: NoteFilter | None) -> NoteFilter | None:

@@ -187,7 +187,7 @@ class Store:
             # New Table objects: TinyDB caches the next id and query results per table.
             self._record_tables = {}
             self._note_keys = {note_id: key for key, note_id in self._engine.note_ids.items()}
-            self._next_note_key = max((int(key) for key in self._engine.note_ids), default=0) + 1
+            self._next_note_key = max(map(int, self._engine.note_ids), default=0) + 1
 
     def _settle_rebase(self) -> None:
         """The journal was written against another main file (the database file was replaced

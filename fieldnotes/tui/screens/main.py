@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import Worker
 
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
@@ -175,6 +178,7 @@ class MainScreen(FieldnotesScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.filter = NoteFilter()
+        self._preparing: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,8 +199,19 @@ class MainScreen(FieldnotesScreen[None]):
         self.table.kind_colors = self.fn_app.kind_colors()
         self.refresh_notes()
         self.set_focus(self.table)
-        # Search text is built after the first paint, before anyone can type a query.
-        self.call_after_refresh(self.service.index.prepare_search)
+        self.prepare_search()
+
+    def prepare_search(self) -> None:
+        """Index the notes' words between keystrokes, after the first paint (a search
+        meanwhile reads the notes: slower at 50,000, never wrong)."""
+        running = self._preparing is not None and not self._preparing.is_finished
+        if not running and not self.service.index.search_ready:
+            self._preparing = self.run_worker(self._prepare_search(), group="search-index")
+
+    async def _prepare_search(self) -> None:
+        await asyncio.sleep(0)
+        for _ in self.service.index.prepare_search_steps():
+            await asyncio.sleep(0)  # keys and paints go first
 
     @property
     def table(self) -> NoteTable:
@@ -219,6 +234,8 @@ class MainScreen(FieldnotesScreen[None]):
         self.query_one("#empty-hint").display = empty
         table.display = not empty
         self.query_one("#status", Static).update(self._status(len(notes), total))
+        if self.filter.text and not self.service.index.search_ready:
+            self.prepare_search()  # the notes were reloaded (another process wrote)
 
     def _status(self, matching: int, total: int) -> str:
         if total == 0:

@@ -7,6 +7,8 @@ fast at 10,000 notes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -27,12 +29,20 @@ def kind_cell(note: Note, colors: dict[str, str]) -> Text:
     return cell
 
 
+def _position(notes: Sequence[Note], note_id: str) -> int | None:
+    """Where note `note_id` is among `notes` (a lazy sequence finds it without building models)."""
+    position = getattr(notes, "position", None)
+    if position is not None:
+        return position(note_id)  # type: ignore[no-any-return]
+    return next((number for number, note in enumerate(notes) if note.id == note_id), None)
+
+
 class NoteTable(DataTable[str | Text]):
     """Rows keyed by note id. `show(notes)` replaces the content."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self.notes: list[Note] = []
+        self.notes: Sequence[Note] = []
         self.shown = 0
         self.kind_colors: dict[str, str] = {}
         self._widths: dict[str, int] = {}
@@ -89,17 +99,14 @@ class NoteTable(DataTable[str | Text]):
             if self.row_count:
                 self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
-    def show(self, notes: list[Note], *, keep: str | None = None) -> None:
+    def show(self, notes: Sequence[Note], *, keep: str | None = None) -> None:
         """Show `notes`; keep the cursor on note `keep` when it is among them."""
         self.notes = notes
         self.shown = 0
         self.clear()
         target = 0
         if keep is not None:
-            for index, note in enumerate(notes):
-                if note.id == keep:
-                    target = index
-                    break
+            target = _position(notes, keep) or 0
         self._add_page(max(PAGE, target + 1))
         if self.row_count:
             self.move_cursor(row=target, animate=False)
