@@ -367,11 +367,8 @@ class FieldNotes:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos.
 
         Options: target (nvivo, atlas, maxqda, qualcoder), force, researcher, moment, progress."""
-        from fieldnotes.export.profiles import profile
-
         job = self.prepare_export(flt, protections)
         report = job.qdpx(path, **options)
-        report.options["target"] = profile(options.get("target")).name
         self.record_export(job, report)
         return report
 

@@ -108,3 +108,71 @@ def test_cli_lists_the_ledger_and_its_json(two: FieldNotes, tmp_path: Path) -> N
     as_json = runner.invoke(cli, ["--db", db, "exports", "--json"])
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert len(records) == 1 and records[0]["format"] == "qdpx" and len(records[0]["note_ids"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "recorded"),
+    [
+        ("nvivo", "n", "nvivo-csv"),
+        ("xlsx", "x", "nvivo-xlsx"),
+        ("documents", "d", "documents-txt"),
+        ("docx", "w", "documents-docx"),
+        ("qdpx", "p.qdpx", "qdpx"),
+        ("qdc", "c.qdc", "qdc"),
+    ],
+)
+async def test_an_export_from_the_app_is_recorded_in_the_ledger_and_shown(
+    two: FieldNotes, tmp_path: Path, fmt: str, name: str, recorded: str
+) -> None:
+    from textual.widgets import DataTable, Input, RadioButton, Select, Static
+
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.dialogs.export import ExportDialog
+    from fieldnotes.tui.screens.exports import ExportsScreen
+
+    two.registries.save_informant(Informant("P-01", real_names=["Dana Whitfield"]))
+    app = FieldnotesApp(two)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one(f"#fmt-{fmt}", RadioButton).value = True
+        await pilot.pause()
+        if fmt == "qdpx":
+            dialog.query_one("#x-target", Select).value = "maxqda"
+        dialog.query_one("#x-path", Input).value = str(tmp_path / name)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = str(dialog.query_one("#x-summary", Static).render())
+        assert "Done" in summary, summary
+        if fmt != "qdc":
+            assert "ledger marks it" in summary  # real names registered, not pseudonymised
+        await pilot.press("ctrl+l")
+        assert isinstance(app.screen, ExportsScreen)
+        table = app.screen.query_one("#ex-table", DataTable)
+        assert table.row_count == 1
+        details = str(app.screen.query_one("#ex-details", Static).render())
+        assert recorded in details and str(tmp_path / name) in details
+        assert ("NOT pseudonymised" in details) == (fmt != "qdc")
+        await pilot.press("escape")
+        assert app.screen is dialog
+    (record,) = two.exports()
+    assert record.format == recorded and record.path == str(tmp_path / name)
+    assert record.notes == (0 if fmt == "qdc" else 2)
+    if fmt == "qdpx":
+        assert record.options["target"] == "maxqda"
+
+
+async def test_the_ledger_screen_says_when_nothing_was_exported(two: FieldNotes) -> None:
+    from textual.widgets import Static
+
+    from fieldnotes.tui.app import FieldnotesApp
+    from fieldnotes.tui.screens.exports import ExportsScreen
+
+    app = FieldnotesApp(two)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_exports()
+        await pilot.pause()
+        assert isinstance(app.screen, ExportsScreen)
+        assert "No exports yet" in str(app.screen.query_one("#ex-summary", Static).render())

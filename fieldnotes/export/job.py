@@ -120,11 +120,13 @@ class ExportJob:
     ) -> ExportReport:
         """`target`: nvivo (default), atlas, maxqda or qualcoder (see export/profiles.py).
         `moment`: the project's time stamp (default now; fixed for the committed sample)."""
+        from fieldnotes.export.profiles import profile
         from fieldnotes.export.refi import write_qdpx
 
         report = write_qdpx(
             path, self, force=force, researcher=researcher, target=target, moment=moment, progress=progress
         )
+        report.options["target"] = profile(target).name
         return self._finish(report)
 
     def documents(

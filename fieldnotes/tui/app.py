@@ -331,6 +331,12 @@ class FieldnotesApp(KeyOrder):
 
         self.push_screen(ReportsScreen())
 
+    def action_exports(self) -> None:
+        """The export ledger."""
+        from fieldnotes.tui.screens.exports import ExportsScreen
+
+        self.push_screen(ExportsScreen())
+
     # ------------------------------------------------- fieldwork: follow-ups, memos
     def action_followups(self, concerning: str | None = None) -> None:
         """Every note's follow-ups as items (or those concerning one organization)."""
@@ -427,8 +433,11 @@ class FieldnotesApp(KeyOrder):
         )
         yield SystemCommand(
             "Export…",
-            "NVivo CSV folder, REFI-QDA .qdpx project or .qdc codebook",
+            "NVivo CSV or Excel, documents, REFI-QDA .qdpx or .qdc, GraphML",
             self.main_screen.action_export,
+        )
+        yield SystemCommand(
+            "Export ledger", "Every export written: when, where, protections", self.action_exports
         )
         order = "month first (1/2 = 2 Jan)" if self.dayfirst else "day first (1/2 = 1 Feb)"
         yield SystemCommand(f"Dates: read {order}", "Kept in your preferences", self.toggle_dayfirst)

@@ -10,22 +10,42 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
 
 from fieldnotes.errors import FieldnotesError, NothingToExportError, OutputExistsError
 from fieldnotes.export.job import Protections
+from fieldnotes.export.profiles import DEFAULT_PROFILE, PROFILES
 from fieldnotes.index import NoteFilter
 from fieldnotes.tui.screens.base import FieldnotesModal
 from fieldnotes.tui.widgets.field_input import FieldInput
 
 if TYPE_CHECKING:
+    from fieldnotes.export.common import ExportReport, Progress
     from fieldnotes.export.job import ExportJob
 
 FORMATS = {
-    "nvivo": "NVivo: a folder of CSV files (dataset + classification sheets)",
+    "nvivo": "NVivo CSV: a folder of sheets (dataset + classifications)",
+    "xlsx": "NVivo Excel: the same sheets as .xlsx workbooks",
+    "documents": "Documents: one .txt per note + classification sheets",
+    "docx": "Word documents: one .docx per note + classification sheets",
     "qdpx": "REFI-QDA project .qdpx (NVivo, ATLAS.ti, MAXQDA, QualCoder)",
     "qdc": "REFI-QDA codebook .qdc (codes only)",
+    "graphml": "GraphML: the recorded ties as a network (Gephi, networkx)",
 }
+NVIVO_SHEETS = ("nvivo", "xlsx")
+"""The formats with the spreadsheet options (flatten, Excel-safe, code columns)."""
+CODEBOOK_ONLY = ("qdc",)
+"""The formats that carry no notes: the filters and the note protections do not apply."""
 
 
 REPLACE_BOX = "Replace existing files"
@@ -59,9 +79,27 @@ def default_target(fmt: str, now: datetime) -> Path:
     stamp = f"{now:%Y-%m-%d-%H%M}"
     return {
         "nvivo": base / f"nvivo-{stamp}",
+        "xlsx": base / f"nvivo-xlsx-{stamp}",
+        "documents": base / f"documents-{stamp}",
+        "docx": base / f"documents-docx-{stamp}",
         "qdpx": base / f"fieldnotes-{stamp}.qdpx",
         "qdc": base / f"codebook-{stamp}.qdc",
+        "graphml": base / f"ties-{stamp}.graphml",
     }[fmt]
+
+
+def write(job: ExportJob, fmt: str, path: Path, options: dict[str, Any], progress: Progress) -> ExportReport:
+    """Write the export `fmt` of `job` (files only: safe in a worker thread)."""
+    force = bool(options.get("force"))
+    if fmt in NVIVO_SHEETS:
+        return job.nvivo(path, format="xlsx" if fmt == "xlsx" else "csv", progress=progress, **options)
+    if fmt in ("documents", "docx"):
+        return job.documents(path, format="docx" if fmt == "docx" else "txt", force=force, progress=progress)
+    if fmt == "qdpx":
+        return job.qdpx(path, force=force, target=options.get("target"), progress=progress)
+    if fmt == "graphml":
+        return job.graphml(path, force=force)
+    return job.qdc(path, force=force)
 
 
 class ExportDialog(FieldnotesModal[None]):
@@ -74,6 +112,14 @@ class ExportDialog(FieldnotesModal[None]):
             "escape", "close", "Close", priority=True, id="close", tooltip="close (not while an export runs)"
         ),
         Binding("ctrl+s", "export", "Export", priority=True, id="run-export", tooltip="write the export"),
+        Binding(
+            "ctrl+l",
+            "ledger",
+            "Ledger",
+            priority=True,
+            id="export-ledger",
+            tooltip="every export written so far (the export ledger)",
+        ),
     ]
 
     def __init__(self, flt: NoteFilter) -> None:
@@ -94,12 +140,19 @@ class ExportDialog(FieldnotesModal[None]):
                 yield Static("", id="x-summary", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (ctrl+s)", id="x-go", variant="primary")
+                yield Button("Ledger (ctrl+l)", id="x-ledger")
                 yield Button("Close (esc)", id="x-close")
 
     def _options(self, described: str) -> ComposeResult:
         with RadioSet(id="x-format"):
             for key, label in FORMATS.items():
                 yield RadioButton(label, value=key == "nvivo", id=f"fmt-{key}")
+        yield Select(
+            [(f"for {p.tool}", p.name) for p in PROFILES.values()],
+            value=DEFAULT_PROFILE,
+            allow_blank=False,
+            id="x-target",
+        )
         yield Label("Write to", classes="field-label")
         yield FieldInput(str(default_target("nvivo", self.fn_app.now())), id="x-path")
         yield Checkbox(
@@ -121,6 +174,7 @@ class ExportDialog(FieldnotesModal[None]):
     def on_mount(self) -> None:
         self.query_one("#x-progress").display = False
         self.query_one("#x-summary-box").display = False
+        self.query_one("#x-target").display = False
         self.set_focus(self.query_one("#x-format", RadioSet))
 
     @on(RadioSet.Changed, "#x-format")
@@ -128,9 +182,16 @@ class ExportDialog(FieldnotesModal[None]):
         self.format = (event.pressed.id or "fmt-nvivo").removeprefix("fmt-")
         self.query_one("#x-path", Input).value = str(default_target(self.format, self.fn_app.now()))
         for box in ("#x-flatten", "#x-excel", "#x-codecols"):
-            self.query_one(box).display = self.format == "nvivo"
+            self.query_one(box).display = self.format in NVIVO_SHEETS
         for box in ("#x-filtered", "#x-private", "#x-unconsented"):
-            self.query_one(box).display = self.format != "qdc"
+            self.query_one(box).display = self.format not in CODEBOOK_ONLY
+        self.query_one("#x-target").display = self.format == "qdpx"
+
+    @on(Button.Pressed, "#x-ledger")
+    def action_ledger(self) -> None:
+        from fieldnotes.tui.screens.exports import ExportsScreen
+
+        self.app.push_screen(ExportsScreen())
 
     @on(Button.Pressed, "#x-close")
     def action_close(self) -> None:
@@ -156,13 +217,15 @@ class ExportDialog(FieldnotesModal[None]):
             ),
         )
         options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
-        if self.format == "nvivo":
+        if self.format == "qdpx":
+            options["target"] = self.query_one("#x-target", Select).value
+        if self.format in NVIVO_SHEETS:
             options.update(
                 flatten_newlines=self.query_one("#x-flatten", Checkbox).value,
                 excel_safe=self.query_one("#x-excel", Checkbox).value,
                 code_columns=self.query_one("#x-codecols", Checkbox).value,
             )
-        if self.format != "qdc" and not job.notes:
+        if self.format not in CODEBOOK_ONLY and not job.notes:
             said = self.filter.describe(with_text=True) if filtered else ""
             self._summary(
                 f"✗ No notes match{f' ({said})' if said else ''}, so nothing was written. "
@@ -185,22 +248,26 @@ class ExportDialog(FieldnotesModal[None]):
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, job: ExportJob, path: Path, options: dict[str, Any]) -> None:
-        """Files only: the snapshot was taken on the UI thread."""
+        """Files only: the snapshot was taken on the UI thread, and the ledger is written
+        there too, once the files are."""
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total)
 
         try:
-            if self.format == "nvivo":
-                report = job.nvivo(path, progress=progress, **options)
-            elif self.format == "qdpx":
-                report = job.qdpx(path, progress=progress, **options)
-            else:
-                report = job.qdc(path, force=options["force"])
+            report = write(job, self.format, path, options, progress)
         except (FieldnotesError, OSError) as exc:
             self.app.call_from_thread(self._failed, exc)
             return
-        self.app.call_from_thread(self._finished, report.lines(), False)
+        self.app.call_from_thread(self._written, job, report)
+
+    def _written(self, job: ExportJob, report: ExportReport) -> None:
+        """Record the export in the ledger (what an ethics audit reads), then summarise."""
+        try:
+            self.service.record_export(job, report)
+        except (FieldnotesError, OSError) as exc:
+            report.warnings.append(f"the export was written but could not be recorded in the ledger: {exc}")
+        self._finished(report.lines(), False)
 
     def _failed(self, exc: FieldnotesError | OSError) -> None:
         self._finished([f"✗ {app_message(exc, self.target)}"], True)

@@ -105,7 +105,7 @@ class MainScreen(FieldnotesScreen[None]):
             "Export",
             priority=True,
             id="export",
-            tooltip="export: NVivo CSV, REFI-QDA .qdpx or .qdc",
+            tooltip="export: NVivo CSV or Excel, documents, REFI-QDA .qdpx or .qdc, GraphML",
         ),
         Binding(
             "f",
