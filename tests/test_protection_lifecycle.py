@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from fieldnotes.cli.main import cli
+from fieldnotes.merge.conflicts import list_conflicts
 from fieldnotes.model import Informant, Project
 from fieldnotes.service import FieldNotes, encrypt_database, restore
 from tests.conftest import PASSPHRASE, fieldnotes_cmd, kill_adds, make_note
@@ -59,6 +60,24 @@ def test_no_plaintext_beside_the_database_through_a_whole_encrypted_session(tmp_
         svc.delete(svc.add(make_note(title="gone", body=SECRET)).id)
         svc.export_nvivo(tmp_path / "exports" / "nvivo")  # exports go elsewhere, plaintext by nature
     restore(db, "1", passphrase=PASSPHRASE)
+    # a merge with a second encrypted copy (the field laptop), with a conflict to keep
+    laptop = tmp_path / "laptop" / "notes.json"
+    laptop.parent.mkdir()
+    laptop.write_bytes(db.read_bytes())
+    with FieldNotes.open(laptop, passphrase=PASSPHRASE) as svc:
+        svc.add(make_note(title="from the laptop", body=f"{SECRET}, seen from the van"))
+        edited = svc.get(note.id)
+        edited.memo = f"{NAME}, laptop version"
+        svc.update(edited)
+    with FieldNotes.open(db, passphrase=PASSPHRASE) as svc:
+        edited = svc.get(note.id)
+        edited.memo = f"{NAME}, desk version"
+        svc.update(edited)
+    merged = CliRunner().invoke(cli, ["--db", str(db), "merge", str(laptop)], env=env)
+    assert merged.exit_code == 0, merged.output
+    with FieldNotes.open(db, passphrase=PASSPHRASE) as svc:
+        assert any(n.title == "from the laptop" for n in svc.notes())
+        assert list_conflicts(svc)  # kept, sealed, in the database
     # writes killed at random moments
     kill_adds(db, attempts=6, seed=3, env=env, body=SECRET, max_delay=0.5, check=lambda acknowledged: None)
     # a passphrase change
@@ -71,6 +90,7 @@ def test_no_plaintext_beside_the_database_through_a_whole_encrypted_session(tmp_
     with FieldNotes.open(db, passphrase="another long passphrase") as svc:
         assert any(n.body == SECRET for n in svc.notes())
     assert plaintext_hits(study, SECRET, NAME) == []
+    assert plaintext_hits(laptop.parent, SECRET, NAME) == []
 
 
 def _study_past_its_date(tmp_path: Path) -> tuple[Path, Path]:
