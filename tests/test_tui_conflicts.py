@@ -108,3 +108,50 @@ async def test_at_start_a_conflicted_copy_is_offered_and_merged(db_path: Path, t
             await pilot.pause()
             assert {n.title for n in service.notes()} == {"Here", "Only in the copy"}
     assert not copy.exists() and (db_path.parent / "backups" / "merged-copies" / copy.name).exists()
+
+
+async def test_a_conflicted_note_is_flagged_in_the_list_and_the_note_until_resolved(
+    db_path: Path, tmp_path: Path
+) -> None:
+    from textual.widgets import Static
+
+    from fieldnotes.tui.screens.main import MainScreen
+    from fieldnotes.tui.screens.note_detail import NoteDetailScreen
+
+    diverge(db_path, tmp_path)
+    with FieldNotes.open(db_path) as service:
+        app = make_app(service)
+        async with app.run_test(size=(120, 40)) as pilot:
+            main = app.screen
+            assert isinstance(main, MainScreen)
+            assert str(main.table.get_row_at(0)[2]).startswith("⚠ Shared")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, NoteDetailScreen)
+            head = str(app.screen.query_one("#detail-head", Static).render())
+            assert "two copies disagree on body" in head
+            await pilot.press("escape", "ctrl+k")
+            await pilot.pause()
+            await pilot.press("1", "escape")
+            await pilot.pause()
+            assert app.screen is main
+            assert str(main.table.get_row_at(0)[2]) == "Shared"
+
+
+def test_the_command_line_flags_a_conflicted_note_in_list_and_show(db_path: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fieldnotes.cli.main import cli
+
+    _, note_id = diverge(db_path, tmp_path)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--db", str(db_path), "list"])
+    assert listed.exit_code == 0 and "⚠ conflict" in listed.output
+    shown = runner.invoke(cli, ["--db", str(db_path), "show", note_id[:8]])
+    assert "⚠ conflict: two copies disagree on body" in shown.output
+    with FieldNotes.open(db_path) as service:
+        (conflict,) = list_conflicts(service)
+        from fieldnotes.merge.conflicts import resolve
+
+        resolve(service, conflict, "settled")
+    assert "⚠" not in runner.invoke(cli, ["--db", str(db_path), "list"]).output

@@ -201,11 +201,16 @@ def list_notes(state: CliState, text: str, as_json: bool, **values: Any) -> None
     if not notes:
         click.echo("No notes match." if not flt.is_empty else "No notes yet.", err=True)
         return
+    from fieldnotes.merge.conflicts import conflicted_keys
+
     now = datetime.now()
+    conflicted = conflicted_keys(state.service())
     for note in notes:
         line = note_line(note)
         if note.jotted:
             line += f"  ✎ jotted, not written up: {lag(note.start_dt, now)} since it started"
+        if note.id in conflicted:
+            line += "  ⚠ conflict: two copies disagree (fieldnotes conflicts)"
         click.echo(line)
 
 
@@ -215,11 +220,14 @@ def list_notes(state: CliState, text: str, as_json: bool, **values: Any) -> None
 @pass_state
 def show(state: CliState, note_id: str, as_json: bool) -> None:
     """Show one note (any unique id prefix of 4+ characters)."""
-    note = state.service().get(note_id)
+    from fieldnotes.merge.conflicts import conflicted_fields
+
+    service = state.service()
+    note = service.get(note_id)
     if as_json:
         print_json(note.to_dict())
     else:
-        click.echo(note_text(note))
+        click.echo(note_text(note, conflicted_fields(service, note.id)))
 
 
 @click.command()

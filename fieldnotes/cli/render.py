@@ -28,8 +28,9 @@ def note_line(note: Note) -> str:
     return line.rstrip()
 
 
-def note_text(note: Note) -> str:
-    """A note in full, for reading in a terminal."""
+def note_text(note: Note, conflicts: list[str] | None = None) -> str:
+    """A note in full, for reading in a terminal; `conflicts`: the fields two merged copies
+    disagree on."""
     when = span(note.start, note.end)
     if note.duration_minutes is not None:
         when += f" ({note.duration_minutes} min)"
@@ -47,6 +48,10 @@ def note_text(note: Note) -> str:
     lines = [f"{name:>{width}}: {value}" for name, value in rows if value]
     if note.unconsented:
         lines.append("⚠ consent: none recorded — left out of exports unless --include-unconsented")
+    if conflicts:
+        lines.append(
+            f"⚠ conflict: two copies disagree on {', '.join(conflicts)} — see `fieldnotes conflicts`"
+        )
     sections = (
         ("Notes", note.body),
         ("Memo", note.memo),

@@ -100,6 +100,18 @@ def conflicted_keys(service: FieldNotes, table: str = "notes") -> set[str]:
     return {str(doc.get("key", "")) for doc in service.store.records(CONFLICTS) if doc.get("table") == table}
 
 
+def conflicted_fields(service: FieldNotes, key: str, table: str = "notes") -> list[str]:
+    """The fields of one record with an open conflict ("deletion": deleted on one copy, edited on
+    the other)."""
+    fields = []
+    for doc in service.store.records(CONFLICTS):
+        if doc.get("table") == table and doc.get("key") == key:
+            field = "deletion" if doc.get("kind") == "deleted" else str(doc.get("field", ""))
+            if field not in fields:
+                fields.append(field)
+    return fields
+
+
 def find_conflict(service: FieldNotes, prefix: str) -> Conflict:
     """The conflict whose id is `prefix` or starts with it."""
     prefix = prefix.strip().lower()
@@ -178,4 +190,13 @@ def _resolve_record(service: FieldNotes, conflict: Conflict, value: Any, author:
         )
 
 
-__all__ = ["DELETE", "KEEP", "Conflict", "conflicted_keys", "find_conflict", "list_conflicts", "resolve"]
+__all__ = [
+    "DELETE",
+    "KEEP",
+    "Conflict",
+    "conflicted_fields",
+    "conflicted_keys",
+    "find_conflict",
+    "list_conflicts",
+    "resolve",
+]

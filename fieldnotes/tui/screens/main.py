@@ -14,6 +14,7 @@ from textual.worker import Worker
 
 from fieldnotes.export.common import plural
 from fieldnotes.index import NoteFilter
+from fieldnotes.merge.conflicts import conflicted_keys
 from fieldnotes.tui.dialogs.filter import FilterDialog
 from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens.base import FieldnotesScreen
@@ -229,6 +230,7 @@ class MainScreen(FieldnotesScreen[None]):
         table = self.table
         if keep is None and table.current_note is not None:
             keep = table.current_note.id
+        table.conflicted = conflicted_keys(service)
         table.show(notes, keep=keep)
         empty = total == 0
         self.query_one("#empty-hint").display = empty

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from fieldnotes.dates import describe, parse_iso
+from fieldnotes.merge.conflicts import conflicted_fields
 from fieldnotes.model import FIELD, KIND_FIELDS, PROSE_FIELDS, Note
 from fieldnotes.tui.screens.base import FieldnotesScreen
 
@@ -18,8 +19,9 @@ SECTION_TITLES = {"private": "🔒 Private — never exported unless asked"}
 """Titles of the prose sections that say more than the field's label."""
 
 
-def note_header(note: Note, color: str) -> Text:
-    """The facts of a note as aligned label/value lines."""
+def note_header(note: Note, color: str, conflicts: list[str] | None = None) -> Text:
+    """The facts of a note as aligned label/value lines; `conflicts`: the fields two merged
+    copies disagree on."""
     when = describe(parse_iso(note.start))
     if note.end:
         when += f" – {describe(parse_iso(note.end))} ({note.duration_minutes} min)"
@@ -45,6 +47,12 @@ def note_header(note: Note, color: str) -> Text:
     if note.unconsented:
         text.append(f"{FIELD['consent'].label:>14}  ", style="dim")
         text.append("⚠ none recorded: left out of exports unless asked\n", style="bold red")
+    if conflicts:
+        text.append(f"{'Conflict':>14}  ", style="dim")
+        text.append(
+            f"⚠ two copies disagree on {', '.join(conflicts)}: ctrl+k shows both, to choose\n",
+            style="bold red",
+        )
     text.append(f"{'Saved':>14}  ", style="dim")
     text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
     return text
@@ -102,7 +110,8 @@ class NoteDetailScreen(FieldnotesScreen[None]):
     def show_note(self) -> None:
         note = self.service.get(self.note_id)
         color = self.fn_app.kind_colors().get(note.kind, "")
-        self.query_one("#detail-head", Static).update(note_header(note, color))
+        conflicts = conflicted_fields(self.service, note.id)
+        self.query_one("#detail-head", Static).update(note_header(note, color, conflicts))
         for section in PROSE_FIELDS:
             text = getattr(note, section)
             title = self.query_one(f"#title-{section}", Static)

@@ -45,6 +45,8 @@ class NoteTable(DataTable[str | Text]):
         self.notes: Sequence[Note] = []
         self.shown = 0
         self.kind_colors: dict[str, str] = {}
+        self.conflicted: set[str] = set()
+        """Ids of the notes two merged copies disagree on: flagged ⚠ before the title."""
         self._widths: dict[str, int] = {}
 
     def on_mount(self) -> None:
@@ -118,7 +120,11 @@ class NoteTable(DataTable[str | Text]):
 
     def _cells(self, note: Note) -> tuple[str | Text, ...]:
         wide = "codes" in self._widths  # the columns as added, whatever the width now
-        flags = ("✎ " if note.jotted else "") + ("🔒 " if note.private.strip() else "")
+        flags = (
+            ("⚠ " if note.id in self.conflicted else "")
+            + ("✎ " if note.jotted else "")
+            + ("🔒 " if note.private.strip() else "")
+        )
         cells: tuple[str | Text, ...] = (
             note.start.replace("T", " ") if wide else note.start[:10],
             kind_cell(note, self.kind_colors),
