@@ -66,3 +66,15 @@ def test_only_storage_imports_tinydb() -> None:
     _, raw = _graph()
     users = sorted(name for name, targets in raw.items() if any(t.split(".")[0] == "tinydb" for t in targets))
     assert users and all(name.startswith("fieldnotes.storage") for name in users), users
+
+
+def test_styles_live_in_tcss_files_not_in_python_strings() -> None:
+    """Every style is in tui/app.tcss, where a designer finds it (no CSS or DEFAULT_CSS class strings)."""
+    offenders = []
+    for path in (PACKAGE / "tui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if any(name in ("CSS", "DEFAULT_CSS") for name in names):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []

@@ -358,7 +358,7 @@ async def test_help_screen_lists_bindings(service: FieldNotes) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
-        for needle in ("ctrl+s", "search", "delete", "command palette"):
+        for needle in ("ctrl+s", "search", "delete", "command palette", "Conflicts"):
             assert needle in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

@@ -169,6 +169,7 @@ class FieldnotesApp(KeyOrder):
 
     def show_help(self, origin: Screen[Any]) -> None:
         """Every key, starting with those of the screen `origin`."""
+        from fieldnotes.tui.screens.conflicts import ConflictsScreen
         from fieldnotes.tui.screens.followups import FollowupsScreen
         from fieldnotes.tui.screens.memos import MemosScreen
         from fieldnotes.tui.screens.registries.base import RegistryScreen
@@ -184,6 +185,7 @@ class FieldnotesApp(KeyOrder):
             ReportsScreen,
             FollowupsScreen,
             MemosScreen,
+            ConflictsScreen,
         ]
         self.push_screen(HelpScreen(origin, documented))
 

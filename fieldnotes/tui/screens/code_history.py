@@ -15,9 +15,6 @@ class CodeHistoryDialog(FieldnotesModal[None]):
     """The history of one code (`name`; codes merged into it included), or of the whole codebook."""
 
     HELP_TITLE = "Codebook history"
-    DEFAULT_CSS = """
-    CodeHistoryDialog #history-table { height: 1fr; }
-    """
     BINDINGS = [Binding("escape,q,h", "close", "Close", id="close-history", tooltip="close")]
 
     def __init__(self, name: str | None = None, guid: str = "") -> None:

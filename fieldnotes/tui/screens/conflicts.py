@@ -25,15 +25,6 @@ from fieldnotes.tui.screens.base import FieldnotesScreen
 if TYPE_CHECKING:
     from fieldnotes.tui.app import FieldnotesApp
 
-CSS = """
-ConflictsScreen #cf-table { height: auto; max-height: 12; }
-ConflictsScreen #cf-detail { height: 1fr; padding: 0 1; }
-ConflictsScreen .cf-value { border: round $warning; padding: 0 1; margin: 0 0 1 0; height: auto; }
-ConflictsScreen #cf-combined { height: 6; }
-ConflictsScreen #cf-buttons { height: auto; }
-ConflictsScreen #cf-empty { padding: 2 4; color: $text-muted; }
-"""
-
 
 def _shown(value: Any) -> str:
     return "(empty)" if value in ("", None) else str(value)
@@ -43,7 +34,6 @@ class ConflictsScreen(FieldnotesScreen[None]):
     """Every open conflict; the highlighted one's values, with their authors and times."""
 
     HELP_TITLE = "Conflicts"
-    DEFAULT_CSS = CSS
     BINDINGS = [
         Binding("escape", "back", "Back", id="conflicts-back", tooltip="back to the list of notes"),
         Binding("1", "pick(1)", "Use 1", id="conflict-pick-1", tooltip="keep value 1"),

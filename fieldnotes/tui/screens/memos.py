@@ -47,9 +47,6 @@ class MemoForm(FieldnotesModal[Memo | None]):
     """Write or edit a memo: title, type, what it is about, the memo. Dismisses with the saved memo."""
 
     HELP_TITLE = "Memo form"
-    DEFAULT_CSS = """
-    MemoForm #memo-body { height: 10; }
-    """
     HELP_TIPS = (("about", "code:NAME; org:NAME; informant:P-03; note:1a2b (→ completes)"),)
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel-memo", tooltip="close, saving nothing"),
@@ -146,10 +143,6 @@ class MemosScreen(FieldnotesScreen[None]):
     """The memos, newest first, with the highlighted one below; or only those about one thing."""
 
     HELP_TITLE = "Memos"
-    DEFAULT_CSS = """
-    MemosScreen #memo-table { height: 1fr; }
-    MemosScreen #memo-preview { height: 1fr; border-top: solid $primary; padding: 0 1; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="back"),
         Binding(

@@ -747,8 +747,6 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
 class _RestOfForm(Vertical):
     """The lower part of a note form (see `NoteFormScreen.compose_rest`)."""
 
-    DEFAULT_CSS = "_RestOfForm { height: auto; }"
-
     def __init__(self, form: NoteFormScreen) -> None:
         super().__init__(id="form-rest")
         self.form = form

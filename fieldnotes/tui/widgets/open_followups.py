@@ -21,16 +21,6 @@ class OpenFollowups(Static):
     """The open follow-ups of some organizations. `find(organizations)` is the service's
     `followups.open_for`; `today()` the date (YYYY-MM-DD) overdue is counted from."""
 
-    DEFAULT_CSS = """
-    OpenFollowups {
-        height: auto;
-        margin: 0 0 1 0;
-        padding: 0 1;
-        border-left: thick $warning;
-        color: $text;
-    }
-    """
-
     def __init__(
         self,
         find: Callable[[Iterable[str]], list[Followup]],
