@@ -1,7 +1,7 @@
 """Whole processes, timed cold, each against a baseline measured in the same run.
 
 Every function returns milliseconds (or MB) and asserts nothing. Peak memory is
-the child's own (`os.wait4`), not the benchmark's.
+the child's own, read inside it (benchmarks/peak.py), not the benchmark's.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,24 +23,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_child(cmd: list[str], **kwargs: object) -> tuple[float, float]:
-    """Run `cmd` to the end; its wall time in ms and its own peak resident memory in MB."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        cwd=ROOT,
-        **kwargs,  # type: ignore[call-overload]
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = (time.perf_counter() - t0) * 1000
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd} failed: {err}")
-    return wall, usage.ru_maxrss / 1024
+    """Run `cmd` to the end; its wall time in ms and its own peak resident memory in MB
+    (a `python -m MODULE` command runs under benchmarks/peak.py, which reads it from
+    inside; any other command reports what `wait4` says)."""
+    with tempfile.TemporaryDirectory(prefix="fieldnotes-peak-") as scratch:
+        peak_file = Path(scratch) / "peak"
+        if cmd[:2] == [sys.executable, "-m"]:
+            cmd = [sys.executable, "-m", "benchmarks.peak", str(peak_file), *cmd[2:]]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            **kwargs,  # type: ignore[call-overload]
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = (time.perf_counter() - t0) * 1000
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{cmd} failed: {err}")
+        peak = float(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss / 1024
+    return wall, peak
 
 
 def median_child(cmds: list[list[str]]) -> tuple[float, float]:

@@ -118,22 +118,23 @@ class _Entry:
         return note
 
     def value(self, name: str) -> Any:
-        """One field of the note, read without building the model when it is not built yet."""
+        """One field of the note, read without building the model when it is not built yet
+        (a filter on kind or organization reads two fields of every note, not all of them)."""
         if self._note is None:
             assert self._doc is not None
-            return Note.coercion_plan()[name](self._doc.get(name))
+            return Note.field_from_dict(self._doc, name)
         return getattr(self._note, name)
 
     @property
     def org_keys(self) -> frozenset[str]:
         if self._org_keys is None:
-            self._org_keys = frozenset(tag_key(o) for o in self.note.organizations)
+            self._org_keys = frozenset(tag_key(o) for o in self.value("organizations"))
         return self._org_keys
 
     @property
     def code_keys(self) -> frozenset[str]:
         if self._code_keys is None:
-            self._code_keys = frozenset(tag_key(c) for c in self.note.codes)
+            self._code_keys = frozenset(tag_key(c) for c in self.value("codes"))
         return self._code_keys
 
     @property
@@ -182,10 +183,11 @@ class NoteViews(Sequence[Note]):
         return None
 
 
-def _involves(note: Note, informant: str) -> bool:
+def _involves(entry: _Entry, informant: str) -> bool:
     """The note is an interview of the informant, or names them among the people present."""
-    return (note.kind == "interview" and tag_key(note.informant) == informant) or any(
-        tag_key(person) == informant for person in note.people
+    value = entry.value
+    return (value("kind") == "interview" and tag_key(value("informant")) == informant) or any(
+        tag_key(person) == informant for person in value("people")
     )
 
 
@@ -392,16 +394,15 @@ class NoteIndex:
                 continue
             if until and entry.start > until:
                 continue
-            note = entry.note
-            if flt.kind and note.kind != flt.kind:
+            if flt.kind and entry.value("kind") != flt.kind:
                 continue
-            if flt.status and note.status != flt.status:
+            if flt.status and entry.value("status") != flt.status:
                 continue
             if orgs and orgs.isdisjoint(entry.org_keys):
                 continue
             if codes and codes.isdisjoint(entry.code_keys):
                 continue
-            if informant and not _involves(note, informant):
+            if informant and not _involves(entry, informant):
                 continue
             if needle and not searched and needle not in entry.haystack:
                 continue

@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar, Self, get_type_hints
@@ -384,6 +384,16 @@ class Record:
         values = {key: plan[key](value) for key, value in data.items() if key in plan}
         cls._complete(values)
         return cls(**values)
+
+    @classmethod
+    def field_from_dict(cls, data: dict[str, Any], name: str) -> Any:
+        """The one field `name` of `from_dict(data)`, without building the rest."""
+        values = {name: cls.coercion_plan()[name](data[name])} if name in data else {}
+        cls._complete(values)
+        if name in values:
+            return values[name]
+        spec = next(f for f in fields(cls) if f.name == name)  # type: ignore[arg-type]
+        return spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
 
     @classmethod
     def _complete(cls, values: dict[str, Any]) -> None:

@@ -150,3 +150,23 @@ class SearchWhileEditing(RuleBasedStateMachine):
 
 TestSearchWhileEditing = SearchWhileEditing.TestCase
 TestSearchWhileEditing.settings = settings(max_examples=40, stateful_step_count=12, deadline=None)
+
+
+FILTERED = ["kind", "title", "start", "status", "organizations", "codes", "people", "informant"]
+JSON_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.lists(st.text(max_size=3), max_size=3)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    doc=st.dictionaries(
+        st.sampled_from(FILTERED),
+        JSON_VALUE,
+    )
+)
+def test_one_field_read_without_the_model_is_the_models_field(doc: dict[str, object]) -> None:
+    """Filters read single fields of stored notes: exactly what the model would hold."""
+    note = Note.from_dict({**doc, "id": "x"})
+    for name in (*FILTERED, "body"):
+        assert Note.field_from_dict(doc, name) == getattr(note, name), name
