@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldnotes.errors import NotFoundError, ValidationError
-from fieldnotes.export.job import ExportJob, Protections, build_job
-from fieldnotes.followups import Followups
 from fieldnotes.index import NoteFilter, NoteIndex, NoteViews
-from fieldnotes.memos import Memos
 from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone, tombstone_guid
 from fieldnotes.model import JOTTED, KINDS, MINUTE_FORMAT, Note, now_stamp
 from fieldnotes.registries import Registries
@@ -28,14 +26,26 @@ from fieldnotes.storage import BackupInfo, Store
 from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
+    # Imported where used: `add` (a whole process) does not load exports, memos or follow-ups.
     from fieldnotes.export.common import ExportReport
+    from fieldnotes.export.job import ExportJob, Protections
+    from fieldnotes.followups import Followups
     from fieldnotes.importing.notes import ImportReport
     from fieldnotes.ledger import ExportRecord
+    from fieldnotes.memos import Memos
     from fieldnotes.privacy import NameCheck
     from fieldnotes.reports import CodeRow, ContactRow, StrongestTieRow, TieRow, WeightedTieRow
     from fieldnotes.storage.lifecycle import Recovery
 
 __all__ = ["FieldNotes", "NoteFilter", "Protections"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Protections":  # re-exported, loaded on first use
+        from fieldnotes.export.job import Protections
+
+        return Protections
+    raise AttributeError(name)
 
 
 class FieldNotes:
@@ -45,8 +55,18 @@ class FieldNotes:
         self.store = store
         self.index = NoteIndex(store)
         self.registries = Registries(store, self.index)
-        self.memos = Memos(store, self.registries, self.index)
-        self.followups = Followups(store, self.index, self.registries, self.update)
+
+    @cached_property
+    def memos(self) -> Memos:
+        from fieldnotes.memos import Memos
+
+        return Memos(self.store, self.registries, self.index)
+
+    @cached_property
+    def followups(self) -> Followups:
+        from fieldnotes.followups import Followups
+
+        return Followups(self.store, self.index, self.registries, self.update)
 
     @classmethod
     def open(cls, path: Path | str, *, passphrase: str | None = None) -> FieldNotes:
@@ -256,6 +276,8 @@ class FieldNotes:
 
         A front end that writes the job itself (on a worker thread) calls
         `record_export(job, report)` afterwards, on its own thread, for the ledger."""
+        from fieldnotes.export.job import Protections, build_job
+
         if self.store.journal_bytes and self.store.writable:
             self.store.flush()  # what leaves the laptop is also whole in the main file
         registries = self.registries
@@ -307,6 +329,7 @@ class FieldNotes:
 
     def record_export(self, job: ExportJob, report: ExportReport) -> ExportRecord:
         """Append a finished export to the ledger (call it only once the files are written)."""
+        from fieldnotes.export.job import Protections
         from fieldnotes.ledger import ExportRecord, Ledger
 
         protections = job.protections
@@ -352,6 +375,8 @@ class FieldNotes:
 
     def export_qdc(self, path: Path, *, force: bool = False, pseudonymise: bool = False) -> ExportReport:
         """The codebook as a REFI-QDA .qdc file."""
+        from fieldnotes.export.job import Protections
+
         job = self.prepare_export(protections=Protections(pseudonymise=pseudonymise))
         report = job.qdc(path, force=force)
         self.record_export(job, report)

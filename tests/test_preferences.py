@@ -72,8 +72,10 @@ def test_the_cli_reads_dates_day_first_from_the_preference_and_warns_of_damage(
     flag = runner.invoke(cli, ["--db", db, "--monthfirst", "list", "--since", "1/2/2016", "--json"])
     assert '"2016-02-01T09:00"' in flag.stdout  # 2 Jan, month first: the note is after it
     own_preferences.write_text("dayfirst = maybe\n")
-    damaged = runner.invoke(cli, ["--db", db, "list"])
+    # The preference is read when a date is, and its damage said then (not on every command).
+    damaged = runner.invoke(cli, ["--db", db, "list", "--since", "1/2/2016"])
     assert damaged.exit_code == 0 and "could not be read" in damaged.stderr
+    assert "could not be read" not in runner.invoke(cli, ["--db", db, "list"]).stderr
 
 
 # ------------------------------------------------------------------ dates

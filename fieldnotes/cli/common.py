@@ -38,9 +38,27 @@ class CliState:
     """What every command shares: where the database is, and its service."""
 
     db_path: Path
-    dayfirst: bool = False
+    dayfirst_given: bool | None = None
+    """--dayfirst/--monthfirst or FIELDNOTES_DAYFIRST; None: the preference, read when needed."""
     passphrase: str | None = field(default=None, repr=False)
     _service: FieldNotes | None = field(default=None, repr=False)
+    _dayfirst: bool | None = field(default=None, repr=False)
+
+    @property
+    def dayfirst(self) -> bool:
+        """How to read 1/2/2016: the option, else the app's preference (read only by the
+        commands that parse a date, so `add` without one does not pay for it)."""
+        if self._dayfirst is None:
+            if self.dayfirst_given is not None:
+                self._dayfirst = self.dayfirst_given
+            else:
+                from fieldnotes.config import load
+
+                prefs, warning = load()
+                if warning:
+                    say(f"warning: {warning}")
+                self._dayfirst = prefs.dayfirst
+        return self._dayfirst
 
     def service(self) -> FieldNotes:
         if self._service is None:

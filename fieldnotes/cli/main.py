@@ -205,13 +205,6 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
     """
     if dayfirst is None and os.environ.get("FIELDNOTES_DAYFIRST", "").strip():
         dayfirst = os.environ["FIELDNOTES_DAYFIRST"].strip().lower() in ("1", "true", "yes")
-    if dayfirst is None:
-        from fieldnotes.config import load
-
-        prefs, warning = load()
-        if warning and ctx.invoked_subcommand is not None:  # the app shows it on its own screen
-            say(f"warning: {warning}")
-        dayfirst = prefs.dayfirst
     from fieldnotes.storage.crypto import PASSPHRASE_ENV
 
     try:
@@ -220,7 +213,7 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
         fail(f"${DB_ENV} names a home folder that does not exist; give the full path")
     state = CliState(
         db_path=home_expanded(path, "--db"),
-        dayfirst=dayfirst,
+        dayfirst_given=dayfirst,
         passphrase=os.environ.get(PASSPHRASE_ENV) or None,
     )
     ctx.obj = state
@@ -228,7 +221,7 @@ def cli(ctx: click.Context, db_path: Path | None, dayfirst: bool | None) -> None
     if ctx.invoked_subcommand is None:
         from fieldnotes.cli.tui_launch import run_tui
 
-        run_tui(state.db_path, dayfirst=dayfirst, passphrase=state.passphrase)
+        run_tui(state.db_path, dayfirst=dayfirst, passphrase=state.passphrase)  # None: the app's preference
 
 
 def main() -> None:

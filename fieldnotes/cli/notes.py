@@ -44,8 +44,11 @@ def parse_option(state: CliState, option: str, text: str, *, base: datetime | No
     from fieldnotes.dates import parse_when
     from fieldnotes.errors import DateParseError, ValidationError
 
+    # Day-first only changes how numbers are read ("now", "friday 3pm" hold none): the
+    # preference is read only when it can matter (add without --when does not pay for it).
+    dayfirst = state.dayfirst if any(ch.isdigit() for ch in text) else False
     try:
-        return parse_when(text, dayfirst=state.dayfirst, base=base)
+        return parse_when(text, dayfirst=dayfirst, base=base)
     except DateParseError as exc:
         raise ValidationError(f"{option}: {exc}", field=exc.field) from None
 

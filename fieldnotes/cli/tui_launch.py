@@ -11,7 +11,7 @@ from fieldnotes.cli.common import fail
 def run_tui(
     db_path: Path,
     *,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     banner: str = "",
     passphrase: str | None = None,
     prefill: dict[str, Any] | None = None,
