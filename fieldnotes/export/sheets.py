@@ -24,11 +24,20 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
 from fieldnotes.errors import InputError
-from fieldnotes.export.common import ExportReport, flatten, looks_like_formula, plural, xml_safe, zip_entry
+from fieldnotes.export.common import (
+    FORMULA_START,
+    ExportReport,
+    flatten,
+    looks_like_formula,
+    plural,
+    xml_safe,
+    zip_entry,
+)
 from fieldnotes.files import atomic_write_bytes, atomic_writer
 
 EXCEL_MAX_CELL = 32_767  # characters in one cell: Excel (and NVivo reading .xlsx) cut the rest
@@ -68,6 +77,10 @@ class CellOptions:
 
 
 # ---------------------------------------------------------------------- CSV
+_formula_start = methodcaller("startswith", FORMULA_START)
+"""`looks_like_formula` for `map`: the same test without a Python call per cell."""
+
+
 def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportReport) -> Path:
     """Streamed to the file: the text is never held twice."""
     path = folder / f"{table.name}.csv"
@@ -76,16 +89,19 @@ def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportRe
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(table.header)
         for number, (cells, label) in enumerate(zip(table.rows, table.labels, strict=True), start=2):
-            out = []
-            for column, cell in zip(table.header, cells, strict=True):
-                if options.flatten_newlines:
-                    cell = flatten(cell)
-                if looks_like_formula(cell):
-                    formulas.append(f"row {number} ({label}), column {column}")
-                    if options.excel_safe:
-                        cell = "'" + cell
-                out.append(cell)
-            writer.writerow(out)
+            if options.flatten_newlines:
+                cells = [flatten(cell) for cell in cells]
+            # Most rows hold no formula: found cell by cell at C speed, then written as they are.
+            if any(map(_formula_start, cells)):
+                out = []
+                for column, cell in zip(table.header, cells, strict=True):
+                    if looks_like_formula(cell):
+                        formulas.append(f"row {number} ({label}), column {column}")
+                        if options.excel_safe:
+                            cell = "'" + cell
+                    out.append(cell)
+                cells = out
+            writer.writerow(cells)
     if formulas:
         shown = "; ".join(formulas[:5]) + (" …" if len(formulas) > 5 else "")
         action = (
