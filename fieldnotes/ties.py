@@ -71,6 +71,14 @@ class Tie:
         return f"{self.a} ↔ {self.b} · {self.type} · {self.intensity}/5"
 
 
+def describe_tie(text: str) -> str:
+    """A stored tie for people (`A ↔ B · referral · 4/5`); as written when it does not parse."""
+    try:
+        return parse_tie(text).describe()
+    except ValidationError:
+        return text
+
+
 def _refuse(text: str, why: str) -> ValidationError:
     shown = one_line(text)
     shown = shown if len(shown) <= 80 else shown[:77] + "…"

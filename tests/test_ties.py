@@ -147,6 +147,11 @@ def test_cli_records_ties_replaces_them_on_edit_and_refuses_bad_ones(tmp_path: P
     note_id = result.output.strip()
     shown = json.loads(runner.invoke(cli, [*db, "show", note_id, "--json"]).output)
     assert shown["ties"] == [f"{HRC}|{DROPIN}|co-hosted|5", "A, Inc.|B|funding|2"]
+    read = runner.invoke(cli, [*db, "show", note_id]).output  # for people: one a line, as the app shows them
+    assert f"{HRC} ↔ {DROPIN} · co-hosted · 5/5" in read
+    lines = read.splitlines()
+    at = next(n for n, line in enumerate(lines) if "co-hosted" in line)
+    assert lines[at + 1].strip() == "A, Inc. ↔ B · funding · 2/5" and lines[at + 1].startswith(" ")
     assert runner.invoke(cli, [*db, "edit", note_id[:8], "--tie", "A, Inc.|B|conflict|1"]).exit_code == 0
     assert json.loads(runner.invoke(cli, [*db, "show", note_id, "--json"]).output)["ties"] == [
         "A, Inc.|B|conflict|1"

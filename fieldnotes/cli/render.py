@@ -10,6 +10,7 @@ import orjson
 from fieldnotes.dates import show, span
 from fieldnotes.model import KIND_FIELDS, Note, label
 from fieldnotes.text import one_line
+from fieldnotes.ties import describe_tie
 
 
 def print_json(data: Any) -> None:
@@ -42,10 +43,16 @@ def note_text(note: Note, conflicts: list[str] | None = None) -> str:
     ]
     for name in ("location", "organizations", "codes", "people", *KIND_FIELDS.get(note.kind, ())):
         value = getattr(note, name)
+        if name == "ties":  # one a line, as people read them: "A ↔ B · referral · 4/5"
+            value = [describe_tie(text) for text in value]
+            rows.append((label(name).lower(), "\n".join(value)))
+            continue
         rows.append((label(name).lower(), "; ".join(value) if isinstance(value, list) else value))
     rows += [("created", show(note.created)), ("updated", show(note.updated))]
     width = max(len(name) for name, _ in rows)
-    lines = [f"{name:>{width}}: {value}" for name, value in rows if value]
+    lines = [
+        f"{name:>{width}}: " + value.replace("\n", "\n" + " " * (width + 2)) for name, value in rows if value
+    ]
     if note.unconsented:
         lines.append("⚠ consent: none recorded — left out of exports unless --include-unconsented")
     if conflicts:

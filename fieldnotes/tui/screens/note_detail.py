@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Static
 from fieldnotes.dates import describe, parse_iso
 from fieldnotes.merge.conflicts import conflicted_fields
 from fieldnotes.model import FIELD, KIND_FIELDS, PROSE_FIELDS, Note
+from fieldnotes.ties import describe_tie
 from fieldnotes.tui.screens.base import FieldnotesScreen
 
 HEAD_FIELDS = ("location", "organizations", "codes", "people")
@@ -29,7 +30,7 @@ def note_header(note: Note, color: str, conflicts: list[str] | None = None) -> T
     for name in (*HEAD_FIELDS, *KIND_FIELDS[note.kind]):
         value = getattr(note, name)
         if name == "ties":  # fieldwork: "A ↔ B · referral · 4/5", one a line
-            value = [_tie_text(text) for text in value]
+            value = [describe_tie(text) for text in value]
             rows.append((FIELD[name].label, f"\n{'':>16}".join(value)))
             continue
         rows.append((FIELD[name].label, ", ".join(value) if isinstance(value, list) else value))
@@ -56,15 +57,6 @@ def note_header(note: Note, color: str, conflicts: list[str] | None = None) -> T
     text.append(f"{'Saved':>14}  ", style="dim")
     text.append(f"{note.updated.replace('T', ' ')}  ·  id {note.id[:8]}\n", style="dim")
     return text
-
-
-def _tie_text(text: str) -> str:
-    from fieldnotes.ties import parse_tie
-
-    try:
-        return parse_tie(text).describe()
-    except ValueError:
-        return text
 
 
 class NoteDetailScreen(FieldnotesScreen[None]):
