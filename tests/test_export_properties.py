@@ -67,3 +67,32 @@ def test_any_notes_survive_export_and_import(batch: list[Note]) -> None:
             report = target.import_notes(folder / "out" / "notes.csv")
             assert report.added == len(saved)
             assert {note.id: note for note in target.notes()} == saved
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    kind=st.sampled_from(["date", "time", "datetime", "stamp"]),
+    value=st.one_of(
+        st.text(st.sampled_from("0123456789-: T"), max_size=20),
+        st.datetimes().map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S")),
+        st.datetimes().map(lambda d: d.strftime("%Y-%m-%d %H:%M")),
+        st.dates().map(str),
+    ),
+)
+def test_xlsx_reads_a_date_cell_exactly_as_strptime_would(kind: str, value: str) -> None:
+    """The fast ISO path for typed xlsx cells gives what strptime gives, and refuses what it refuses."""
+    from fieldnotes.export.sheets import DATE_FORMATS, _typed
+
+    def reference() -> object:
+        parsed = datetime.strptime(value, DATE_FORMATS[kind][0])
+        return parsed.date() if kind == "date" else parsed.time() if kind == "time" else parsed
+
+    try:
+        expected: object = reference()
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _typed(value, kind)
+    except ValueError:
+        got = ValueError
+    assert got == expected

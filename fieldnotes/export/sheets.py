@@ -129,9 +129,24 @@ def write_tsv(table: Table, folder: Path, report: ExportReport) -> Path:
 
 
 # --------------------------------------------------------------------- xlsx
+_ISO_SHAPE = {
+    "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "time": re.compile(r"[0-9]{2}:[0-9]{2}"),
+    "datetime": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"),
+    "stamp": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"),
+}
+"""The shapes the exports write: read with fromisoformat, ten times faster than strptime
+(which still reads anything else, and refuses what it always refused)."""
+
+
 def _typed(value: str, kind: str) -> Any:
     if kind == "int":
         return int(value)
+    if _ISO_SHAPE[kind].fullmatch(value):
+        if kind == "time":
+            return time.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
+        return parsed.date() if kind == "date" else parsed
     parsed = datetime.strptime(value, DATE_FORMATS[kind][0])
     if kind == "date":
         return parsed.date()
@@ -201,6 +216,7 @@ def xlsx_bytes(table: Table, options: CellOptions, moment: datetime | None = Non
     too_long = [
         f"{label}, column {column}"
         for cells, label in zip(table.rows, table.labels, strict=True)
+        if max(map(len, cells), default=0) > EXCEL_MAX_CELL  # a row at C speed; its cells if so
         for column, cell in zip(table.header, cells, strict=True)
         if len(cell) > EXCEL_MAX_CELL
     ]
