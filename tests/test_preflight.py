@@ -172,3 +172,20 @@ def test_every_note_field_is_known_to_the_check() -> None:
     }
     assert {name for name, _ in NOTE_TEXT_FIELDS} == expected
     assert all(hasattr(Note(kind="meeting", title="t", start="2016-01-01T00:00"), n) for n in expected)
+
+
+def test_the_codebook_export_checks_the_codes_and_not_the_notes(service: FieldNotes, tmp_path: Path) -> None:
+    """A .qdc carries codes and their history: its pre-flight looks there, and says nothing of
+    names that only the notes hold."""
+    service.registries.save_informant(Informant("P-01", real_names=["Dana Whitfield"]))
+    service.add(make_note(title="Met Officer Brandt", body="Sergeant Okonkwo came too.", codes=["trust"]))
+    clean = service.export_qdc(tmp_path / "clean.qdc")
+    assert not any("pre-flight" in w or "real name" in w for w in clean.warnings), clean.warnings
+    service.registries.save_code(Code("whitfield story", description="As Dana Whitfield told it"))
+    service.registries.save_code(Code("raids", description="What Officer Brandt described"))
+    plain = service.export_qdc(tmp_path / "plain.qdc")
+    text = "\n".join(plain.warnings)
+    assert "real name" in text and "Brandt" in text and "Okonkwo" not in text
+    safe = service.export_qdc(tmp_path / "safe.qdc", pseudonymise=True)
+    assert "Dana" not in (tmp_path / "safe.qdc").read_text(encoding="utf-8")
+    assert not any("hold a registered real name" in w for w in safe.warnings)

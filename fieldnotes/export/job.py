@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from fieldnotes.codebook_history import HistoryEntry
     from fieldnotes.followups import Followup
     from fieldnotes.memos import Memo
-    from fieldnotes.privacy import Pseudonymiser
+    from fieldnotes.privacy import NameCheck, Pseudonymiser
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class ExportJob:
     memos: list[Memo] = field(default_factory=list)  # analytic memos (memos.py)
     followups: list[Followup] = field(default_factory=list)  # the exported notes' follow-up items
     history: list[HistoryEntry] = field(default_factory=list)  # the codebook's audit trail
+    codebook_warnings: list[str] = field(default_factory=list)  # the pre-flight of the codes alone
 
     def _finish(self, report: ExportReport) -> ExportReport:
         report.warnings[:0] = self.warnings
@@ -100,7 +101,9 @@ class ExportJob:
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
 
-        return write_qdc(path, self.codes, force=force, history=self.history)
+        report = write_qdc(path, self.codes, force=force, history=self.history)
+        report.warnings[:0] = self.codebook_warnings  # what the notes hold is not in a codebook
+        return report
 
     def graphml(self, path: Path, *, force: bool = False) -> ExportReport:
         """The recorded collaboration ties as a weighted network (Gephi, networkx)."""
@@ -170,13 +173,7 @@ def build_job(
     to a note left out for want of consent is left out; with `filtered` notes, only memos
     linked to something exported (a note, or an organization, code or informant of one) go.
     """
-    from fieldnotes.privacy import (
-        Pseudonymiser,
-        check_names,
-        describe_named_tags,
-        describe_possible_names,
-        job_others,
-    )
+    from fieldnotes.privacy import Pseudonymiser, check_names, job_others
 
     warnings: list[str] = []
     left_out: set[str] = set()
@@ -212,31 +209,38 @@ def build_job(
         chosen = [pseudonymiser.memo(memo, renames) for memo in chosen]
         items = [pseudonymiser.followup(item, renames) for item in items]
         entries = [pseudonymiser.history_entry(entry, renames) for entry in entries]
-    elif pseudonymiser:
+    codebook_warnings: list[str] = []  # a .qdc carries the codes and their history only
+    if not protections.pseudonymise and pseudonymiser:
         warnings += _real_name_warning(
             pseudonymiser, notes, organizations, codes, informants, job_others(chosen, items, entries)
         )
-    check = check_names(
-        notes,
-        organizations,
-        codes,
-        informants,
-        known_names,
-        include_private=protections.include_private,
-        pseudonymiser=pseudonymiser,
-        others=job_others(chosen, items, entries),
+        codebook_warnings += _real_name_warning(pseudonymiser, [], [], codes, [], job_others([], [], entries))
+
+    private = protections.include_private
+    warnings += _preflight(
+        check_names(
+            notes,
+            organizations,
+            codes,
+            informants,
+            known_names,
+            include_private=private,
+            pseudonymiser=pseudonymiser,
+            others=job_others(chosen, items, entries),
+        )
     )
-    if check.possible:
-        warnings.append(
-            f"pre-flight: {len(check.possible)} capitalised word(s) look like names and are not in the "
-            "registry; review before sharing:\n    " + "\n    ".join(describe_possible_names(check.possible))
+    codebook_warnings += _preflight(
+        check_names(
+            [],
+            [],
+            codes,
+            [],
+            known_names,
+            include_private=private,
+            pseudonymiser=pseudonymiser,
+            others=job_others([], [], entries),
         )
-    if check.named_tags:
-        warnings.append(
-            f"pre-flight: {len(check.named_tags)} tag(s) hold a registered real name (add --pseudonymise "
-            "to replace it; rename the tag to keep it out of your tag lists):\n    "
-            + "\n    ".join(describe_named_tags(check.named_tags))
-        )
+    )
     public = [replace(person, real_names=[]) for person in informants]
     return ExportJob(
         notes,
@@ -248,7 +252,28 @@ def build_job(
         memos=chosen,
         followups=items,
         history=entries,
+        codebook_warnings=codebook_warnings,
     )
+
+
+def _preflight(check: NameCheck) -> list[str]:
+    """The pre-flight name check's findings, as export warnings."""
+    from fieldnotes.privacy import describe_named_tags, describe_possible_names
+
+    lines = []
+    if check.possible:
+        lines.append(
+            f"pre-flight: {len(check.possible)} capitalised word(s) look like names and are not in "
+            "the registry; review before sharing:\n    "
+            + "\n    ".join(describe_possible_names(check.possible))
+        )
+    if check.named_tags:
+        lines.append(
+            f"pre-flight: {len(check.named_tags)} tag(s) hold a registered real name (add "
+            "--pseudonymise to replace it; rename the tag to keep it out of your tag lists):\n    "
+            + "\n    ".join(describe_named_tags(check.named_tags))
+        )
+    return lines
 
 
 def _memos_to_export(
