@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
+from benchmarks.keystrokes import KEY_NAMES
 from fieldnotes.model import Code
 from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
@@ -27,15 +28,6 @@ from fieldnotes.tui.widgets.when_input import WhenInput
 from tests.conftest import make_note
 
 CLOCK = datetime(2016, 1, 17, 8, 30)
-KEY_NAMES = {
-    " ": "space",
-    ",": "comma",
-    "/": "slash",
-    ":": "colon",
-    "+": "plus",
-    "-": "minus",
-    ".": "full_stop",
-}
 
 
 def make_app(service: FieldNotes) -> FieldnotesApp:
