@@ -75,9 +75,10 @@ def cli_list(db: Path) -> float:
 
 
 def tui_start(db: Path) -> tuple[float, float]:
-    """Cold start of the TUI to its first interactive screen; and its peak memory."""
+    """Cold start of the TUI to its first interactive screen (the median of 5: a start
+    varies by 10 to 20% between runs here); and its peak memory."""
     runs = []
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "benchmarks.tui_start", str(db)],

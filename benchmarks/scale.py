@@ -117,7 +117,7 @@ Minimal().run(headless=True, size=(120, 40), auto_pilot=ready)
 """
 
 
-def minimal_textual(runs: int = 3) -> float:
+def minimal_textual(runs: int = 5) -> float:
     """The baseline for the app's start: a minimal Textual app with a table, to its first screen."""
     return median_child([[sys.executable, "-c", MINIMAL_APP] for _ in range(runs)])[0]
 
