@@ -475,3 +475,25 @@ def test_reading_the_notes_for_the_first_time_inside_a_change_keeps_the_change(o
     with open_db() as again:
         assert sorted(n.title for n in again.notes()) == ["folded", "in the same change"]
         assert [c.name for c in again.registries.codes()] == ["new code"]
+
+
+def test_an_import_sized_change_is_written_as_the_main_file_not_a_journal_line(
+    open_db: Opener, tmp_path: Path
+) -> None:
+    """A batch of a thousand notes or more (with every note loaded) replaces the main file at
+    once, atomically, instead of a journal line the size of the database plus a fold later."""
+    source = tmp_path / "notes.jsonl"
+    notes = [make_note(title=f"imported {n}", start=f"2015-07-{1 + n % 28:02d}T10:00") for n in range(1000)]
+    source.write_bytes(b"".join(orjson.dumps(note.to_dict()) + b"\n" for note in notes))
+    with open_db() as service:
+        service.add(make_note(title="typed before"))
+        service.count()  # every note loaded, as the import itself does
+        service.import_notes(source)
+        journal = open_db.path.with_name(open_db.path.name + ".journal")
+        assert not journal.exists() and service.store.journal_bytes == 0
+        titles = open_db.main_titles()  # the main file alone, read as an outsider would
+        assert len(titles) == 1001 and "typed before" in titles
+        service.add(make_note(title="typed after"))  # small changes go to the journal again
+        assert journal.exists()
+    with open_db() as again:
+        assert again.count() == 1002
