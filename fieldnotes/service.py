@@ -193,6 +193,7 @@ class FieldNotes:
         replaced: list[tuple[Note, Note]] = []
         added = 0
         now = now_stamp()
+        self.store.expect_writes(len(notes))
         with self.store.transaction():
             author = self.registries.author()
             tombs = {

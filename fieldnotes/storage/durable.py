@@ -24,9 +24,13 @@ re-reads and re-parses it. This engine instead:
   back is damage, reported with the file named; nothing is dropped silently.
 
 Two ways to load. A full load parses the main file. A light load reads the
-sidecar index (`sidecar.py`: record tables and note ids) and the journal, and
-is enough to add a note or change a registry: `fieldnotes add` never parses
-the notes. The first read of the notes turns a light load into a full one.
+sidecar index (`sidecar.py`: record tables, note ids, the listing) and the
+journal, and is enough to add a note or change a registry: `fieldnotes add`
+never parses the notes. After a light load, `listed_notes` hands out the notes
+unparsed (the main file's bytes, where each note lies in them, and the notes the
+journal set since): the app shows its first screen before parsing a note. Only
+what needs every table whole (a fold, a backup, a bulk write) makes a light
+load full.
 
 In encrypted mode every file is sealed (`crypto.py`), and every journal line
 is bound to the main file's generation and to its position in the journal.
@@ -62,7 +66,8 @@ from fieldnotes.storage.crypto import (
     new_generation,
     read_header,
 )
-from fieldnotes.storage.sidecar import Sidecar, sidecar_path, write_sidecar
+from fieldnotes.storage.sidecar import VERSION as SIDECAR_VERSION
+from fieldnotes.storage.sidecar import Listing, Sidecar, sidecar_path, write_sidecar
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Entry = dict[str, Any]
@@ -142,6 +147,87 @@ def parse_main(raw: bytes, path: Path) -> Tables:
     return data
 
 
+def note_spans(tables: Tables, plain: bytes) -> Listing | None:
+    """Where each note's document lies in `plain`, the main file's bytes that `tables` was
+    parsed from (or that were written from it), with the notes' sort fields; None unless
+    `plain` is exactly orjson's compact layout of `tables` (each document is compared byte
+    for byte: a file another program wrote is simply parsed whole, as before)."""
+    dumps, starts_with = orjson.dumps, plain.startswith
+    notes = tables.get(NOTES, {})
+    keys, starts, createds, spans = [], [], [], []
+    pos = 1  # after "{"
+    for number, (name, table) in enumerate(tables.items()):
+        pos += (1 if number else 0) + len(dumps(name)) + 1  # [","] "name":
+        if name != NOTES:
+            pos += len(dumps(table))
+            continue
+        pos += 1  # "{"
+        for key, doc in table.items():
+            pos += len(dumps(key)) + 1  # "key":
+            data = dumps(doc)
+            if not starts_with(data, pos):
+                return None
+            spans += (pos, pos + len(data))
+            pos += len(data) + 1  # "," or the closing "}"
+        if not table:
+            pos += 1  # "}"
+    if pos + 1 != len(plain):
+        return None
+    for key, doc in notes.items():
+        start, created = _sort_fields(doc)
+        keys.append(key)
+        starts.append(start)
+        createds.append(created)
+    return Listing(keys, starts, createds, spans)
+
+
+def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
+    """A note's start and creation time, as the note index sorts by them."""
+    from fieldnotes.model import as_str
+
+    return as_str(doc.get("start")), as_str(doc.get("created"))
+
+
+class ListedNotes:
+    """The notes as the disk has them, not yet parsed: those in the main file by their
+    place in its bytes (`ids`, `starts`, `createds`, `document(i)`), and those the journal
+    set since, as documents (`docs`)."""
+
+    __slots__ = ("createds", "docs", "ids", "path", "plain", "spans", "starts")
+
+    def __init__(
+        self,
+        path: Path,
+        plain: bytes,
+        ids: list[str],
+        starts: list[str],
+        createds: list[str],
+        spans: list[int],
+        docs: list[dict[str, Any]],
+    ) -> None:
+        self.path, self.plain, self.docs = path, plain, docs
+        self.ids, self.starts, self.createds, self.spans = ids, starts, createds, spans
+
+    def document(self, number: int) -> dict[str, Any]:
+        """Note `number`'s document, parsed from its slice of the main file and checked: it
+        must be the note with that id. Raises StorageError (and the sidecar is removed, so
+        the next open rebuilds it) when it is not."""
+        begin, end = self.spans[2 * number], self.spans[2 * number + 1]
+        try:
+            doc = orjson.loads(memoryview(self.plain)[begin:end])
+        except orjson.JSONDecodeError:
+            doc = None
+        if not isinstance(doc, dict) or str(doc.get("id", "")) != self.ids[number]:
+            with contextlib.suppress(OSError):
+                sidecar_path(self.path).unlink()
+            raise StorageError(
+                f"the index beside the database ({sidecar_path(self.path).name}) does not match "
+                f"{self.path}; it was removed, and nothing in the database changed. "
+                "Close fieldnotes and open it again."
+            )
+        return doc
+
+
 DIRECT_FOLD_DOCUMENTS = 1000
 """A batch setting this many documents (with every note loaded) is written as a fold."""
 
@@ -209,6 +295,12 @@ class DurableStorage:
         self.tables: Tables = {}
         self.note_ids: dict[str, str] = {}
         self.full = False
+        # After a light load: the sidecar's listing of the main file, the notes the journal
+        # set since (their documents), and the main file's bytes once read for the listing.
+        self.listing: Listing | None = None
+        self.light_docs: dict[str, dict[str, Any]] = {}
+        self._listing_main: tuple[int, int, int] | None = None
+        self._listing_plain: bytes | None = None
         self._stamp: Stamp | None = None
         self._journal_offset = 0  # bytes of the journal that are applied and whole
         self._journal_seq = 0  # entries of the journal applied
@@ -288,13 +380,17 @@ class DurableStorage:
     def decode(self, raw: bytes, *, name: str | None = None) -> Tables:
         """Parse a database or backup file, opening it first if it is encrypted."""
         where = Path(name) if name else self.path
+        return parse_main(self._plain(raw, where), where)
+
+    def _plain(self, raw: bytes, where: Path) -> bytes:
+        """A database or backup file's plaintext: opened when it is encrypted."""
         if not is_encrypted(raw):
-            return parse_main(raw, where)
+            return raw
         try:
             read_header(raw)
         except ValueError as exc:
             raise DamagedError(where, str(exc)) from None
-        return parse_main(self._cipher_for(raw).open_file(raw, name=str(where)), where)
+        return self._cipher_for(raw).open_file(raw, name=str(where))
 
     def _load_locked(self, *, full: bool) -> None:
         if not (full or self._load_light()):
@@ -310,12 +406,57 @@ class DurableStorage:
         self.generation += 1
         self.changes += 1
 
+    def _forget_listing(self) -> None:
+        self.listing, self.light_docs = None, {}
+        self._listing_main = self._listing_plain = None
+
+    def _spliced(self) -> tuple[bytes, Listing] | None:
+        """The main file as a fold writes it, made after a light load without parsing a
+        note: each note the journal left alone is copied from the main file's bytes, the
+        others written from the journal's documents. None without the bytes and a listing."""
+        listing, plain = self.listing, self._listing_plain
+        if self.full or listing is None or plain is None:
+            return None
+        dumps = orjson.dumps
+        parts: list[bytes | memoryview] = [b"{"]
+        for name, table in self.tables.items():
+            parts += (dumps(name), b":", dumps(table), b",")
+        parts += (dumps(NOTES), b":{")
+        pos = sum(map(len, parts))
+        number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
+        view = memoryview(plain)
+        keys, starts, createds, spans = [], [], [], []
+        for key in self.note_ids:
+            doc = self.light_docs.get(key)
+            if doc is not None:
+                data: bytes | memoryview = dumps(doc)
+                start, created = _sort_fields(doc)
+            else:
+                number = number_of.get(key)
+                if number is None:
+                    return None  # neither in the main file nor set by the journal
+                data = view[listing.spans[2 * number] : listing.spans[2 * number + 1]]
+                start, created = listing.starts[number], listing.createds[number]
+            head = (b"," if keys else b"") + dumps(key) + b":"
+            pos += len(head)
+            parts += (head, data)
+            spans += (pos, pos + len(data))
+            pos += len(data)
+            keys.append(key)
+            starts.append(start)
+            createds.append(created)
+        parts.append(b"}}")
+        return b"".join(parts), Listing(keys, starts, createds, spans)
+
     def _load_full(self) -> None:
+        self._forget_listing()
+        plain = None
         if _stat_main(self.path) is None:
             self.tables, self.encrypted, self.gen, self.prev_gen = {}, False, None, None
         else:
             raw = self.path.read_bytes()
-            self.tables = self.decode(raw)
+            plain = self._plain(raw, self.path)
+            self.tables = parse_main(plain, self.path)
             self.encrypted = is_encrypted(raw)
             header = read_header(raw) if self.encrypted else None
             self.gen, self.prev_gen = (header.gen, header.prev) if header else (None, None)
@@ -323,8 +464,9 @@ class DurableStorage:
         self.note_ids = note_ids(self.tables)
         self.full = True
         main_stamp = _stat_main(self.path)
-        if main_stamp is not None and not self._sidecar_matches(main_stamp):
-            self._write_sidecar(main_stamp)
+        if main_stamp is not None and plain is not None and not self._sidecar_matches(main_stamp):
+            self._write_sidecar(main_stamp, plain)
+        del plain
         self._replay_journal()
 
     def _load_light(self) -> bool:
@@ -362,14 +504,16 @@ class DurableStorage:
         found = Sidecar.from_bytes(body)
         if found is None or found.main != main_stamp or found.gen != gen:
             return False
+        self._forget_listing()
         self.tables, self.note_ids = found.records, found.note_ids
         self.encrypted, self.gen, self.prev_gen, self.full = encrypted, gen, prev, False
+        self.listing, self._listing_main = found.listing, main_stamp
         self._replay_journal()
         return True
 
     @staticmethod
     def _sidecar_line(main_stamp: tuple[int, int, int]) -> bytes:
-        return b"FIELDNOTES-INDEX %d %d %d\n" % main_stamp
+        return b"FIELDNOTES-INDEX %d %d %d %d\n" % (SIDECAR_VERSION, *main_stamp)
 
     def _sidecar_matches(self, main_stamp: tuple[int, int, int]) -> bool:
         try:
@@ -378,12 +522,17 @@ class DurableStorage:
         except OSError:
             return False
 
-    def _write_sidecar(self, main_stamp: tuple[int, int, int]) -> None:
-        """The sidecar of the main file as it is (called before the journal is replayed)."""
+    def _write_sidecar(
+        self, main_stamp: tuple[int, int, int], plain: bytes, listing: Listing | None = None
+    ) -> None:
+        """The sidecar of the main file as it is, whose bytes (the plaintext) are `plain`
+        (called before the journal is replayed); `listing` when it is known already."""
         if self.blocker() is not None:
             return
         records = {name: table for name, table in self.tables.items() if name != NOTES}
-        data = Sidecar(main_stamp, self.gen, records, dict(self.note_ids)).to_bytes()
+        if listing is None:
+            listing = note_spans(self.tables, plain)
+        data = Sidecar(main_stamp, self.gen, records, dict(self.note_ids), listing).to_bytes()
         write_sidecar(self.sidecar_path, self._sidecar_line(main_stamp) + self.seal(data))
 
     def _journal_header(self) -> bytes:
@@ -557,6 +706,7 @@ class DurableStorage:
             tables.pop(name, None)
             if name == NOTES:
                 self.note_ids.clear()
+                self.light_docs.clear()
         for name, keys in entry.get("del", {}).items():
             table = tables.get(name)
             for key in keys:
@@ -564,15 +714,67 @@ class DurableStorage:
                     table.pop(key, None)
                 if name == NOTES:
                     self.note_ids.pop(key, None)
+                    self.light_docs.pop(key, None)
         for name, docs in entry.get("set", {}).items():
             if name == NOTES:
                 for key, doc in docs.items():
                     self.note_ids[key] = str(doc.get("id", ""))
                 if not self.full:
+                    self.light_docs.update(docs)  # the notes the main file does not have yet
                     continue
             table = tables.setdefault(name, {})
             for key, doc in docs.items():
                 table[key] = doc
+
+    def listed_notes(self) -> ListedNotes | None:
+        """The notes, unparsed, after a light load (see ListedNotes); None when every note is
+        loaded already, or when the sidecar has no listing of the main file as it is now."""
+        listing = self.listing
+        if self.full or not self._loaded or listing is None:
+            return None
+        plain = self._listed_plain()
+        if plain is None:
+            return None
+        note_ids_now, light_docs = self.note_ids, self.light_docs
+        if not light_docs and len(note_ids_now) == len(listing.keys):
+            # Nothing set or deleted since the main file was written (only deletions could
+            # shrink it, only sets add): the listing is the notes.
+            ids = list(note_ids_now.values())
+            return ListedNotes(self.path, plain, ids, listing.starts, listing.createds, listing.spans, [])
+        ids, starts, createds, spans = [], [], [], []
+        for number, key in enumerate(listing.keys):
+            if key in note_ids_now and key not in light_docs:
+                ids.append(note_ids_now[key])
+                starts.append(listing.starts[number])
+                createds.append(listing.createds[number])
+                spans += listing.spans[2 * number : 2 * number + 2]
+        if len(ids) + len(light_docs) != len(note_ids_now):
+            return None  # a note neither listed nor set by the journal: read the file whole
+        return ListedNotes(self.path, plain, ids, starts, createds, spans, list(light_docs.values()))
+
+    def _listed_plain(self) -> bytes | None:
+        """The main file's plaintext, as the listing describes it (read once), or None
+        when the main file is no longer that file."""
+        if self._listing_plain is not None:
+            return self._listing_plain
+        with self.locked():
+            if _stat_main(self.path) != self._listing_main:
+                return None
+            try:
+                raw = self.path.read_bytes()
+            except OSError:
+                return None
+            if _stat_main(self.path) != self._listing_main or is_encrypted(raw) != self.encrypted:
+                return None
+            try:
+                if self.encrypted and read_header(raw).gen != self.gen:
+                    return None
+                plain = self._plain(raw, self.path)
+            except (FieldnotesError, ValueError):
+                return None  # the full load that follows names what is wrong
+            del raw
+        self._listing_plain = plain
+        return plain
 
     def refresh(self) -> bool:
         """Catch up with changes another process made. True when data changed."""
@@ -724,8 +926,9 @@ class DurableStorage:
             self.fold()
 
     def close(self) -> None:
-        """Fold when every note is loaded (or the journal is past its bound)."""
-        if self._loaded and self._journal_offset and (self.full or self._journal_offset >= self.fold_bytes):
+        """Fold when every note is loaded or was read (or the journal is past its bound)."""
+        read_all = self.full or self._listing_plain is not None
+        if self._loaded and self._journal_offset and (read_all or self._journal_offset >= self.fold_bytes):
             # If the fold fails, the journal still holds every save; the next open folds it.
             with contextlib.suppress(OSError, FieldnotesError):
                 self.fold()
@@ -765,6 +968,9 @@ class DurableStorage:
     def plain_bytes(self) -> bytes:
         """Every table as TinyDB JSON, as it is in memory (never written as is when the
         database is encrypted: see `snapshot_bytes`)."""
+        spliced = self._spliced()
+        if spliced is not None:
+            return spliced[0]  # after a light load: made from the main file's bytes, nothing parsed
         self.ensure_full()
         return orjson.dumps(self.tables)
 
@@ -772,9 +978,10 @@ class DurableStorage:
         """The whole database as it may touch the disk as a backup: sealed when encrypted."""
         return self.seal(self.plain_bytes())
 
-    def _write_main(self, plain: bytes) -> None:
+    def _write_main(self, plain: bytes, listing: Listing | None = None) -> None:
         """Replace the main file with `plain` (sealed, with a fresh generation, when
-        encrypted), drop the journal, and write the sidecar of the new file."""
+        encrypted), drop the journal, and write the sidecar of the new file. After a light
+        load, `listing` describes `plain` (see `_spliced`), and stays this process's listing."""
         gen = new_generation() if self.encrypted else None
         if self.encrypted and self.cipher:
             raw = self.cipher.seal_file(plain, gen=gen, prev=self.gen)
@@ -789,17 +996,27 @@ class DurableStorage:
         self._journal_seq = 0
         main_stamp = _stat_main(self.path)
         if main_stamp is not None and self.full:
-            self._write_sidecar(main_stamp)
+            self._write_sidecar(main_stamp, plain)
+        elif main_stamp is not None and listing is not None:
+            self._write_sidecar(main_stamp, plain, listing)
+            self.listing, self.light_docs = listing, {}
+            self._listing_main, self._listing_plain = main_stamp, plain
         self._stamp = self._current_stamp()
 
     def fold(self) -> None:
         """Write everything into the main file atomically and drop the journal."""
         with self.locked(write=True):
             self.check_writable()
-            if not self._loaded or self._current_stamp() != self._stamp or not self.full:
-                self._load_locked(full=True)
+            if not self._loaded or self._current_stamp() != self._stamp:
+                self._load_locked(full=self.full)
             if self._journal_offset == 0 and self.rebased is None and self.path.exists():
                 return  # nothing to fold (a journal from another main file is folded in, though)
+            spliced = None if self.rebased is not None else self._spliced()
+            if spliced is not None:
+                self._write_main(*spliced)  # after a light load: no note parsed
+                return
+            if not self.full:
+                self._load_locked(full=True)
             self._write_main(orjson.dumps(self.tables))
 
     def replace_with(self, tables: Tables, *, encrypted: bool) -> None:

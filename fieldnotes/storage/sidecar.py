@@ -6,6 +6,13 @@ it was built from (its stat, and in encrypted mode its generation). A process
 that only adds a note reads this and the journal, never the notes themselves,
 so `fieldnotes add` takes the same time at 100 notes as at 50,000.
 
+It also holds a listing: each note's start and creation time (what the notes
+are sorted by) and where its document lies in the main file's bytes. With it
+the app shows the newest notes at once and parses each note only when it is
+first needed, one slice of the file at a time, between keystrokes. The spans
+are checked byte for byte against the file when the listing is made, and each
+slice is checked again (it must parse to the note with that id) when it is read.
+
 It is derived data: written after every fold and whenever a full load finds it
 missing or stale, checked against the main file before use, and simply rebuilt
 when it does not match. Losing it never loses a note. In encrypted mode it is
@@ -23,8 +30,29 @@ import orjson
 
 from fieldnotes.files import atomic_write_bytes
 
-VERSION = 1
+VERSION = 2
 MainStamp = tuple[int, int, int]
+
+
+@dataclass
+class Listing:
+    """The notes of the main file in its order: their keys, sort fields, and spans
+    (`spans[2*i]:spans[2*i+1]` are the bytes of note i's document)."""
+
+    keys: list[str]
+    starts: list[str]
+    createds: list[str]
+    spans: list[int]
+
+    def valid(self) -> bool:
+        count = len(self.keys)
+        return (
+            len(self.starts) == count
+            and len(self.createds) == count
+            and len(self.spans) == 2 * count
+            and set(map(type, self.starts)) | set(map(type, self.createds)) <= {str}
+            and set(map(type, self.spans)) <= {int}
+        )
 
 
 @dataclass
@@ -33,17 +61,21 @@ class Sidecar:
     gen: str | None  # the main file's generation (encrypted databases)
     records: dict[str, dict[str, Any]]  # every table but the notes
     note_ids: dict[str, str]  # note key -> note id
+    listing: Listing | None = None  # None when the file's layout was not our own
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(
-            {
-                "version": VERSION,
-                "main": list(self.main),
-                "gen": self.gen,
-                "records": self.records,
-                "notes": self.note_ids,
-            }
-        )
+        data: dict[str, Any] = {
+            "version": VERSION,
+            "main": list(self.main),
+            "gen": self.gen,
+            "records": self.records,
+            "notes": self.note_ids,
+        }
+        if self.listing is not None:
+            data["starts"] = self.listing.starts
+            data["createds"] = self.listing.createds
+            data["spans"] = self.listing.spans
+        return orjson.dumps(data)
 
     @classmethod
     def from_bytes(cls, plain: bytes) -> Sidecar | None:
@@ -59,7 +91,12 @@ class Sidecar:
                 return None
             if not all(isinstance(table, dict) for table in records.values()):
                 return None
-            return cls(main, data.get("gen"), records, note_ids)  # type: ignore[arg-type]
+            listing = None
+            if "spans" in data:
+                listing = Listing(list(note_ids), data["starts"], data["createds"], data["spans"])
+                if not listing.valid():
+                    return None
+            return cls(main, data.get("gen"), records, note_ids, listing)  # type: ignore[arg-type]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
             return None
 

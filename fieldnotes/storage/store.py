@@ -32,7 +32,7 @@ from fieldnotes.files import ensure_private_dir, remove_temp_files
 from fieldnotes.paths import resolve_db_path
 from fieldnotes.storage.backups import DEFAULT_KEEP, BackupInfo, Backups
 from fieldnotes.storage.drafts import Drafts
-from fieldnotes.storage.durable import NOTES, DurableStorage, Tables
+from fieldnotes.storage.durable import DIRECT_FOLD_DOCUMENTS, NOTES, DurableStorage, ListedNotes, Tables
 
 ORGANIZATIONS = "organizations"
 CODES = "codes"
@@ -224,6 +224,20 @@ class Store:
         self._engine.ensure_full()
         self._sync()
         return list(self._engine.tables.get(NOTES, {}).values())
+
+    def listed_notes(self) -> ListedNotes | None:
+        """The notes without parsing them (each is parsed when first read), or None when
+        they are loaded already or the sidecar has no listing: then use `all_notes`."""
+        self._sync()
+        return self._engine.listed_notes()
+
+    def expect_writes(self, count: int) -> None:
+        """About to write `count` notes. A bulk write (an import) parses every note first,
+        so that it is written as the main file at once rather than as a journal line the
+        size of the database that is then folded."""
+        if count >= DIRECT_FOLD_DOCUMENTS:
+            self._engine.ensure_full()
+            self._sync()
 
     def has_note(self, note_id: str) -> bool:
         """Whether a note has this id: known without reading the notes."""

@@ -1,0 +1,259 @@
+"""The listing: notes shown before they are parsed, and folds that parse none.
+
+The sidecar lists where each note lies in the main file's bytes. A process that
+opens light (the app, `list`, `show`) builds its index from that listing and
+parses a note when it first needs it; a fold after a light load copies the
+notes the journal left alone as bytes. These tests hold every such path equal to
+a full parse of the same files, and check that a listing that does not match
+its file is refused, never believed."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fieldnotes.errors import StorageError
+from fieldnotes.service import FieldNotes
+from fieldnotes.storage.durable import NOTES, DurableStorage, ListedNotes, note_spans
+from fieldnotes.storage.sidecar import sidecar_path
+from tests.conftest import Opener, make_note
+
+# Text that stresses a byte-level layout: quotes, braces, escapes, control characters,
+# astral and combining characters, right-to-left text.
+TRICKY = st.text(
+    alphabet=st.sampled_from(list('ab "\\{}[]:,\n\t\x00\x1f/é\u0301👩\u200f\u05d0\u2028')), max_size=12
+)
+VALUES = st.one_of(
+    TRICKY, st.integers(-(2**40), 2**40), st.booleans(), st.none(), st.lists(TRICKY, max_size=3)
+)
+DOCS = st.dictionaries(TRICKY, VALUES, max_size=4)
+
+
+def note_doc(number: int, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **extra,
+        "id": f"id-{number}",
+        "start": f"2016-01-{number % 28 + 1:02d}T08:30",
+        "created": str(number),
+    }
+
+
+@given(
+    before=st.dictionaries(
+        TRICKY, st.dictionaries(st.integers(1, 99).map(str), DOCS, max_size=2), max_size=2
+    ),
+    notes=st.lists(DOCS, max_size=6),
+    after=st.dictionaries(TRICKY, st.dictionaries(st.integers(1, 99).map(str), DOCS, max_size=2), max_size=2),
+)
+@settings(max_examples=400, deadline=None)
+def test_each_span_is_exactly_its_note_in_the_file(
+    before: dict[str, Any], notes: list[dict[str, Any]], after: dict[str, Any]
+) -> None:
+    tables = {name: table for name, table in before.items() if name != NOTES}
+    tables[NOTES] = {str(number): note_doc(number, doc) for number, doc in enumerate(notes, start=1)}
+    tables.update({name: table for name, table in after.items() if name != NOTES})
+    plain = orjson.dumps(tables)
+    listing = note_spans(tables, plain)
+    assert listing is not None
+    assert listing.keys == list(tables[NOTES])
+    for number, (key, doc) in enumerate(tables[NOTES].items()):
+        begin, end = listing.spans[2 * number], listing.spans[2 * number + 1]
+        assert orjson.loads(plain[begin:end]) == doc, key
+        assert (listing.starts[number], listing.createds[number]) == (doc["start"], doc["created"])
+    # Any other layout of the same tables (another program's, spaces, escapes) is not listed.
+    if tables[NOTES]:
+        assert note_spans(tables, json.dumps(tables, indent=1).encode()) is None
+        assert note_spans(tables, json.dumps(tables, separators=(", ", ": ")).encode()) is None
+        assert note_spans(tables, plain + b" ") is None
+        # The same length, one note's bytes not its document: the bytes are compared, not counted.
+        assert note_spans(tables, plain.replace(b'"id-1"', b'"id-x"', 1)) is None
+
+
+# One step of what processes do to the notes after the main file was written with a listing.
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.integers(1, 8), TRICKY),
+        st.tuples(st.just("del"), st.integers(1, 8), st.just("")),
+        st.tuples(st.just("drop"), st.just(0), st.just("")),
+        st.tuples(st.just("reopen"), st.just(0), st.just("")),
+        st.tuples(st.just("fold"), st.just(0), st.just("")),
+    ),
+    max_size=12,
+)
+
+
+def listed_docs(listed: ListedNotes) -> dict[str, dict[str, Any]]:
+    found = {listed.ids[number]: listed.document(number) for number in range(len(listed.ids))}
+    for doc in listed.docs:
+        assert doc["id"] not in found
+        found[doc["id"]] = doc
+    return found
+
+
+def full_notes(path: Path) -> dict[str, Any]:
+    engine = DurableStorage(path)
+    engine.load(full=True)
+    return dict(engine.tables.get(NOTES, {}))
+
+
+@given(start=st.lists(TRICKY, min_size=1, max_size=6), steps=STEPS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_light_process_sees_and_folds_exactly_what_a_full_parse_sees(
+    start: list[str], steps: list[Any]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "notes.json"
+        writer = DurableStorage(path)
+        writer.load(full=True)
+        writer.apply({"set": {"codes": {"1": {"name": "legitimacy", "guid": "g"}}}})
+        writer.apply({"set": {NOTES: {str(n): note_doc(n, {"title": t}) for n, t in enumerate(start, 1)}}})
+        writer.fold()  # the main file and its listing
+        expected = {str(n): note_doc(n, {"title": t}) for n, t in enumerate(start, 1)}
+        engine = DurableStorage(path)
+        engine.load(full=False)
+        assert engine.listing is not None
+        for action, number, text in steps:
+            if action == "set":
+                doc = note_doc(number, {"title": text})
+                engine.apply({"set": {NOTES: {str(number): doc}}})
+                expected[str(number)] = doc
+            elif action == "del":
+                engine.apply({"del": {NOTES: [str(number)]}})
+                expected.pop(str(number), None)
+            elif action == "drop":
+                engine.apply({"drop": [NOTES]})
+                expected.clear()
+            elif action == "reopen":
+                engine.close()
+                engine = DurableStorage(path)
+                engine.load(full=False)
+            else:
+                engine.fold()
+            assert not engine.full
+            listed = engine.listed_notes()
+            if listed is not None:  # only a drop of the whole table leaves none to list
+                assert listed_docs(listed) == {doc["id"]: doc for doc in expected.values()}
+            assert orjson.loads(engine.plain_bytes())[NOTES] == expected
+            assert full_notes(path) == expected  # the main file and its journal, parsed whole
+        engine.fold()
+        assert not engine.journal_path.exists()
+        assert orjson.loads(path.read_bytes())[NOTES] == expected  # the main file alone
+        assert orjson.loads(path.read_bytes())["codes"] == {"1": {"name": "legitimacy", "guid": "g"}}
+
+
+def test_the_app_shows_notes_parsing_only_those_it_shows(
+    open_db: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_db() as svc:
+        svc.upsert_many(
+            [make_note(title=f"note {n}", start=f"2016-02-{n % 28 + 1:02d}T10:00") for n in range(60)]
+        )
+    parsed: list[int] = []
+    document = ListedNotes.document
+
+    def counted(self: ListedNotes, number: int) -> dict[str, Any]:
+        parsed.append(number)
+        return document(self, number)
+
+    monkeypatch.setattr(ListedNotes, "document", counted)
+    with open_db() as svc:
+        assert svc.count() == 60
+        views = svc.note_views()
+        assert parsed == []  # counted, sorted and listed: nothing parsed
+        top = [views[n].title for n in range(5)]
+        assert len(parsed) == 5
+        assert [note.title for note in views] == top + [note.title for note in views][5:]
+        assert len(parsed) == 60  # each note parsed once, however often it is read
+
+
+def test_saves_after_a_light_open_fold_into_the_same_file_a_full_parse_would_write(open_db: Opener) -> None:
+    with open_db() as svc:
+        notes = [svc.add(make_note(title=f"note {n}")) for n in range(12)]
+        svc.store.flush()
+    with open_db() as svc:
+        assert svc.store.listed_notes() is not None
+        changed = svc.get(notes[3].id)
+        changed.title = 'edited, with "quotes" and {braces}'
+        svc.update(changed)
+        svc.delete(notes[5].id)
+        added = svc.add(make_note(title="added =1+1"))
+        titles = sorted(note.title for note in svc.note_views())
+        assert svc.store.journal_bytes > 0
+    # The app read every note, so it folded when it closed: the main file alone has them all.
+    assert not open_db.path.with_name(open_db.path.name + ".journal").exists()
+    assert open_db.main_titles() == titles
+    with open_db() as svc:
+        listed = svc.store.listed_notes()
+        assert listed is not None and listed.docs == []  # the new file is listed whole
+        assert sorted(note.title for note in svc.note_views()) == titles
+        assert svc.get(added.id).title == "added =1+1"
+
+
+def shifted_in_place(path: Path, old: bytes, new: bytes, old2: bytes, new2: bytes) -> None:
+    """Rewrite the file in place, the same size and modification time, with two notes'
+    texts changed so that the notes between them move by a byte: a listing that trusted
+    the file's stat would now point into the wrong bytes."""
+    stat = path.stat()
+    raw = path.read_bytes()
+    changed = raw.replace(old, new, 1).replace(old2, new2, 1)
+    assert len(changed) == len(raw) and changed != raw
+    with open(path, "r+b") as handle:
+        handle.write(changed)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_ino == stat.st_ino and path.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def test_a_listing_that_no_longer_matches_its_file_is_refused_and_rebuilt(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        for title in ("aa-first", "middle", "b-last"):
+            svc.add(make_note(title=title))
+        svc.store.flush()
+    shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
+    with FieldNotes.open(db_path) as svc, pytest.raises(StorageError, match=r"notes\.json\.index"):
+        [note.title for note in svc.note_views()]
+    assert not sidecar_path(db_path).exists()  # removed: the next open parses the file whole
+    with FieldNotes.open(db_path) as svc:
+        assert sorted(note.title for note in svc.note_views()) == ["a-first", "bb-last", "middle"]
+    with FieldNotes.open(db_path) as svc:
+        assert svc.store.listed_notes() is not None  # and lists it again
+
+
+def test_a_file_another_program_wrote_is_parsed_whole_until_fieldnotes_writes_it(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="written by fieldnotes"))
+        svc.store.flush()
+    tables = orjson.loads(db_path.read_bytes())
+    db_path.write_text(json.dumps(tables, indent=4), encoding="utf-8")  # as TinyDB with indent=4 writes
+    with FieldNotes.open(db_path) as svc:
+        assert svc.store.listed_notes() is None
+        assert [note.title for note in svc.note_views()] == ["written by fieldnotes"]
+        svc.add(make_note(title="second"))
+    with FieldNotes.open(db_path) as svc:
+        assert svc.store.listed_notes() is not None
+        assert sorted(note.title for note in svc.note_views()) == ["second", "written by fieldnotes"]
+
+
+def test_a_sidecar_of_the_earlier_format_is_rebuilt_with_a_listing(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="kept"))
+        svc.store.flush()
+    index = sidecar_path(db_path)
+    stat = db_path.stat()
+    old = orjson.loads(index.read_bytes().split(b"\n", 1)[1])
+    old = {key: old[key] for key in ("main", "gen", "records", "notes")} | {"version": 1}
+    index.write_bytes(
+        b"FIELDNOTES-INDEX %d %d %d\n" % (stat.st_ino, stat.st_size, stat.st_mtime_ns) + orjson.dumps(old)
+    )
+    with FieldNotes.open(db_path) as svc:
+        assert [note.title for note in svc.note_views()] == ["kept"]
+    assert index.read_bytes().startswith(b"FIELDNOTES-INDEX 2 ")
+    with FieldNotes.open(db_path) as svc:
+        assert svc.store.listed_notes() is not None
