@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fieldnotes.errors import StorageError
 from fieldnotes.service import FieldNotes
-from fieldnotes.storage.durable import NOTES, DurableStorage, ListedNotes, note_spans
+from fieldnotes.storage.durable import NOTES, DurableStorage, ListedNotes, note_spans, write_layout
 from fieldnotes.storage.sidecar import sidecar_path
 from tests.conftest import Opener, make_note
 
@@ -68,6 +68,13 @@ def test_each_span_is_exactly_its_note_in_the_file(
         begin, end = listing.spans[2 * number], listing.spans[2 * number + 1]
         assert orjson.loads(plain[begin:end]) == doc, key
         assert (listing.starts[number], listing.createds[number]) == (doc["start"], doc["created"])
+    # Written a piece at a time, the file is orjson's own dump of the tables, notes last.
+    records = {name: table for name, table in tables.items() if name != NOTES}
+    pieces = [(key, orjson.dumps(doc), doc["start"], doc["created"]) for key, doc in tables[NOTES].items()]
+    parts: list[bytes | memoryview] = []
+    written = write_layout(parts.append, records, pieces)
+    assert b"".join(parts) == orjson.dumps({**records, NOTES: tables[NOTES]})
+    assert written == note_spans({**records, NOTES: tables[NOTES]}, b"".join(parts))
     # Any other layout of the same tables (another program's, spaces, escapes) is not listed.
     if tables[NOTES]:
         assert note_spans(tables, json.dumps(tables, indent=1).encode()) is None

@@ -41,6 +41,7 @@ def test_a_save_is_an_append_not_a_rewrite(open_db: Opener) -> None:
     assert open_db.path.stat().st_ino == main_inode  # the main file was not rewritten
     # The main file is valid TinyDB at every moment, even before the fold.
     assert open_db.main_titles() == ["first"]
+    assert svc.count() == 2  # a process that read the notes folds the journal when it closes
     svc.close()
     assert not journal.exists()
     assert open_db.main_titles() == ["first", "second"]

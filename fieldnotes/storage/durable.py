@@ -43,7 +43,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,14 @@ from fieldnotes.errors import (
     PassphraseNeededError,
     StorageError,
 )
-from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, fsync_dir, not_writable, write_all
+from fieldnotes.files import (
+    PRIVATE_FILE,
+    atomic_write_bytes,
+    atomic_writer,
+    fsync_dir,
+    not_writable,
+    write_all,
+)
 from fieldnotes.storage.crypto import (
     HEADER_LIMIT,
     PASSPHRASE_ENV,
@@ -188,6 +195,49 @@ def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
     return as_str(doc.get("start")), as_str(doc.get("created"))
 
 
+NotePiece = tuple[str, "bytes | memoryview", str, str]
+"""A note as the main file is written: its key, its document's bytes, its start and created."""
+
+
+class _Unlisted(Exception):
+    """A note is neither in the listing nor set by the journal: the file is read whole."""
+
+
+def write_layout(
+    write: Callable[[bytes | memoryview], object], records: Tables, notes: Iterable[NotePiece] | None
+) -> Listing:
+    """Write a main file through `write`, a piece at a time (nothing is held whole): the
+    record tables, then the notes (no notes table when `notes` is None), exactly as orjson
+    writes such tables compactly. Returns the listing of what was written."""
+    dumps = orjson.dumps
+    pos = 0
+
+    def put(data: bytes | memoryview) -> None:
+        nonlocal pos
+        write(data)
+        pos += len(data)
+
+    put(b"{")
+    for number, (name, table) in enumerate(records.items()):
+        put((b"," if number else b"") + dumps(name) + b":" + dumps(table))
+    keys: list[str] = []
+    starts: list[str] = []
+    createds: list[str] = []
+    spans: list[int] = []
+    if notes is not None:
+        put((b"," if records else b"") + dumps(NOTES) + b":{")
+        for key, data, start, created in notes:
+            put((b"," if keys else b"") + dumps(key) + b":")
+            spans += (pos, pos + len(data))
+            put(data)
+            keys.append(key)
+            starts.append(start)
+            createds.append(created)
+        put(b"}")
+    put(b"}")
+    return Listing(keys, starts, createds, spans)
+
+
 class ListedNotes:
     """The notes as the disk has them, not yet parsed: those in the main file by their
     place in its bytes (`ids`, `starts`, `createds`, `document(i)`), and those the journal
@@ -300,7 +350,7 @@ class DurableStorage:
         self.listing: Listing | None = None
         self.light_docs: dict[str, dict[str, Any]] = {}
         self._listing_main: tuple[int, int, int] | None = None
-        self._listing_plain: bytes | None = None
+        self.notes_read = False  # after a light load: every listed note was read (a fold at close)
         self._stamp: Stamp | None = None
         self._journal_offset = 0  # bytes of the journal that are applied and whole
         self._journal_seq = 0  # entries of the journal applied
@@ -407,46 +457,41 @@ class DurableStorage:
         self.changes += 1
 
     def _forget_listing(self) -> None:
-        self.listing, self.light_docs = None, {}
-        self._listing_main = self._listing_plain = None
+        self.listing, self.light_docs, self._listing_main, self.notes_read = None, {}, None, False
 
-    def _spliced(self) -> tuple[bytes, Listing] | None:
-        """The main file as a fold writes it, made after a light load without parsing a
-        note: each note the journal left alone is copied from the main file's bytes, the
-        others written from the journal's documents. None without the bytes and a listing."""
-        listing, plain = self.listing, self._listing_plain
-        if self.full or listing is None or plain is None:
-            return None
+    def _note_pieces(self) -> Iterator[NotePiece]:
+        """Every note as the main file is written: from the documents when every note is
+        loaded; after a light load, each note the journal left alone copied from the main
+        file's bytes (never parsed), the others from the journal's documents (raises
+        _Unlisted when that cannot be done: then the file is read whole)."""
         dumps = orjson.dumps
-        parts: list[bytes | memoryview] = [b"{"]
-        for name, table in self.tables.items():
-            parts += (dumps(name), b":", dumps(table), b",")
-        parts += (dumps(NOTES), b":{")
-        pos = sum(map(len, parts))
+        if self.full:
+            for key, doc in self.tables.get(NOTES, {}).items():
+                yield (key, dumps(doc), *_sort_fields(doc))
+            return
+        listing = self.listing
+        plain = self._listed_plain() if listing is not None else None
+        if listing is None or plain is None:
+            raise _Unlisted
         number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
         view = memoryview(plain)
-        keys, starts, createds, spans = [], [], [], []
         for key in self.note_ids:
             doc = self.light_docs.get(key)
             if doc is not None:
-                data: bytes | memoryview = dumps(doc)
-                start, created = _sort_fields(doc)
-            else:
-                number = number_of.get(key)
-                if number is None:
-                    return None  # neither in the main file nor set by the journal
-                data = view[listing.spans[2 * number] : listing.spans[2 * number + 1]]
-                start, created = listing.starts[number], listing.createds[number]
-            head = (b"," if keys else b"") + dumps(key) + b":"
-            pos += len(head)
-            parts += (head, data)
-            spans += (pos, pos + len(data))
-            pos += len(data)
-            keys.append(key)
-            starts.append(start)
-            createds.append(created)
-        parts.append(b"}}")
-        return b"".join(parts), Listing(keys, starts, createds, spans)
+                yield (key, dumps(doc), *_sort_fields(doc))
+                continue
+            number = number_of.get(key)
+            if number is None:
+                raise _Unlisted
+            begin, end = listing.spans[2 * number], listing.spans[2 * number + 1]
+            yield key, view[begin:end], listing.starts[number], listing.createds[number]
+
+    def _records(self) -> Tables:
+        return {name: table for name, table in self.tables.items() if name != NOTES}
+
+    def _notes_to_write(self) -> Iterator[NotePiece] | None:
+        """The notes table to write, or None when there is none (a database of records)."""
+        return self._note_pieces() if NOTES in self.tables or not self.full else None
 
     def _load_full(self) -> None:
         self._forget_listing()
@@ -465,7 +510,7 @@ class DurableStorage:
         self.full = True
         main_stamp = _stat_main(self.path)
         if main_stamp is not None and plain is not None and not self._sidecar_matches(main_stamp):
-            self._write_sidecar(main_stamp, plain)
+            self._write_sidecar(main_stamp, note_spans(self.tables, plain))
         del plain
         self._replay_journal()
 
@@ -522,16 +567,12 @@ class DurableStorage:
         except OSError:
             return False
 
-    def _write_sidecar(
-        self, main_stamp: tuple[int, int, int], plain: bytes, listing: Listing | None = None
-    ) -> None:
-        """The sidecar of the main file as it is, whose bytes (the plaintext) are `plain`
-        (called before the journal is replayed); `listing` when it is known already."""
+    def _write_sidecar(self, main_stamp: tuple[int, int, int], listing: Listing | None) -> None:
+        """The sidecar of the main file as it is (called before the journal is replayed),
+        with its listing when there is one."""
         if self.blocker() is not None:
             return
-        records = {name: table for name, table in self.tables.items() if name != NOTES}
-        if listing is None:
-            listing = note_spans(self.tables, plain)
+        records = self._records()
         data = Sidecar(main_stamp, self.gen, records, dict(self.note_ids), listing).to_bytes()
         write_sidecar(self.sidecar_path, self._sidecar_line(main_stamp) + self.seal(data))
 
@@ -735,6 +776,7 @@ class DurableStorage:
         plain = self._listed_plain()
         if plain is None:
             return None
+        self.notes_read = True
         note_ids_now, light_docs = self.note_ids, self.light_docs
         if not light_docs and len(note_ids_now) == len(listing.keys):
             # Nothing set or deleted since the main file was written (only deletions could
@@ -753,10 +795,9 @@ class DurableStorage:
         return ListedNotes(self.path, plain, ids, starts, createds, spans, list(light_docs.values()))
 
     def _listed_plain(self) -> bytes | None:
-        """The main file's plaintext, as the listing describes it (read once), or None
-        when the main file is no longer that file."""
-        if self._listing_plain is not None:
-            return self._listing_plain
+        """The main file's plaintext, as the listing describes it, or None when the main
+        file is no longer that file. Read each time, never kept: once every note is parsed
+        nothing holds the file's bytes (144 MB at 50,000 notes)."""
         with self.locked():
             if _stat_main(self.path) != self._listing_main:
                 return None
@@ -773,7 +814,6 @@ class DurableStorage:
             except (FieldnotesError, ValueError):
                 return None  # the full load that follows names what is wrong
             del raw
-        self._listing_plain = plain
         return plain
 
     def refresh(self) -> bool:
@@ -886,7 +926,7 @@ class DurableStorage:
                     # line, all or nothing), rather than a journal line the size of the
                     # database and then the fold at exit: half the writing, and the line's
                     # bytes are never held (144 MB at 50,000 notes).
-                    self._write_main(orjson.dumps(self.tables))
+                    self._write_main()
                 elif entries:
                     self._persist(entries[0] if len(entries) == 1 else {"batch": entries})
                     self._maybe_fold()
@@ -927,7 +967,7 @@ class DurableStorage:
 
     def close(self) -> None:
         """Fold when every note is loaded or was read (or the journal is past its bound)."""
-        read_all = self.full or self._listing_plain is not None
+        read_all = self.full or self.notes_read
         if self._loaded and self._journal_offset and (read_all or self._journal_offset >= self.fold_bytes):
             # If the fold fails, the journal still holds every save; the next open folds it.
             with contextlib.suppress(OSError, FieldnotesError):
@@ -968,26 +1008,35 @@ class DurableStorage:
     def plain_bytes(self) -> bytes:
         """Every table as TinyDB JSON, as it is in memory (never written as is when the
         database is encrypted: see `snapshot_bytes`)."""
-        spliced = self._spliced()
-        if spliced is not None:
-            return spliced[0]  # after a light load: made from the main file's bytes, nothing parsed
-        self.ensure_full()
-        return orjson.dumps(self.tables)
+        parts: list[bytes | memoryview] = []
+        try:
+            write_layout(parts.append, self._records(), self._notes_to_write())
+        except _Unlisted:
+            self.ensure_full()
+            return orjson.dumps(self.tables)
+        return b"".join(parts)
 
     def snapshot_bytes(self) -> bytes:
         """The whole database as it may touch the disk as a backup: sealed when encrypted."""
         return self.seal(self.plain_bytes())
 
-    def _write_main(self, plain: bytes, listing: Listing | None = None) -> None:
-        """Replace the main file with `plain` (sealed, with a fresh generation, when
-        encrypted), drop the journal, and write the sidecar of the new file. After a light
-        load, `listing` describes `plain` (see `_spliced`), and stays this process's listing."""
+    def _write_main(self) -> None:
+        """Replace the main file with the data in memory (sealed, with a fresh generation,
+        when encrypted), drop the journal, and write the sidecar of the new file. A plain
+        file is written a note at a time, never held whole; after a light load the notes
+        come from the main file's bytes (`_note_pieces`). Raises _Unlisted (nothing
+        written) when a light load cannot be written without reading the file whole."""
         gen = new_generation() if self.encrypted else None
         if self.encrypted and self.cipher:
-            raw = self.cipher.seal_file(plain, gen=gen, prev=self.gen)
+            parts: list[bytes | memoryview] = []
+            listing = write_layout(parts.append, self._records(), self._notes_to_write())
+            plain = b"".join(parts)
+            del parts
+            atomic_write_bytes(self.path, self.cipher.seal_file(plain, gen=gen, prev=self.gen))
+            del plain
         else:
-            raw = plain
-        atomic_write_bytes(self.path, raw)
+            with atomic_writer(self.path) as fd, open(fd, "wb", buffering=1 << 20, closefd=False) as handle:
+                listing = write_layout(handle.write, self._records(), self._notes_to_write())
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal_path)
         fsync_dir(self.path.parent)
@@ -995,12 +1044,10 @@ class DurableStorage:
         self._journal_offset = 0
         self._journal_seq = 0
         main_stamp = _stat_main(self.path)
-        if main_stamp is not None and self.full:
-            self._write_sidecar(main_stamp, plain)
-        elif main_stamp is not None and listing is not None:
-            self._write_sidecar(main_stamp, plain, listing)
-            self.listing, self.light_docs = listing, {}
-            self._listing_main, self._listing_plain = main_stamp, plain
+        if main_stamp is not None:
+            self._write_sidecar(main_stamp, listing)
+            if not self.full:
+                self.listing, self.light_docs, self._listing_main = listing, {}, main_stamp
         self._stamp = self._current_stamp()
 
     def fold(self) -> None:
@@ -1011,13 +1058,13 @@ class DurableStorage:
                 self._load_locked(full=self.full)
             if self._journal_offset == 0 and self.rebased is None and self.path.exists():
                 return  # nothing to fold (a journal from another main file is folded in, though)
-            spliced = None if self.rebased is not None else self._spliced()
-            if spliced is not None:
-                self._write_main(*spliced)  # after a light load: no note parsed
-                return
+            if self.rebased is None and not self.full:
+                with contextlib.suppress(_Unlisted):
+                    self._write_main()  # after a light load: no note parsed
+                    return
             if not self.full:
                 self._load_locked(full=True)
-            self._write_main(orjson.dumps(self.tables))
+            self._write_main()
 
     def replace_with(self, tables: Tables, *, encrypted: bool) -> None:
         """Make `tables` the whole database, atomically, in the given mode.
@@ -1031,7 +1078,7 @@ class DurableStorage:
             self.tables = tables
             self.note_ids = note_ids(tables)
             self.full = True
-            self._write_main(orjson.dumps(tables))
+            self._write_main()
             self._loaded = True
             self.generation += 1
             self.changes += 1
