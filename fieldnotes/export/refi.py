@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import getpass
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -356,8 +356,8 @@ def project_files(
     moment: datetime | None = None,
     progress: Progress | None = None,
     sink: BinaryIO | None = None,
-) -> tuple[bytes, dict[str, str]]:
-    """project.qde and the sources' texts (guid -> text as written), in the schema's order.
+) -> bytes:
+    """project.qde, in the schema's order (the sources' texts are `source_files`).
 
     With a `sink`, project.qde is written to it as it is built (and b"" returned)."""
     target = target or profile(None)
@@ -397,15 +397,12 @@ def project_files(
     code_guid = {tag_key(code.name): code.guid for code in codes}
     org_types = {tag_key(org.name): org.type for org in orgs}
     names = unique_names(notes)
-    crlf = target.newline == "\r\n"
-    texts: dict[str, str] = {}
     memos: list[tuple[Note, str]] = []
     if notes:
         xml.start("Sources")
     for index, note in enumerate(notes):
         text, body_start = source_text(note, include_private=include_private)
         body_end = body_start + len(lf(note.body)) if note.body else body_start
-        texts[note.id] = text.replace("\n", "\r\n") if crlf else text
         created = _stamp(note.created or note.start)
         modified = _stamp(note.updated or note.created or note.start)
         xml.start(
@@ -520,8 +517,17 @@ def project_files(
     xml.end("Project")
     if sink is not None:
         xml.drain(sink)
-        return b"", texts
-    return xml.to_bytes(), texts
+        return b""
+    return xml.to_bytes()
+
+
+def source_files(job: ExportJob, target: Profile) -> Iterator[tuple[str, str]]:
+    """Each source's guid and its text as written, one at a time: made again rather than
+    kept from project.qde (the texts of 50,000 notes held together were 200 MB)."""
+    include_private = job.protections.include_private
+    for note in job.notes:
+        text, _ = source_text(note, include_private=include_private)
+        yield note.id, text.replace("\n", "\r\n") if target.newline == "\r\n" else text
 
 
 @dataclass
@@ -600,10 +606,10 @@ def write_qdpx(
         zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
     ):
         with archive.open(zip_entry("project.qde", local), "w") as sink:
-            _, texts = project_files(
+            project_files(
                 job, researcher=researcher, target=chosen, moment=when, progress=progress, sink=sink
             )
-        for guid, text in texts.items():
+        for guid, text in source_files(job, chosen):
             archive.writestr(zip_entry(f"sources/{guid}.txt", local), text.encode("utf-8"), compresslevel=1)
     report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
     if progress:
