@@ -23,6 +23,7 @@ from fieldnotes.merge.revisions import BOOKKEEPING, TOMBSTONES, stamp, tombstone
 from fieldnotes.model import JOTTED, KINDS, MINUTE_FORMAT, Note, now_stamp
 from fieldnotes.registries import Registries
 from fieldnotes.storage import BackupInfo, Store
+from fieldnotes.storage.durable import bulk_load
 from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
@@ -270,6 +271,7 @@ class FieldNotes:
         return note
 
     # ------------------------------------------------------- export, import
+    @bulk_load()  # no collector pass over every note while the job is made (see export/job.py)
     def prepare_export(
         self, flt: NoteFilter | None = None, protections: Protections | None = None
     ) -> ExportJob:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fieldnotes.export.job import Protections
+from fieldnotes.export.sheets import csv_line
 from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, INTERVIEW_FORMATS, Note
 from fieldnotes.service import FieldNotes
 
@@ -96,3 +99,17 @@ def test_xlsx_reads_a_date_cell_exactly_as_strptime_would(kind: str, value: str)
     except ValueError:
         got = ValueError
     assert got == expected
+
+
+@given(st.lists(st.lists(TEXT, max_size=6), max_size=5))
+@settings(max_examples=500, deadline=None)
+def test_a_csv_row_is_what_the_csv_module_writes(rows: list[list[str]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    for cells in rows:
+        writer.writerow(cells)
+    assert "".join(csv_line(cells) for cells in rows) == buffer.getvalue()
+    # And it reads back cell for cell.
+    assert [row for row in csv.reader(io.StringIO("".join(map(csv_line, rows)), newline="")) if row] == [
+        cells for cells in rows if cells
+    ]

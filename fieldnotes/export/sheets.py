@@ -81,13 +81,22 @@ _formula_start = methodcaller("startswith", FORMULA_START)
 """`looks_like_formula` for `map`: the same test without a Python call per cell."""
 
 
+def csv_line(cells: list[str]) -> str:
+    """One CSV row of text cells as `csv.writer(quoting=QUOTE_ALL, lineterminator="\\r\\n")`
+    writes it (a test holds them equal): every cell quoted, quotes doubled. The csv module
+    copies a cell a character at a time: 0.39 s of a 10,000-note export, this 0.05 s."""
+    if not cells:
+        return "\r\n"
+    return '"' + '","'.join([cell.replace('"', '""') for cell in cells]) + '"\r\n'
+
+
 def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportReport) -> Path:
     """Streamed to the file: the text is never held twice."""
     path = folder / f"{table.name}.csv"
     formulas: list[str] = []
     with atomic_writer(path) as fd, open(fd, "w", encoding="utf-8-sig", newline="", closefd=False) as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(table.header)
+        write = handle.write
+        write(csv_line(table.header))
         for number, (cells, label) in enumerate(zip(table.rows, table.labels, strict=True), start=2):
             if options.flatten_newlines:
                 cells = [flatten(cell) for cell in cells]
@@ -101,7 +110,7 @@ def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportRe
                             cell = "'" + cell
                     out.append(cell)
                 cells = out
-            writer.writerow(cells)
+            write(csv_line(cells))
     if formulas:
         shown = "; ".join(formulas[:5]) + (" …" if len(formulas) > 5 else "")
         action = (
