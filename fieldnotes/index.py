@@ -7,9 +7,11 @@ stay fast at 10,000 notes.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import compress, repeat
 from typing import Any, overload
 
 from fieldnotes.errors import NotFoundError
@@ -244,6 +246,8 @@ class NoteIndex:
         self._by_slot: dict[int, _Entry] | None = None  # built on the first indexed search
         self._words: WordIndex | None = None
         self._words_complete = False
+        self._slot_column: list[int] | None = None  # each note's slot, in `_ordered`'s order
+        self._text_column: list[str] | None = None  # and its search text, once every one is built
 
     def sync(self) -> None:
         """Rebuild from the store when another process wrote."""
@@ -301,7 +305,19 @@ class NoteIndex:
     def _changed(self) -> None:
         """Drop what is derived from the notes; it is rebuilt when next asked."""
         self._ordered = None
+        self._slot_column = self._text_column = None
         self._values.clear()
+
+    def _slots_in_order(self) -> list[int]:
+        if self._slot_column is None:
+            self._slot_column = [entry.slot for entry in self._ordered_entries()]
+        return self._slot_column
+
+    def _texts_in_order(self) -> list[str]:
+        """Every note's search text in `_ordered`'s order (search is ready: each is built)."""
+        if self._text_column is None:
+            self._text_column = [entry._haystack for entry in self._ordered_entries()]  # type: ignore[misc]
+        return self._text_column
 
     def _ordered_entries(self) -> list[_Entry]:
         self.sync()
@@ -331,7 +347,16 @@ class NoteIndex:
             yield min(done + PREPARE_CHUNK, len(entries))
         if self._words is words and self._generation == generation:
             words.prepare()
+            yield len(entries)
+        if self._words is words and self._generation == generation:
+            # The columns a search of every note reads, made now rather than on the first
+            # keystroke (10 and 16 ms at 50,000 notes).
+            self._slots_in_order()
+            self._texts_in_order()
             self._words_complete = True
+            # Every model and search text is built and lives as long as the notes: out of
+            # the collector's passes, which otherwise walk them all between keystrokes.
+            gc.freeze()
 
     def prepare_search(self) -> None:
         """Prepare search in one go (a long session of searches, a script)."""
@@ -402,6 +427,8 @@ class NoteIndex:
                 by_slot = self._by_slot = {entry.slot: entry for entry in self._entries.values()}
             few = [by_slot[slot] for slot in slots if slot in by_slot]
             return sorted(few, key=_sort_key, reverse=True), found.exact
+        if entries is self._ordered:  # every note: tested at C speed, column by column
+            return list(compress(entries, map(slots.__contains__, self._slots_in_order()))), found.exact
         return [entry for entry in entries if entry.slot in slots], found.exact
 
     def _matching(self, flt: NoteFilter) -> list[_Entry]:
@@ -425,6 +452,8 @@ class NoteIndex:
         if not (flt.kind or since or until or flt.status or orgs or codes or informant):
             if not needle or searched:
                 return entries
+            if self.search_ready and entries is self._ordered:  # every note: at C speed
+                return list(compress(entries, map(str.__contains__, self._texts_in_order(), repeat(needle))))
             if self.search_ready:  # every search text is built: read them directly
                 return [entry for entry in entries if needle in entry._haystack]  # type: ignore[operator]
             return [entry for entry in entries if needle in entry.haystack]
