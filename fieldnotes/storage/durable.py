@@ -347,7 +347,9 @@ class DurableStorage:
         self.full = False
         # After a light load: the sidecar's listing of the main file, the notes the journal
         # set since (their documents), and the main file's bytes once read for the listing.
-        self.listing: Listing | None = None
+        self._listing: Listing | None = None
+        self._listing_text: str | None = None  # the listing as the sidecar has it, until needed
+        self._listing_keys: list[str] = []  # and the keys it lists
         self.light_docs: dict[str, dict[str, Any]] = {}
         self._listing_main: tuple[int, int, int] | None = None
         self.notes_read = False  # after a light load: every listed note was read (a fold at close)
@@ -457,7 +459,17 @@ class DurableStorage:
         self.changes += 1
 
     def _forget_listing(self) -> None:
-        self.listing, self.light_docs, self._listing_main, self.notes_read = None, {}, None, False
+        self._listing, self._listing_text, self._listing_keys = None, None, []
+        self.light_docs, self._listing_main, self.notes_read = {}, None, False
+
+    @property
+    def listing(self) -> Listing | None:
+        """After a light load, the sidecar's listing of the main file (parsed when first
+        asked for: `add` never does), or None."""
+        if self._listing is None and self._listing_text is not None:
+            self._listing = Listing.from_text(self._listing_keys, self._listing_text)
+            self._listing_text = None
+        return self._listing
 
     def _note_pieces(self) -> Iterator[NotePiece]:
         """Every note as the main file is written: from the documents when every note is
@@ -552,7 +564,9 @@ class DurableStorage:
         self._forget_listing()
         self.tables, self.note_ids = found.records, found.note_ids
         self.encrypted, self.gen, self.prev_gen, self.full = encrypted, gen, prev, False
-        self.listing, self._listing_main = found.listing, main_stamp
+        if isinstance(found.listing, str):
+            self._listing_text, self._listing_keys = found.listing, list(found.note_ids)
+        self._listing_main = main_stamp
         self._replay_journal()
         return True
 
@@ -1047,7 +1061,7 @@ class DurableStorage:
         if main_stamp is not None:
             self._write_sidecar(main_stamp, listing)
             if not self.full:
-                self.listing, self.light_docs, self._listing_main = listing, {}, main_stamp
+                self._listing, self.light_docs, self._listing_main = listing, {}, main_stamp
         self._stamp = self._current_stamp()
 
     def fold(self) -> None:

@@ -44,6 +44,23 @@ class Listing:
     createds: list[str]
     spans: list[int]
 
+    def to_text(self) -> str:
+        """The sort fields and spans as one JSON text, stored as one string in the sidecar:
+        a process that only adds a note reads past it at C speed (as 50,000 separate values
+        it cost `add` 15 ms to parse); the app parses it when it lists the notes."""
+        return orjson.dumps([self.starts, self.createds, self.spans]).decode()
+
+    @classmethod
+    def from_text(cls, keys: list[str], text: str) -> Listing | None:
+        """The listing of the notes with these keys (in the main file's order), or None when
+        `text` is not one `to_text` wrote for that many notes."""
+        try:
+            starts, createds, spans = orjson.loads(text)
+            listing = cls(keys, starts, createds, spans)
+            return listing if listing.valid() else None
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            return None
+
     def valid(self) -> bool:
         count = len(self.keys)
         return (
@@ -61,7 +78,8 @@ class Sidecar:
     gen: str | None  # the main file's generation (encrypted databases)
     records: dict[str, dict[str, Any]]  # every table but the notes
     note_ids: dict[str, str]  # note key -> note id
-    listing: Listing | None = None  # None when the file's layout was not our own
+    # None when the file's layout was not our own; as read, still its unparsed text.
+    listing: Listing | str | None = None
 
     def to_bytes(self) -> bytes:
         data: dict[str, Any] = {
@@ -72,9 +90,7 @@ class Sidecar:
             "notes": self.note_ids,
         }
         if self.listing is not None:
-            data["starts"] = self.listing.starts
-            data["createds"] = self.listing.createds
-            data["spans"] = self.listing.spans
+            data["listing"] = self.listing if isinstance(self.listing, str) else self.listing.to_text()
         return orjson.dumps(data)
 
     @classmethod
@@ -91,11 +107,9 @@ class Sidecar:
                 return None
             if not all(isinstance(table, dict) for table in records.values()):
                 return None
-            listing = None
-            if "spans" in data:
-                listing = Listing(list(note_ids), data["starts"], data["createds"], data["spans"])
-                if not listing.valid():
-                    return None
+            listing = data.get("listing")
+            if listing is not None and not isinstance(listing, str):
+                return None
             return cls(main, data.get("gen"), records, note_ids, listing)  # type: ignore[arg-type]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
             return None
