@@ -176,3 +176,25 @@ async def test_the_ledger_screen_says_when_nothing_was_exported(two: FieldNotes)
         await pilot.pause()
         assert isinstance(app.screen, ExportsScreen)
         assert "No exports yet" in str(app.screen.query_one("#ex-summary", Static).render())
+
+
+def test_the_ledger_stores_note_ids_as_one_string_and_reads_either_form(
+    two: FieldNotes, tmp_path: Path
+) -> None:
+    from fieldnotes.ledger import TABLE, ExportRecord, Ledger
+
+    two.export_qdpx(tmp_path / "p.qdpx")
+    ids = sorted(note.id for note in two.notes())
+    stored = two.store.records(TABLE)
+    assert len(stored) == 1 and isinstance(stored[0]["note_ids"], str)  # every command that writes reads it
+    assert sorted(two.exports()[0].note_ids) == ids
+    # A record from before (a list), and ids no joined string can carry, read back whole.
+    ledger = Ledger(two.store)
+    two.store.put_records(
+        TABLE, [{**stored[0], "guid": "old", "when": "2015-01-01T00:00:00", "note_ids": ids}]
+    )
+    ledger.append(
+        ExportRecord(when="2015-01-02T00:00:00", format="qdc", path="", notes=2, note_ids=["a b", ""])
+    )
+    records = ledger.records()
+    assert records[0].note_ids == ids and records[1].note_ids == ["a b", ""]
