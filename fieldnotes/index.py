@@ -275,6 +275,13 @@ class NoteIndex:
             self._changed()
             self._generation = self.store.generation  # reading the notes may have loaded them
 
+    def release(self) -> None:
+        """Forget every note (read again if asked): before the store closes, so that its
+        fold never holds the models and the main file's bytes at once."""
+        self._entries, self._by_slot, self._words, self._words_complete = {}, None, None, False
+        self._changed()
+        self._generation = -1
+
     @property
     def is_loaded(self) -> bool:
         """Whether the notes were read: reading them inside a transaction would drop its writes."""

@@ -85,6 +85,7 @@ class FieldNotes:
         self.close()
 
     def close(self) -> None:
+        self.index.release()  # the notes go before the fold at close reads the main file
         self.store.close()
 
     # ----------------------------------------------------------------- notes
