@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,19 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tinydb import TinyDB
 
-from fieldnotes.errors import StorageError
 from fieldnotes.service import FieldNotes
-from fieldnotes.storage.durable import NOTES, DurableStorage, ListedNotes, note_spans, write_layout
-from fieldnotes.storage.sidecar import sidecar_path
+from fieldnotes.storage import Store, durable
+from fieldnotes.storage.durable import (
+    NOTES,
+    DurableStorage,
+    ListedNotes,
+    note_spans,
+    spans_hold,
+    write_layout,
+)
+from fieldnotes.storage.sidecar import Sidecar, sidecar_path
 from tests.conftest import Opener, make_note
 
 # Text that stresses a byte-level layout: quotes, braces, escapes, control characters,
@@ -64,6 +73,7 @@ def test_each_span_is_exactly_its_note_in_the_file(
     listing = note_spans(tables, plain)
     assert listing is not None
     assert listing.keys == list(tables[NOTES])
+    assert spans_hold(listing, plain)
     for number, (key, doc) in enumerate(tables[NOTES].items()):
         begin, end = listing.spans[2 * number], listing.spans[2 * number + 1]
         assert orjson.loads(plain[begin:end]) == doc, key
@@ -75,6 +85,10 @@ def test_each_span_is_exactly_its_note_in_the_file(
     written = write_layout(parts.append, records, pieces)
     assert b"".join(parts) == orjson.dumps({**records, NOTES: tables[NOTES]})
     assert written == note_spans({**records, NOTES: tables[NOTES]}, b"".join(parts))
+    assert spans_hold(written, b"".join(parts))
+    if len(written.keys) > 1:  # two spans swapped: they no longer hold
+        swapped = replace(written, spans=written.spans[2:4] + written.spans[0:2] + written.spans[4:])
+        assert not spans_hold(swapped, b"".join(parts))
     # Any other layout of the same tables (another program's, spaces, escapes) is not listed.
     if tables[NOTES]:
         assert note_spans(tables, json.dumps(tables, indent=1).encode()) is None
@@ -204,6 +218,15 @@ def test_saves_after_a_light_open_fold_into_the_same_file_a_full_parse_would_wri
         assert svc.get(added.id).title == "added =1+1"
 
 
+def plain_tinydb_titles(path: Path) -> list[str]:
+    """The notes' titles as plain TinyDB reads the main file alone."""
+    tiny = TinyDB(path)
+    try:
+        return sorted(doc["title"] for doc in tiny.table("notes").all())
+    finally:
+        tiny.close()
+
+
 def shifted_in_place(path: Path, old: bytes, new: bytes, old2: bytes, new2: bytes) -> None:
     """Rewrite the file in place, the same size and modification time, with two notes'
     texts changed so that the notes between them move by a byte: a listing that trusted
@@ -218,19 +241,104 @@ def shifted_in_place(path: Path, old: bytes, new: bytes, old2: bytes, new2: byte
     assert path.stat().st_ino == stat.st_ino and path.stat().st_mtime_ns == stat.st_mtime_ns
 
 
-def test_a_listing_that_no_longer_matches_its_file_is_refused_and_rebuilt(db_path: Path) -> None:
+def test_a_file_changed_in_place_is_never_read_by_its_old_listing(db_path: Path) -> None:
     with FieldNotes.open(db_path) as svc:
         for title in ("aa-first", "middle", "b-last"):
             svc.add(make_note(title=title))
         svc.store.flush()
     shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
-    with FieldNotes.open(db_path) as svc, pytest.raises(StorageError, match=r"notes\.json\.index"):
-        [note.title for note in svc.note_views()]
-    assert not sidecar_path(db_path).exists()  # removed: the next open parses the file whole
+    svc = FieldNotes.open(db_path)
+    saved = svc.add(make_note(title="saved in this session"))  # in the journal
+    # The bytes are not those the listing was made of (their CRC-32): it is refused, its
+    # sidecar removed, and the file read whole.
+    titles = sorted(note.title for note in svc.note_views())
+    assert titles == ["a-first", "bb-last", "middle", "saved in this session"]
+    svc.close()  # folds: from the notes as parsed, never from the refused spans
+    assert not db_path.with_name(db_path.name + ".journal").exists()
+    assert plain_tinydb_titles(db_path) == titles
     with FieldNotes.open(db_path) as svc:
-        assert sorted(note.title for note in svc.note_views()) == ["a-first", "bb-last", "middle"]
+        assert svc.store.listed_notes() is not None  # listed again, from the new file
+        assert svc.get(saved.id).title == "saved in this session"
+
+
+def test_a_fold_from_a_light_open_after_an_in_place_change_parses_the_file(db_path: Path) -> None:
     with FieldNotes.open(db_path) as svc:
-        assert svc.store.listed_notes() is not None  # and lists it again
+        for title in ("aa-first", "middle", "b-last"):
+            svc.add(make_note(title=title))
+        svc.store.flush()
+    shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
+    with Store(db_path) as store:  # `fieldnotes add` then `fieldnotes flush`: the index never looks
+        store.put_note(make_note(title="added").to_dict())
+        store.flush()
+    assert plain_tinydb_titles(db_path) == [
+        "a-first",
+        "added",
+        "bb-last",
+        "middle",
+    ]
+
+
+def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> None:
+    """A sidecar whose spans are well formed but wrong (note two's points at note one): the
+    file is intact (its CRC matches), so only the spans' own check stands between a fold and
+    a note silently replaced by another."""
+    with FieldNotes.open(db_path) as svc:
+        for title in ("one", "two", "three"):
+            svc.add(make_note(title=title))
+        svc.store.flush()
+    index = sidecar_path(db_path)
+    first, body = index.read_bytes().split(b"\n", 1)
+    sidecar = Sidecar.from_bytes(body)
+    assert sidecar is not None and isinstance(sidecar.listing, str)
+    starts, createds, spans, crc = orjson.loads(sidecar.listing)
+    spans[2:4] = spans[0:2]
+    sidecar.listing = orjson.dumps([starts, createds, spans, crc]).decode()
+    index.write_bytes(first + b"\n" + sidecar.to_bytes())
+    with Store(db_path) as store:
+        store.put_note(make_note(title="added").to_dict())
+        store.flush()
+    assert plain_tinydb_titles(db_path) == [
+        "added",
+        "one",
+        "three",
+        "two",
+    ]
+
+
+def test_a_file_replaced_while_it_is_parsed_never_gets_the_old_files_index(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A git checkout or a sync tool (they take no lock) replaces the file while a process
+    parses it: the index written after is the file that was read, by that file's inode, so
+    it is never taken for the new one."""
+    with FieldNotes.open(db_path) as svc:
+        for title in ("one", "two", "three"):
+            svc.add(make_note(title=title))
+        svc.store.flush()
+    other = db_path.with_name("other.json")
+    tables = orjson.loads(db_path.read_bytes())
+    next(iter(tables[NOTES].values()))["body"] = "a much longer body, written on the other branch " * 3
+    other.write_bytes(orjson.dumps(tables))
+    sidecar_path(db_path).unlink()  # so the next open parses the file whole and writes one
+    parse = durable.parse_main
+
+    def parse_while_replaced(raw: bytes, path: Path) -> Any:
+        if other.exists():
+            os.replace(other, db_path)  # the checkout lands mid-parse
+        return parse(raw, path)
+
+    monkeypatch.setattr(durable, "parse_main", parse_while_replaced)
+    engine = DurableStorage(db_path)
+    engine.load(full=True)
+    monkeypatch.setattr(durable, "parse_main", parse)
+    with FieldNotes.open(db_path) as svc:  # the app on the new file: adds, and folds
+        svc.add(make_note(title="added"))
+        svc.store.flush()
+    tiny = TinyDB(db_path)
+    docs = tiny.table("notes").all()
+    tiny.close()
+    assert sorted(doc["title"] for doc in docs) == ["added", "one", "three", "two"]
+    assert max(len(doc["body"]) for doc in docs) > 100  # the new file's text, whole
 
 
 def test_a_file_another_program_wrote_is_parsed_whole_until_fieldnotes_writes_it(db_path: Path) -> None:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,6 @@ from fieldnotes.errors import (
 )
 from fieldnotes.files import (
     PRIVATE_FILE,
-    atomic_write_bytes,
     atomic_writer,
     fsync_dir,
     not_writable,
@@ -91,6 +91,13 @@ def _stat_main(path: Path) -> tuple[int, int, int] | None:
         st = os.stat(path)
     except FileNotFoundError:
         return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _fd_stamp(fd: int) -> tuple[int, int, int]:
+    """The stamp of the file open as `fd`: the file that was read or written, even when
+    another program (a git checkout, a sync tool) has since replaced the path."""
+    st = os.fstat(fd)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -185,7 +192,25 @@ def note_spans(tables: Tables, plain: bytes) -> Listing | None:
         keys.append(key)
         starts.append(start)
         createds.append(created)
-    return Listing(keys, starts, createds, spans)
+    return Listing(keys, starts, createds, spans, zlib.crc32(plain))
+
+
+def spans_hold(listing: Listing, plain: bytes) -> bool:
+    """Whether each span is exactly the value of its key in the notes table of `plain`, in
+    order: `"notes":{"k1":{...},"k2":{...}}`. Checked before a fold copies the spans' bytes
+    (a damaged sidecar whose spans point at another note would otherwise copy it twice)."""
+    dumps, starts_with = orjson.dumps, plain.startswith
+    spans, end = listing.spans, -1
+    for number, key in enumerate(listing.keys):
+        begin = spans[2 * number]
+        head = (b"," if number else dumps(NOTES) + b":{") + dumps(key) + b":"
+        at = begin - len(head)
+        if (number and at != end) or not starts_with(head, at) or not starts_with(b"{", begin):
+            return False
+        end = spans[2 * number + 1]
+        if end <= begin or plain[end - 1] != ord("}"):
+            return False
+    return not listing.keys or starts_with(b"}", end)
 
 
 def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
@@ -210,11 +235,12 @@ def write_layout(
     record tables, then the notes (no notes table when `notes` is None), exactly as orjson
     writes such tables compactly. Returns the listing of what was written."""
     dumps = orjson.dumps
-    pos = 0
+    pos = crc = 0
 
     def put(data: bytes | memoryview) -> None:
-        nonlocal pos
+        nonlocal pos, crc
         write(data)
+        crc = zlib.crc32(data, crc)
         pos += len(data)
 
     put(b"{")
@@ -235,7 +261,7 @@ def write_layout(
             createds.append(created)
         put(b"}")
     put(b"}")
-    return Listing(keys, starts, createds, spans)
+    return Listing(keys, starts, createds, spans, crc)
 
 
 class ListedNotes:
@@ -243,7 +269,7 @@ class ListedNotes:
     place in its bytes (`ids`, `starts`, `createds`, `document(i)`), and those the journal
     set since, as documents (`docs`)."""
 
-    __slots__ = ("createds", "docs", "ids", "path", "plain", "spans", "starts")
+    __slots__ = ("createds", "docs", "ids", "path", "plain", "refuse", "spans", "starts")
 
     def __init__(
         self,
@@ -254,8 +280,9 @@ class ListedNotes:
         createds: list[str],
         spans: list[int],
         docs: list[dict[str, Any]],
+        refuse: Callable[[], None],
     ) -> None:
-        self.path, self.plain, self.docs = path, plain, docs
+        self.path, self.plain, self.docs, self.refuse = path, plain, docs, refuse
         self.ids, self.starts, self.createds, self.spans = ids, starts, createds, spans
 
     def document(self, number: int) -> dict[str, Any]:
@@ -268,8 +295,7 @@ class ListedNotes:
         except orjson.JSONDecodeError:
             doc = None
         if not isinstance(doc, dict) or str(doc.get("id", "")) != self.ids[number]:
-            with contextlib.suppress(OSError):
-                sidecar_path(self.path).unlink()
+            self.refuse()  # the storage never uses this listing again (nor its sidecar)
             raise StorageError(
                 f"the index beside the database ({sidecar_path(self.path).name}) does not match "
                 f"{self.path}; it was removed, and nothing in the database changed. "
@@ -354,6 +380,7 @@ class DurableStorage:
         self._listing_main: tuple[int, int, int] | None = None
         self.notes_read = False  # after a light load: every listed note was read (a fold at close)
         self._stamp: Stamp | None = None
+        self._loaded_main: tuple[int, int, int] | None = None  # the main file the data came from
         self._journal_offset = 0  # bytes of the journal that are applied and whole
         self._journal_seq = 0  # entries of the journal applied
         self.rebased: bytes | None = None  # a journal written against another main file, replayed by id
@@ -453,7 +480,9 @@ class DurableStorage:
             # Loading inside an open batch (the notes read for the first time mid-change):
             # what the batch changed so far is not on disk yet; it stays applied.
             self._apply(entry)
-        self._stamp = self._current_stamp()
+        # The main file as it was read (not as it may be now: replaced meanwhile, it is a
+        # change the next look at the disk finds), and the journal as it is.
+        self._stamp = (self._loaded_main, _stat_journal(self.journal_path))
         self._loaded = True
         self.generation += 1
         self.changes += 1
@@ -485,6 +514,9 @@ class DurableStorage:
         plain = self._listed_plain() if listing is not None else None
         if listing is None or plain is None:
             raise _Unlisted
+        if not spans_hold(listing, plain):
+            self.refuse_listing()
+            raise _Unlisted
         number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
         view = memoryview(plain)
         for key in self.note_ids:
@@ -508,10 +540,16 @@ class DurableStorage:
     def _load_full(self) -> None:
         self._forget_listing()
         plain = None
-        if _stat_main(self.path) is None:
+        main_stamp = None
+        try:
+            with open(self.path, "rb") as handle:
+                main_stamp = _fd_stamp(handle.fileno())
+                raw = handle.read()
+        except FileNotFoundError:
+            pass
+        if main_stamp is None:
             self.tables, self.encrypted, self.gen, self.prev_gen = {}, False, None, None
         else:
-            raw = self.path.read_bytes()
             plain = self._plain(raw, self.path)
             self.tables = parse_main(plain, self.path)
             self.encrypted = is_encrypted(raw)
@@ -520,7 +558,7 @@ class DurableStorage:
             del raw
         self.note_ids = note_ids(self.tables)
         self.full = True
-        main_stamp = _stat_main(self.path)
+        self._loaded_main = main_stamp
         if main_stamp is not None and plain is not None and not self._sidecar_matches(main_stamp):
             self._write_sidecar(main_stamp, note_spans(self.tables, plain))
         del plain
@@ -564,6 +602,7 @@ class DurableStorage:
         self._forget_listing()
         self.tables, self.note_ids = found.records, found.note_ids
         self.encrypted, self.gen, self.prev_gen, self.full = encrypted, gen, prev, False
+        self._loaded_main = main_stamp
         if isinstance(found.listing, str):
             self._listing_text, self._listing_keys = found.listing, list(found.note_ids)
         self._listing_main = main_stamp
@@ -646,7 +685,7 @@ class DurableStorage:
             else:
                 self._rebase_journal(raw, body, gen=written_for)
             return
-        main = _stat_main(self.path)
+        main = self._loaded_main
         if header.get("main") == (list(main) if main else None):
             self._journal_offset = start
             self._replay(body)
@@ -796,7 +835,16 @@ class DurableStorage:
             # Nothing set or deleted since the main file was written (only deletions could
             # shrink it, only sets add): the listing is the notes.
             ids = list(note_ids_now.values())
-            return ListedNotes(self.path, plain, ids, listing.starts, listing.createds, listing.spans, [])
+            return ListedNotes(
+                self.path,
+                plain,
+                ids,
+                listing.starts,
+                listing.createds,
+                listing.spans,
+                [],
+                self.refuse_listing,
+            )
         ids, starts, createds, spans = [], [], [], []
         for number, key in enumerate(listing.keys):
             if key in note_ids_now and key not in light_docs:
@@ -806,29 +854,44 @@ class DurableStorage:
                 spans += listing.spans[2 * number : 2 * number + 2]
         if len(ids) + len(light_docs) != len(note_ids_now):
             return None  # a note neither listed nor set by the journal: read the file whole
-        return ListedNotes(self.path, plain, ids, starts, createds, spans, list(light_docs.values()))
+        docs = list(light_docs.values())
+        return ListedNotes(self.path, plain, ids, starts, createds, spans, docs, self.refuse_listing)
 
     def _listed_plain(self) -> bytes | None:
-        """The main file's plaintext, as the listing describes it, or None when the main
-        file is no longer that file. Read each time, never kept: once every note is parsed
-        nothing holds the file's bytes (144 MB at 50,000 notes)."""
+        """The main file's plaintext, exactly the bytes the listing describes (its stamp and
+        CRC-32), or None when it is not: then the listing is dropped (and its sidecar, so the
+        next open rebuilds it) and the file is read whole. Read each time, never kept: once
+        every note is parsed nothing holds the file's bytes (144 MB at 50,000 notes)."""
+        listing = self.listing
+        if listing is None:
+            return None
         with self.locked():
-            if _stat_main(self.path) != self._listing_main:
-                return None
             try:
-                raw = self.path.read_bytes()
+                with open(self.path, "rb") as handle:
+                    if _fd_stamp(handle.fileno()) != self._listing_main:
+                        return None  # another file now: the next refresh reloads
+                    raw = handle.read()
             except OSError:
                 return None
-            if _stat_main(self.path) != self._listing_main or is_encrypted(raw) != self.encrypted:
-                return None
-            try:
-                if self.encrypted and read_header(raw).gen != self.gen:
-                    return None
-                plain = self._plain(raw, self.path)
-            except (FieldnotesError, ValueError):
-                return None  # the full load that follows names what is wrong
+            plain = None
+            if is_encrypted(raw) == self.encrypted:
+                try:
+                    if not self.encrypted or read_header(raw).gen == self.gen:
+                        plain = self._plain(raw, self.path)
+                except (FieldnotesError, ValueError):
+                    plain = None  # the full load that follows names what is wrong
             del raw
+            if plain is None or zlib.crc32(plain) != listing.crc:
+                self.refuse_listing()
+                return None
         return plain
+
+    def refuse_listing(self) -> None:
+        """The listing does not describe the main file (changed in place, keeping its size
+        and time; or a damaged sidecar): never use it again, and remove the sidecar."""
+        self._listing, self._listing_text, self._listing_main = None, None, None
+        with contextlib.suppress(OSError):
+            self.sidecar_path.unlink()
 
     def refresh(self) -> bool:
         """Catch up with changes another process made. True when data changed."""
@@ -1046,23 +1109,28 @@ class DurableStorage:
             listing = write_layout(parts.append, self._records(), self._notes_to_write())
             plain = b"".join(parts)
             del parts
-            atomic_write_bytes(self.path, self.cipher.seal_file(plain, gen=gen, prev=self.gen))
+            sealed = self.cipher.seal_file(plain, gen=gen, prev=self.gen)
             del plain
+            with atomic_writer(self.path) as fd:
+                write_all(fd, sealed)
+                main_stamp = _fd_stamp(fd)  # the file written, whatever the path holds later
+            del sealed
         else:
-            with atomic_writer(self.path) as fd, open(fd, "wb", buffering=1 << 20, closefd=False) as handle:
-                listing = write_layout(handle.write, self._records(), self._notes_to_write())
+            with atomic_writer(self.path) as fd:
+                with open(fd, "wb", buffering=1 << 20, closefd=False) as handle:
+                    listing = write_layout(handle.write, self._records(), self._notes_to_write())
+                main_stamp = _fd_stamp(fd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal_path)
         fsync_dir(self.path.parent)
         self.gen, self.prev_gen = gen, self.gen
         self._journal_offset = 0
         self._journal_seq = 0
-        main_stamp = _stat_main(self.path)
-        if main_stamp is not None:
-            self._write_sidecar(main_stamp, listing)
-            if not self.full:
-                self._listing, self.light_docs, self._listing_main = listing, {}, main_stamp
-        self._stamp = self._current_stamp()
+        self._write_sidecar(main_stamp, listing)
+        if not self.full:
+            self._listing, self.light_docs, self._listing_main = listing, {}, main_stamp
+        self._loaded_main = main_stamp
+        self._stamp = (main_stamp, _stat_journal(self.journal_path))
 
     def fold(self) -> None:
         """Write everything into the main file atomically and drop the journal."""
