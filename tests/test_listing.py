@@ -32,6 +32,7 @@ from fieldnotes.storage.durable import (
     spans_hold,
     write_layout,
 )
+from fieldnotes.storage.sidecar import VERSION as SIDECAR_VERSION
 from fieldnotes.storage.sidecar import Sidecar, sidecar_path
 from tests.conftest import Opener, make_note
 
@@ -369,6 +370,22 @@ def test_a_sidecar_of_the_earlier_format_is_rebuilt_with_a_listing(db_path: Path
     )
     with FieldNotes.open(db_path) as svc:
         assert [note.title for note in svc.note_views()] == ["kept"]
-    assert index.read_bytes().startswith(b"FIELDNOTES-INDEX 2 ")
+    assert index.read_bytes().startswith(b"FIELDNOTES-INDEX %d " % SIDECAR_VERSION)
     with FieldNotes.open(db_path) as svc:
         assert svc.store.listed_notes() is not None
+
+
+def test_a_sidecar_whose_listing_cannot_be_read_is_rebuilt(db_path: Path) -> None:
+    with FieldNotes.open(db_path) as svc:
+        svc.add(make_note(title="kept"))
+        svc.store.flush()
+    index = sidecar_path(db_path)
+    first, body = index.read_bytes().split(b"\n", 1)
+    sidecar = Sidecar.from_bytes(body)
+    assert sidecar is not None
+    sidecar.listing = "[[], [], []]"  # a listing of another shape (an earlier build's)
+    index.write_bytes(first + b"\n" + sidecar.to_bytes())
+    with FieldNotes.open(db_path) as svc:
+        assert [note.title for note in svc.note_views()] == ["kept"]  # read whole
+    with FieldNotes.open(db_path) as svc:
+        assert svc.store.listed_notes() is not None  # and listed again

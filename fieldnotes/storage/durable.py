@@ -498,6 +498,8 @@ class DurableStorage:
         if self._listing is None and self._listing_text is not None:
             self._listing = Listing.from_text(self._listing_keys, self._listing_text)
             self._listing_text = None
+            if self._listing is None:
+                self.refuse_listing()  # unreadable: the next full load writes a good one
         return self._listing
 
     def _note_pieces(self) -> Iterator[NotePiece]:

@@ -30,7 +30,7 @@ import orjson
 
 from fieldnotes.files import atomic_write_bytes
 
-VERSION = 2
+VERSION = 3
 MainStamp = tuple[int, int, int]
 
 
