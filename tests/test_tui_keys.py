@@ -304,3 +304,19 @@ async def test_keys_after_picking_a_kind_go_to_the_new_form(service: FieldNotes)
         form = app.screen
         assert isinstance(form, NoteFormScreen) and form.kind == "event"
         assert form.query_one("#title", Input).value == "Title"
+
+
+async def test_a_search_typed_while_the_app_starts_keeps_the_keys_after_it(service: FieldNotes) -> None:
+    """At 50,000 notes the list's mount can be handled after "/" and a word typed at
+    launch: it must not take the focus from the search box they went to."""
+    service.add(make_note(title="harbor outreach"))
+    app = make_app(service)
+    async with app.run_test() as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen) and main.focused is main.table  # no early keys
+        burst(app, "/", "harb")
+        await settle(pilot)
+        main.on_mount()  # the list's mount, handled late, as it is at 50,000 notes
+        burst(app, "or")
+        await settle(pilot)
+        assert main.search.value == "harbor" and main.focused is main.search

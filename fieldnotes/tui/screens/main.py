@@ -180,6 +180,7 @@ class MainScreen(FieldnotesScreen[None]):
         super().__init__()
         self.filter = NoteFilter()
         self._preparing: Worker[None] | None = None
+        self._search_asked = False  # "/" was pressed (perhaps before the first paint)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -199,7 +200,10 @@ class MainScreen(FieldnotesScreen[None]):
         self.query_one("#jot-bar").display = False
         self.table.kind_colors = self.fn_app.kind_colors()
         self.refresh_notes()
-        self.set_focus(self.table)
+        if self.focused is not self.search or not (self.search.value or self._search_asked):
+            # Keys typed while the app started may have asked for the search box already
+            # ("/" and a word): they keep it, and so do the keys after them.
+            self.set_focus(self.table)
         self.prepare_search()
 
     def prepare_search(self) -> None:
@@ -289,6 +293,7 @@ class MainScreen(FieldnotesScreen[None]):
     def action_search(self) -> None:
         # `set_focus` at once, not `Widget.focus()`, which waits for the App's queue:
         # the next keys are sent to whatever has focus when they are taken off it.
+        self._search_asked = True
         self.set_focus(self.search)
 
     def action_search_done(self) -> None:
