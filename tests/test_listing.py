@@ -228,6 +228,27 @@ def plain_tinydb_titles(path: Path) -> list[str]:
         tiny.close()
 
 
+def folded(db_path: Path, *titles: str) -> None:
+    """A database of notes with these titles, folded: its main file listed by its sidecar."""
+    with FieldNotes.open(db_path) as svc:
+        for title in titles:
+            svc.add(make_note(title=title))
+        svc.store.flush()
+
+
+def changed_in_place(db_path: Path) -> None:
+    """Three notes folded, then the file changed in place (see `shifted_in_place`)."""
+    folded(db_path, "aa-first", "middle", "b-last")
+    shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
+
+
+def added_and_flushed(db_path: Path) -> None:
+    """`fieldnotes add` then `fieldnotes flush`: a note saved and folded, the index never read."""
+    with Store(db_path) as store:
+        store.put_note(make_note(title="added").to_dict())
+        store.flush()
+
+
 def shifted_in_place(path: Path, old: bytes, new: bytes, old2: bytes, new2: bytes) -> None:
     """Rewrite the file in place, the same size and modification time, with two notes'
     texts changed so that the notes between them move by a byte: a listing that trusted
@@ -243,11 +264,7 @@ def shifted_in_place(path: Path, old: bytes, new: bytes, old2: bytes, new2: byte
 
 
 def test_a_file_changed_in_place_is_never_read_by_its_old_listing(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
-        for title in ("aa-first", "middle", "b-last"):
-            svc.add(make_note(title=title))
-        svc.store.flush()
-    shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
+    changed_in_place(db_path)
     svc = FieldNotes.open(db_path)
     saved = svc.add(make_note(title="saved in this session"))  # in the journal
     # The bytes are not those the listing was made of (their CRC-32): it is refused, its
@@ -263,30 +280,16 @@ def test_a_file_changed_in_place_is_never_read_by_its_old_listing(db_path: Path)
 
 
 def test_a_fold_from_a_light_open_after_an_in_place_change_parses_the_file(db_path: Path) -> None:
-    with FieldNotes.open(db_path) as svc:
-        for title in ("aa-first", "middle", "b-last"):
-            svc.add(make_note(title=title))
-        svc.store.flush()
-    shifted_in_place(db_path, b'"aa-first"', b'"a-first"', b'"b-last"', b'"bb-last"')
-    with Store(db_path) as store:  # `fieldnotes add` then `fieldnotes flush`: the index never looks
-        store.put_note(make_note(title="added").to_dict())
-        store.flush()
-    assert plain_tinydb_titles(db_path) == [
-        "a-first",
-        "added",
-        "bb-last",
-        "middle",
-    ]
+    changed_in_place(db_path)
+    added_and_flushed(db_path)
+    assert plain_tinydb_titles(db_path) == ["a-first", "added", "bb-last", "middle"]
 
 
 def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> None:
     """A sidecar whose spans are well formed but wrong (note two's points at note one): the
     file is intact (its CRC matches), so only the spans' own check stands between a fold and
     a note silently replaced by another."""
-    with FieldNotes.open(db_path) as svc:
-        for title in ("one", "two", "three"):
-            svc.add(make_note(title=title))
-        svc.store.flush()
+    folded(db_path, "one", "two", "three")
     index = sidecar_path(db_path)
     first, body = index.read_bytes().split(b"\n", 1)
     sidecar = Sidecar.from_bytes(body)
@@ -295,15 +298,8 @@ def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> 
     spans[2:4] = spans[0:2]
     sidecar.listing = orjson.dumps([starts, createds, spans, crc]).decode()
     index.write_bytes(first + b"\n" + sidecar.to_bytes())
-    with Store(db_path) as store:
-        store.put_note(make_note(title="added").to_dict())
-        store.flush()
-    assert plain_tinydb_titles(db_path) == [
-        "added",
-        "one",
-        "three",
-        "two",
-    ]
+    added_and_flushed(db_path)
+    assert plain_tinydb_titles(db_path) == ["added", "one", "three", "two"]
 
 
 def test_a_file_replaced_while_it_is_parsed_never_gets_the_old_files_index(
@@ -312,10 +308,7 @@ def test_a_file_replaced_while_it_is_parsed_never_gets_the_old_files_index(
     """A git checkout or a sync tool (they take no lock) replaces the file while a process
     parses it: the index written after is the file that was read, by that file's inode, so
     it is never taken for the new one."""
-    with FieldNotes.open(db_path) as svc:
-        for title in ("one", "two", "three"):
-            svc.add(make_note(title=title))
-        svc.store.flush()
+    folded(db_path, "one", "two", "three")
     other = db_path.with_name("other.json")
     tables = orjson.loads(db_path.read_bytes())
     next(iter(tables[NOTES].values()))["body"] = "a much longer body, written on the other branch " * 3
