@@ -88,16 +88,16 @@ JOURNAL_MAGIC = "fieldnotes-journal"
 
 def _stat_main(path: Path) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(path)
+        return _fd_stamp(path)
     except FileNotFoundError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _fd_stamp(fd: int) -> tuple[int, int, int]:
-    """The stamp of the file open as `fd`: the file that was read or written, even when
-    another program (a git checkout, a sync tool) has since replaced the path."""
-    st = os.fstat(fd)
+def _fd_stamp(file: int | Path) -> tuple[int, int, int]:
+    """A main file's stamp (inode, size, mtime). Given the descriptor it was read or written
+    by, the stamp of that file, even when another program (a git checkout, a sync tool) has
+    since replaced the path."""
+    st = os.stat(file)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
