@@ -286,9 +286,15 @@ def stable_guid(*parts: str) -> str:
     A version-5 (SHA-1, name-based) UUID, formatted directly: exports make
     tens of thousands of these.
     """
-    digest = hashlib.sha1(GUID_NAMESPACE.bytes + "\x1f".join(parts).encode("utf-8")).hexdigest()
-    variant = "89ab"[int(digest[16], 16) & 3]
+    hasher = _GUID_HASHER.copy()  # the namespace hashed once
+    hasher.update("\x1f".join(parts).encode("utf-8"))
+    digest = hasher.hexdigest()
+    variant = _VARIANT[digest[16]]
     return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
+
+
+_GUID_HASHER = hashlib.sha1(GUID_NAMESPACE.bytes)
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def now_stamp() -> str:

@@ -24,9 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import struct
 import zipfile
-import zlib
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +45,7 @@ from fieldnotes.export.names import unique_names
 from fieldnotes.export.nvivo import informants_table, organizations_table
 from fieldnotes.export.refi import source_text
 from fieldnotes.export.sheets import DATES_IN_WORDS, CellOptions, Table, write_tsv, write_xlsx
+from fieldnotes.export.zipwriter import deflate, dos_stamp, end_records, entry_headers
 from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, ensure_private_dir, fsync_dir
 from fieldnotes.model import Note
 
@@ -153,44 +152,19 @@ def _paragraphs(text: str) -> str:
     return "".join(out)
 
 
-def _deflate(data: bytes) -> tuple[bytes, int, int]:
-    """Raw deflate (as zip stores it), the CRC-32 and the size."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
-
-
-def _headers(
-    name: bytes, data: bytes, crc: int, size: int, offset: int, stamp: tuple[int, int]
-) -> tuple[bytes, bytes]:
-    """A zip entry's local header (with its name) and its central directory record."""
-    dos_time, dos_date = stamp
-    local = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, dos_time, dos_date, crc, len(data), size, len(name), 0
-    )
-    central = struct.pack(
-        "<IHHHHHHIIIHHHHHII",
-        *(0x02014B50, 20, 20, 0, 8, dos_time, dos_date, crc, len(data), size, len(name)),
-        *(0, 0, 0, 0, PRIVATE_FILE << 16, offset),
-    )
-    return local + name, central + name
-
-
 @lru_cache(maxsize=4)
 def _packed_template(moment: datetime) -> tuple[bytes, bytes, int, bytes, bytes]:
     """The template's parts deflated and laid out once, document.xml last: only it changes
     from note to note. zipfile can't take deflated data; deflating the same parts again for
     every document cost ~0.5 ms an entry."""
     parts, before, after = _docx_template()
-    stamp = (
-        moment.hour << 11 | moment.minute << 5 | moment.second // 2,
-        max(moment.year - 1980, 0) << 9 | moment.month << 5 | moment.day,
-    )
+    stamp = dos_stamp(moment)
     local: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     for name, content in parts.items():
-        data, crc, size = _deflate(content)
-        head, record = _headers(name.encode("ascii"), data, crc, size, offset, stamp)
+        data, crc, size = deflate(content)
+        head, record = entry_headers(name.encode("ascii"), len(data), crc, size, offset, stamp)
         local += [head, data]
         central.append(record)
         offset += len(head) + len(data)
@@ -200,16 +174,11 @@ def _packed_template(moment: datetime) -> tuple[bytes, bytes, int, bytes, bytes]
 def docx_bytes(text: str, moment: datetime) -> bytes:
     """A .docx whose paragraphs are the lines of `text` (LF); the first line in the Title style."""
     static, directory, count, before, after = _packed_template(moment)
-    data, crc, size = _deflate(before + _paragraphs(text).encode("utf-8") + after)
-    stamp = (
-        moment.hour << 11 | moment.minute << 5 | moment.second // 2,
-        max(moment.year - 1980, 0) << 9 | moment.month << 5 | moment.day,
-    )
-    head, record = _headers(b"word/document.xml", data, crc, size, len(static), stamp)
+    data, crc, size = deflate(before + _paragraphs(text).encode("utf-8") + after)
+    head, record = entry_headers(b"word/document.xml", len(data), crc, size, len(static), dos_stamp(moment))
     directory += record
     offset = len(static) + len(head) + len(data)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count + 1, count + 1, len(directory), offset, 0)
-    return b"".join((static, head, data, directory, end))
+    return b"".join((static, head, data, directory, end_records(count + 1, len(directory), offset)))
 
 
 def txt_bytes(text: str) -> bytes:

@@ -25,13 +25,19 @@ _NEEDS_ATTR = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 _NEEDS_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _attr(value: str) -> str:
+def attr_value(value: str) -> str:
+    """`value` escaped for an attribute between double quotes."""
     # Most values are GUIDs, dates and numbers: check before escaping.
     return xml_safe(value).translate(_ATTR) if _NEEDS_ATTR.search(value) else value
 
 
+def text_value(text: str) -> str:
+    """`text` escaped for an element's content."""
+    return xml_safe(text).translate(_TEXT) if _NEEDS_TEXT.search(text) else text
+
+
 def _attrs(attrs: dict[str, str]) -> str:
-    return "".join([f' {key}="{_attr(value)}"' for key, value in attrs.items()])
+    return "".join([f' {key}="{attr_value(value)}"' for key, value in attrs.items()])
 
 
 class XmlWriter:
@@ -56,15 +62,11 @@ class XmlWriter:
         self.parts.append(f"<{tag}{_attrs(attrs)}/>")
 
     def text(self, tag: str, text: str) -> None:
-        if _NEEDS_TEXT.search(text):
-            text = xml_safe(text).translate(_TEXT)
-        self.parts.append(f"<{tag}>{text}</{tag}>")
+        self.parts.append(f"<{tag}>{text_value(text)}</{tag}>")
 
     def text_with(self, tag: str, text: str, attrs: dict[str, str]) -> None:
         """`text`, for an element that has attributes too (names need not be Python names)."""
-        if _NEEDS_TEXT.search(text):
-            text = xml_safe(text).translate(_TEXT)
-        self.parts.append(f"<{tag}{_attrs(attrs)}>{text}</{tag}>")
+        self.parts.append(f"<{tag}{_attrs(attrs)}>{text_value(text)}</{tag}>")
 
     def to_bytes(self) -> bytes:
         return "".join(self.parts).encode("utf-8")

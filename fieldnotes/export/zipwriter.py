@@ -1,0 +1,186 @@
+"""Zip archives written directly: deflated entries, owner-only, one timestamp for all.
+
+`zipfile` spends ~50 µs of Python on every entry it writes (a ZipInfo, a writer
+object, a seek back to patch the local header): 2.5 s for the 50,000 sources of a
+large `.qdpx`, where deflating them takes 0.3 s. Here an entry is deflated whole and
+written with its header in one call (`add`), or streamed and its header patched once
+(`stream`, for `project.qde`). The central directory follows the last entry, with the
+ZIP64 records when the archive holds 65,535 entries or more or its directory lies
+past 4 GiB. The tests read every archive back with `zipfile`.
+
+The format: PKWARE's APPNOTE.TXT, sections 4.3 (layout) and 4.5.3 (ZIP64 extra field).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import BinaryIO
+
+from fieldnotes.files import PRIVATE_FILE
+
+LEVEL = 1  # fast: the sources are plain text and deflate well at any level
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_END64 = struct.Struct("<IQHHIIQQQQ")
+_LOCATOR = struct.Struct("<IIQI")
+_MADE_BY = 3 << 8 | 20  # Unix (so the owner-only mode is honoured), spec 2.0
+_NEEDS = 20  # deflate
+_NEEDS64 = 45  # ZIP64
+_DEFLATED = 8
+_UTF8_NAME = 0x800
+_MAX32 = 0xFFFFFFFF
+_MAX16 = 0xFFFF
+
+
+def dos_stamp(moment: datetime) -> tuple[int, int]:
+    """(time, date) as a zip header holds them: two-second steps, years 1980 to 2107."""
+    year = min(max(moment.year, 1980), 2107)
+    return (
+        moment.hour << 11 | moment.minute << 5 | moment.second // 2,
+        (year - 1980) << 9 | moment.month << 5 | moment.day,
+    )
+
+
+def deflate(data: bytes) -> tuple[bytes, int, int]:
+    """Raw deflate (as a zip entry stores it), the CRC-32 and the size of `data`."""
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
+
+
+def entry_headers(
+    name: bytes, packed: int, crc: int, size: int, offset: int, stamp: tuple[int, int], flags: int = 0
+) -> tuple[bytes, bytes]:
+    """A deflated entry's local header (with its name) and its central directory record.
+
+    `packed` is the deflated length. An offset past 4 GiB goes in a ZIP64 extra field."""
+    if packed > _MAX32 or size > _MAX32:
+        raise ValueError(f"{name.decode(errors='replace')}: an entry of 4 GiB or more")
+    dos_time, dos_date = stamp
+    local = _LOCAL.pack(
+        0x04034B50, _NEEDS, flags, _DEFLATED, dos_time, dos_date, crc, packed, size, len(name), 0
+    )
+    extra = b""
+    needs = _NEEDS
+    if offset >= _MAX32:
+        extra = struct.pack("<HHQ", 1, 8, offset)
+        offset, needs = _MAX32, _NEEDS64
+    central = _CENTRAL.pack(
+        *(0x02014B50, _MADE_BY, needs, flags, _DEFLATED, dos_time, dos_date, crc, packed, size, len(name)),
+        *(len(extra), 0, 0, 0, PRIVATE_FILE << 16, offset),
+    )
+    return local + name, central + name + extra
+
+
+def end_records(count: int, directory_size: int, directory_offset: int) -> bytes:
+    """What closes an archive: the end of central directory record, after the ZIP64 end
+    record and its locator when a count or an offset does not fit the classic one."""
+    out = b""
+    if count >= _MAX16 or directory_size >= _MAX32 or directory_offset >= _MAX32:
+        end64_at = directory_offset + directory_size
+        out += _END64.pack(
+            0x06064B50,
+            _END64.size - 12,
+            _MADE_BY,
+            _NEEDS64,
+            0,
+            0,
+            count,
+            count,
+            directory_size,
+            directory_offset,
+        )
+        out += _LOCATOR.pack(0x07064B50, 0, end64_at, 1)
+    return out + _END.pack(
+        0x06054B50,
+        0,
+        0,
+        min(count, _MAX16),
+        min(count, _MAX16),
+        min(directory_size, _MAX32),
+        min(directory_offset, _MAX32),
+        0,
+    )
+
+
+def _name(name: str) -> tuple[bytes, int]:
+    return (name.encode("ascii"), 0) if name.isascii() else (name.encode("utf-8"), _UTF8_NAME)
+
+
+class ZipWriter:
+    """Write a zip archive to `raw` (seekable, positioned at 0); `close` writes the directory."""
+
+    def __init__(self, raw: BinaryIO, moment: datetime) -> None:
+        self._raw = raw
+        self._stamp = dos_stamp(moment)
+        self._offset = 0
+        self._directory: list[bytes] = []
+        self._streaming = False
+
+    def add(self, name: str, data: bytes) -> None:
+        """One entry, deflated whole."""
+        if self._streaming:
+            raise RuntimeError("an entry is still being streamed")
+        encoded, flags = _name(name)
+        packed, crc, size = deflate(data)
+        local, central = entry_headers(encoded, len(packed), crc, size, self._offset, self._stamp, flags)
+        self._raw.write(local + packed)
+        self._offset += len(local) + len(packed)
+        self._directory.append(central)
+
+    @contextmanager
+    def stream(self, name: str) -> Iterator[_Sink]:
+        """One entry written in pieces (`sink.write(bytes)`); its header is patched at the end."""
+        if self._streaming:
+            raise RuntimeError("an entry is still being streamed")
+        self._streaming = True
+        encoded, flags = _name(name)
+        start = self._offset
+        placeholder, _ = entry_headers(encoded, 0, 0, 0, start, self._stamp, flags)
+        self._raw.write(placeholder)
+        sink = _Sink(self._raw)
+        yield sink
+        packed = sink.finish()
+        local, central = entry_headers(encoded, packed, sink.crc, sink.size, start, self._stamp, flags)
+        end = self._raw.tell()
+        self._raw.seek(start)
+        self._raw.write(local)
+        self._raw.seek(end)
+        self._offset = end
+        self._directory.append(central)
+        self._streaming = False
+
+    def close(self) -> None:
+        if self._streaming:
+            raise RuntimeError("an entry is still being streamed")
+        directory = b"".join(self._directory)
+        self._raw.write(directory + end_records(len(self._directory), len(directory), self._offset))
+        self._raw.flush()
+
+
+class _Sink:
+    """Deflates what is written to it into the archive, counting its CRC and sizes."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        self.crc = 0
+        self.size = 0
+        self._packed = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        out = self._packer.compress(data)
+        self._raw.write(out)
+        self._packed += len(out)
+        return len(data)
+
+    def finish(self) -> int:
+        out = self._packer.flush()
+        self._raw.write(out)
+        return self._packed + len(out)

@@ -1,0 +1,85 @@
+"""The zip writer (export/zipwriter.py), read back by the standard library's zipfile."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fieldnotes.export import zipwriter
+from fieldnotes.export.zipwriter import ZipWriter
+
+NAMES = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00/\\"), min_size=1, max_size=30
+).map(lambda name: f"sources/{name}.txt")
+MOMENTS = st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2107, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.dictionaries(
+        NAMES, st.binary(max_size=3000) | st.text(max_size=500).map(str.encode), max_size=8
+    ),
+    streamed=st.lists(st.binary(max_size=2000), max_size=5),
+    moment=MOMENTS,
+)
+def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
+    entries: dict[str, bytes], streamed: list[bytes], moment: datetime
+) -> None:
+    buffer = io.BytesIO()
+    archive = ZipWriter(buffer, moment)
+    with archive.stream("project.qde") as sink:
+        for piece in streamed:
+            sink.write(piece)
+    for name, data in entries.items():
+        archive.add(name, data)
+    archive.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
+        assert read.testzip() is None  # every CRC holds
+        assert read.namelist() == ["project.qde", *entries]
+        assert read.read("project.qde") == b"".join(streamed)
+        for name, data in entries.items():
+            assert read.read(name) == data
+        for info in read.infolist():
+            assert info.date_time == (*moment.timetuple()[:5], moment.second // 2 * 2)
+            assert info.external_attr == 0o600 << 16
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_more_entries_than_the_classic_directory_counts_take_the_zip64_end_records() -> None:
+    buffer = io.BytesIO()
+    archive = ZipWriter(buffer, datetime(2026, 1, 2, 3, 4, 5))
+    count = 0x10000 + 5  # past 65,535
+    for number in range(count):
+        archive.add(f"sources/{number}.txt", str(number).encode())
+    archive.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
+        infos = read.infolist()
+        assert len(infos) == count
+        assert read.read(f"sources/{count - 1}.txt") == str(count - 1).encode()
+
+
+def test_an_offset_past_4_gib_goes_in_a_zip64_extra_field() -> None:
+    local, central = zipwriter.entry_headers(
+        b"a.txt", 3, 0, 1, 5 << 30, zipwriter.dos_stamp(datetime(2026, 1, 1))
+    )
+    assert central.endswith(
+        b"a.txt" + (1).to_bytes(2, "little") + (8).to_bytes(2, "little") + (5 << 30).to_bytes(8, "little")
+    )
+    assert b"\xff\xff\xff\xff" in central  # the classic field says: look in the extra field
+    assert local.endswith(b"a.txt")
+
+
+def test_an_entry_of_4_gib_is_refused_not_written_wrong() -> None:
+    with pytest.raises(ValueError, match="4 GiB"):
+        zipwriter.entry_headers(b"big", 1 << 32, 0, 1 << 32, 0, (0, 0))
+
+
+def test_a_second_entry_cannot_start_inside_a_streamed_one() -> None:
+    archive = ZipWriter(io.BytesIO(), datetime(2026, 1, 1))
+    with archive.stream("project.qde"), pytest.raises(RuntimeError):
+        archive.add("sources/a.txt", b"x")
