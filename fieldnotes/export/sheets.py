@@ -87,16 +87,22 @@ def csv_line(cells: list[str]) -> str:
     copies a cell a character at a time: 0.39 s of a 10,000-note export, this 0.05 s."""
     if not cells:
         return "\r\n"
+    joined = '","'.join(cells)
+    if joined.count('"') == 2 * (len(cells) - 1):  # only the separators': no cell holds a quote
+        return '"' + joined + '"\r\n'
     return '"' + '","'.join([cell.replace('"', '""') for cell in cells]) + '"\r\n'
 
 
+_BATCH = 2000  # rows encoded and written at once
+
+
 def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportReport) -> Path:
-    """Streamed to the file: the text is never held twice."""
+    """Streamed to the file in batches of rows: the text is never held whole, and the
+    rows are encoded a batch at a time (a write per row cost a second at 50,000 notes)."""
     path = folder / f"{table.name}.csv"
     formulas: list[str] = []
-    with atomic_writer(path) as fd, open(fd, "w", encoding="utf-8-sig", newline="", closefd=False) as handle:
-        write = handle.write
-        write(csv_line(table.header))
+    with atomic_writer(path) as fd, open(fd, "wb", closefd=False) as handle:
+        batch = ["\ufeff", csv_line(table.header)]  # the BOM: Excel reads the file as UTF-8
         for number, (cells, label) in enumerate(zip(table.rows, table.labels, strict=True), start=2):
             if options.flatten_newlines:
                 cells = [flatten(cell) for cell in cells]
@@ -110,7 +116,11 @@ def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportRe
                             cell = "'" + cell
                     out.append(cell)
                 cells = out
-            write(csv_line(cells))
+            batch.append(csv_line(cells))
+            if len(batch) >= _BATCH:
+                handle.write("".join(batch).encode("utf-8"))
+                batch.clear()
+        handle.write("".join(batch).encode("utf-8"))
     if formulas:
         shown = "; ".join(formulas[:5]) + (" …" if len(formulas) > 5 else "")
         action = (
