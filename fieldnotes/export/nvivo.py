@@ -102,42 +102,44 @@ class CsvOptions:
     format: str = "csv"  # or "xlsx"
 
 
-def note_row(note: Note, org_types: dict[str, str]) -> dict[str, str]:
-    """One note as notes.csv cells (before flattening or formula checks)."""
+def note_cells(note: Note, org_types: dict[str, str], include_private: bool) -> list[str]:
+    """One note as notes.csv cells, in NOTE_HEADER's order (then `private` if included),
+    before flattening or formula checks."""
     start = note.start_dt
     end = note.end_dt
-    duration = note.duration_minutes
     types = sorted({org_types.get(tag_key(org), "") for org in note.organizations} - {""})
-    return {
-        "note_id": note.id,
-        "kind": note.kind,
-        "date": f"{start:%Y-%m-%d}",
-        "time": f"{start:%H:%M}",
-        "end": f"{end:%Y-%m-%d %H:%M}" if end else "",
-        "duration_minutes": "" if duration is None else str(duration),
-        "location": note.location,
-        "organizations": JOIN.join(note.organizations),
-        "organization_types": JOIN.join(types),
-        "codes": JOIN.join(note.codes),
-        "people": JOIN.join(note.people),
-        "host": note.host,
-        "agenda": note.agenda,
-        "event_type": note.event_type,
-        "organizers": JOIN.join(note.organizers),
-        "ties": JOIN.join(note.ties),
-        "informant": note.informant,
-        "informant_role": note.informant_role,
-        "interview_format": note.interview_format,
-        "consent": note.consent,
-        "recording_ref": note.recording_ref,
-        "created": _stamp_cell(note.created),
-        "updated": _stamp_cell(note.updated),
-        "title": note.title,
-        "body": note.body,
-        "memo": note.memo,
-        "followups": note.followups,
-        "private": note.private,
-    }
+    cells = [
+        note.id,
+        note.kind,
+        f"{start:%Y-%m-%d}",
+        f"{start:%H:%M}",
+        f"{end:%Y-%m-%d %H:%M}" if end else "",
+        "" if end is None else str(int((end - start).total_seconds() // 60)),  # duration_minutes
+        note.location,
+        JOIN.join(note.organizations),
+        JOIN.join(types),
+        JOIN.join(note.codes),
+        JOIN.join(note.people),
+        note.host,
+        note.agenda,
+        note.event_type,
+        JOIN.join(note.organizers),
+        JOIN.join(note.ties),
+        note.informant,
+        note.informant_role,
+        note.interview_format,
+        note.consent,
+        note.recording_ref,
+        _stamp_cell(note.created),
+        _stamp_cell(note.updated),
+        note.title,
+        note.body,
+        note.memo,
+        note.followups,
+    ]
+    if include_private:
+        cells.append(note.private)
+    return cells
 
 
 def _stamp_cell(stamp: str) -> str:
@@ -159,15 +161,13 @@ def notes_table(notes: list[Note], orgs: list[Organization], codes: list[Code], 
     """The dataset: one row per note."""
     org_types = {tag_key(org.name): org.type for org in orgs}
     code_names = [code.name for code in codes]
-    columns = NOTE_HEADER + (["private"] if options.include_private else [])
-    header = list(columns)
+    header = NOTE_HEADER + (["private"] if options.include_private else [])
     if options.code_columns:
         header += [CODE_COLUMN_PREFIX + name for name in code_names]
     table = Table(NOTES, header, NOTE_KINDS)
     code_keys = [tag_key(name) for name in code_names]
     for note in notes:
-        row = note_row(note, org_types)
-        cells = [row[column] for column in columns]
+        cells = note_cells(note, org_types, options.include_private)
         if options.code_columns:
             tagged = {tag_key(code) for code in note.codes}
             cells += ["1" if key in tagged else "0" for key in code_keys]
