@@ -182,9 +182,12 @@ def run_size(count: int, work: Path, minimal_ms: float) -> Row:
     cold = scale.export_processes(db, work)
     row.update(cold)
     # In the app, and exports against parsing the file.
+    measure.clean_heap()
     row.update(asyncio.run(measure.tui_interactions(db)))
+    measure.clean_heap()
     row["parse_ms"] = scale.parse_file(db)
     row.update(measure.exports(db, work))
+    measure.clean_heap()
     row["export_nvivo_ratio"] = row["export_nvivo_ms"] / row["parse_ms"]
     row["export_qdpx_ratio"] = row["export_qdpx_ms"] / row["parse_ms"]
     row.update(measure.reports(db))

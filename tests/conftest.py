@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import random
 import signal
 import subprocess
@@ -31,6 +32,15 @@ ODD_TEXTS = [
     "",
     " leading and trailing spaces ",
 ]
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_after() -> Iterator[None]:
+    """fieldnotes freezes the objects alive after a bulk load or an index build (a process
+    runs one session, so nothing is lost); a test process runs hundreds, whose apps'
+    cyclic garbage would otherwise stay frozen, and grow the heap, to the end."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)
