@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fieldnotes.errors import ImportRefusedError
 from fieldnotes.export import zipwriter
 from fieldnotes.export.zipwriter import ZipWriter
+from fieldnotes.service import FieldNotes
+from tests.conftest import make_note
 
 NAMES = st.text(
     st.characters(exclude_categories=("Cs",), exclude_characters="\x00/\\"), min_size=1, max_size=30
@@ -83,3 +88,55 @@ def test_a_second_entry_cannot_start_inside_a_streamed_one() -> None:
     archive = ZipWriter(io.BytesIO(), datetime(2026, 1, 1))
     with archive.stream("project.qde"), pytest.raises(RuntimeError):
         archive.add("sources/a.txt", b"x")
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "sources/../../x.txt", "..", "a\\b.txt", "a\x00b", ""])
+def test_a_name_that_could_write_outside_the_folder_is_refused(name: str) -> None:
+    archive = ZipWriter(io.BytesIO(), datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="unsafe"):
+        archive.add(name, b"x")
+
+
+def test_a_size_of_exactly_0xffffffff_is_refused_it_means_see_zip64() -> None:
+    with pytest.raises(ValueError, match="4 GiB"):
+        zipwriter.entry_headers(b"big", 0xFFFFFFFF, 0, 16, 0, (0, 0))
+
+
+@pytest.mark.parametrize(
+    ("clock", "stored"),
+    [
+        (datetime(1975, 6, 15, 12, 30), (1980, 1, 1, 0, 0, 0)),
+        (datetime(2108, 2, 29, 23, 59, 59), (2107, 12, 31, 23, 59, 58)),
+        (datetime(2024, 2, 29, 23, 59, 59), (2024, 2, 29, 23, 59, 58)),
+    ],
+)
+def test_a_clock_outside_what_zip_can_hold_gives_the_nearest_real_date(
+    clock: datetime, stored: tuple[int, ...]
+) -> None:
+    buffer = io.BytesIO()
+    archive = ZipWriter(buffer, clock)
+    archive.add("a.txt", b"x")
+    archive.close()
+    assert zipfile.ZipFile(buffer).infolist()[0].date_time == stored
+
+
+def test_a_note_whose_id_is_a_path_is_exported_under_a_safe_name(tmp_path: Path) -> None:
+    """Only a crafted or hand-edited database holds such an id; its .qdpx must not hold a
+    `../` entry that an unzip would write outside its folder, and the text stays reachable."""
+    with FieldNotes.open(tmp_path / "crafted.json") as service:
+        service.add(make_note(id="../../evil", title="Crafted", body="the body survives"))
+        service.add(make_note(title="Plain", body="plain body"))
+        service.export_qdpx(tmp_path / "out.qdpx")
+    archive = zipfile.ZipFile(tmp_path / "out.qdpx")
+    names = archive.namelist()
+    assert names[0] == "project.qde"
+    assert all(name.startswith("sources/") and ".." not in name for name in names[1:])
+    project = ET.fromstring(archive.read("project.qde"))
+    source = next(e for e in project.iter() if e.tag.endswith("TextSource") and e.get("guid") == "../../evil")
+    path = source.get("plainTextPath", "").replace("internal://", "sources/")
+    assert archive.read(path).decode().endswith("the body survives")
+    with FieldNotes.open(tmp_path / "fresh.json") as fresh:  # import refuses the id by name
+        with pytest.raises(ImportRefusedError, match=r"'\.\./\.\./evil' is not a lowercase UUID"):
+            fresh.import_notes(tmp_path / "out.qdpx")
+        fresh.import_notes(tmp_path / "out.qdpx", skip_bad=True)
+        assert [note.body for note in fresh.notes()] == ["plain body"]

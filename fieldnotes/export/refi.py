@@ -18,6 +18,7 @@ counted over exactly the exported `.txt`, in the unit of the target profile
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -411,7 +412,8 @@ class _SourceXml:
         modified = attr_value(_stamp(note.updated or note.created or note.start))
         parts = [
             f'<TextSource guid="{note_id}" name="{attr_value(self.names[note.id])}" '
-            f'plainTextPath="internal://{note_id}.txt" creatingUser="{user}" creationDateTime="{created}" '
+            f'plainTextPath="internal://{source_file(note.id)}.txt" creatingUser="{user}" '
+            f'creationDateTime="{created}" '
             f'modifyingUser="{user}" modifiedDateTime="{modified}">'
         ]
         memo = lf(note.memo) if note.memo.strip() else ""
@@ -558,13 +560,23 @@ def project_files(
     return xml.to_bytes()
 
 
+_SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9_{}-][A-Za-z0-9_.{}-]*")
+
+
+def source_file(note_id: str) -> str:
+    """The name of a note's text in `sources/`, without `.txt`: the note's id, or a GUID made
+    from it when the id could not name a file safely (a path, `..`, a NUL: only a crafted
+    or hand-edited database holds one; `import` finds the text through plainTextPath)."""
+    return note_id if _SAFE_FILE_NAME.fullmatch(note_id) else stable_guid("source", note_id)
+
+
 def source_files(job: ExportJob, target: Profile) -> Iterator[tuple[str, str]]:
-    """Each source's guid and its text as written, one at a time: made again rather than
+    """Each source's file name (`source_file`) and its text as written, one at a time: made again rather than
     kept from project.qde (the texts of 50,000 notes held together were 200 MB)."""
     include_private = job.protections.include_private
     for note in job.notes:
         text, _ = source_text(note, include_private=include_private)
-        yield note.id, text.replace("\n", "\r\n") if target.newline == "\r\n" else text
+        yield source_file(note.id), text.replace("\n", "\r\n") if target.newline == "\r\n" else text
 
 
 @dataclass
@@ -643,8 +655,8 @@ def write_qdpx(
             project_files(
                 job, researcher=researcher, target=chosen, moment=when, progress=progress, sink=sink
             )
-        for guid, text in source_files(job, chosen):
-            archive.add(f"sources/{guid}.txt", text.encode("utf-8"))
+        for name, text in source_files(job, chosen):
+            archive.add(f"sources/{name}.txt", text.encode("utf-8"))
         archive.close()
     report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
     if progress:

@@ -38,11 +38,15 @@ _MAX16 = 0xFFFF
 
 
 def dos_stamp(moment: datetime) -> tuple[int, int]:
-    """(time, date) as a zip header holds them: two-second steps, years 1980 to 2107."""
-    year = min(max(moment.year, 1980), 2107)
+    """(time, date) as a zip header holds them: two-second steps, from 1980-01-01 to the end
+    of 2107 (a clock outside that range gives the nearest end, a real date either way)."""
+    if moment.year < 1980:
+        moment = datetime(1980, 1, 1)
+    elif moment.year > 2107:
+        moment = datetime(2107, 12, 31, 23, 59, 58)
     return (
         moment.hour << 11 | moment.minute << 5 | moment.second // 2,
-        (year - 1980) << 9 | moment.month << 5 | moment.day,
+        (moment.year - 1980) << 9 | moment.month << 5 | moment.day,
     )
 
 
@@ -58,7 +62,7 @@ def entry_headers(
     """A deflated entry's local header (with its name) and its central directory record.
 
     `packed` is the deflated length. An offset past 4 GiB goes in a ZIP64 extra field."""
-    if packed > _MAX32 or size > _MAX32:
+    if packed >= _MAX32 or size >= _MAX32:  # 0xFFFFFFFF itself means "see the ZIP64 field"
         raise ValueError(f"{name.decode(errors='replace')}: an entry of 4 GiB or more")
     dos_time, dos_date = stamp
     local = _LOCAL.pack(
@@ -108,6 +112,11 @@ def end_records(count: int, directory_size: int, directory_offset: int) -> bytes
 
 
 def _name(name: str) -> tuple[bytes, int]:
+    """The entry name as stored, and its flag; a name that could write outside the folder
+    it is extracted to (absolute, `..`, a backslash or a NUL) is refused."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or "\\" in name or "\x00" in name or ".." in parts:
+        raise ValueError(f"unsafe name for a zip entry: {name!r}")
     return (name.encode("ascii"), 0) if name.isascii() else (name.encode("utf-8"), _UTF8_NAME)
 
 
@@ -134,7 +143,9 @@ class ZipWriter:
 
     @contextmanager
     def stream(self, name: str) -> Iterator[_Sink]:
-        """One entry written in pieces (`sink.write(bytes)`); its header is patched at the end."""
+        """One entry written in pieces (`sink.write(bytes)`); its header is patched at the end.
+        An exception inside leaves the writer refusing every later call: the archive is
+        incomplete and must be thrown away (the exports write it to a temp file)."""
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
         self._streaming = True
