@@ -49,11 +49,11 @@ class Profile:
         ending = "CRLF (a line break counts as one)" if self.newline == "\r\n" else "LF"
         return f"for {self.tool}: positions in {self.unit}; line endings {ending}"
 
-    def position(self, text: str, index: int) -> int:
-        """The position of code point `index` of LF `text` in this profile's unit."""
+    def length(self, text: str) -> int:
+        """The length of LF `text` in this profile's unit: positions are sums of these."""
         if self.unit == CODE_POINTS or text.isascii():
-            return index
-        return len(text[:index].encode("utf-16-le")) // 2
+            return len(text)
+        return len(text.encode("utf-16-le")) // 2
 
 
 PROFILES: dict[str, Profile] = {

@@ -40,7 +40,7 @@ from fieldnotes.export.common import (
     xml_safe,
 )
 from fieldnotes.export.names import unique_names
-from fieldnotes.export.profiles import CODE_POINTS, Profile, profile
+from fieldnotes.export.profiles import Profile, profile
 from fieldnotes.export.xml_writer import XmlWriter, attr_value, text_value
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_writer, write_all
@@ -370,10 +370,6 @@ def project_description(target: Profile, include_private: bool) -> str:
     )
 
 
-def _utf16_length(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
-
-
 @dataclass
 class _SourceXml:
     """A note's `<TextSource>`, written as one string: the selections and codings of its
@@ -392,13 +388,13 @@ class _SourceXml:
     org_types: dict[str, str]
     cases_of: dict[str, list[str]]
     memo_refs: dict[str, list[str]]  # note id -> guids of the analytic memos about it, escaped
-    memo_guid: str = ""  # of the last note's memo, or ""
 
-    def xml(self, note: Note) -> str:
+    def xml(self, note: Note) -> tuple[str, str]:
+        """The element, and the guid of the note's memo ("" without a memo)."""
         header = source_header(note)
         body = lf(note.body) if note.body else ""
         tail = PRIVATE_MARK + lf(note.private) if self.include_private and note.private else ""
-        measure = len if self.target.unit == CODE_POINTS else _utf16_length
+        measure = self.target.length
         body_start = measure(header)
         body_end = body_start + measure(body)
         whole = str(body_end + measure(tail))
@@ -439,14 +435,13 @@ class _SourceXml:
                 f'<Coding guid="{stable_guid("case-coding", note.id, case_guid)}" {stamp}>'
                 f'<CodeRef targetGUID="{attr_value(case_guid)}"/></Coding></PlainTextSelection>'
             )
-        self.memo_guid = stable_guid("memo", note.id) if memo else ""
-        if memo:
-            parts.append(f'<NoteRef targetGUID="{self.memo_guid}"/>')
-        for memo_guid in self.memo_refs.get(note.id, ()):
+        memo_guid = stable_guid("memo", note.id) if memo else ""
+        if memo_guid:
             parts.append(f'<NoteRef targetGUID="{memo_guid}"/>')
+        parts += [f'<NoteRef targetGUID="{guid}"/>' for guid in self.memo_refs.get(note.id, ())]
         parts.append(_values_xml(note, self.org_types))
         parts.append("</TextSource>")
-        return "".join(parts)
+        return "".join(parts), memo_guid
 
 
 def project_files(
@@ -510,9 +505,10 @@ def project_files(
     if notes:
         xml.start("Sources")
     for index, note in enumerate(notes):
-        xml.parts.append(sources.xml(note))
-        if sources.memo_guid:
-            memos.append((note, sources.memo_guid))
+        element, memo_guid = sources.xml(note)
+        xml.parts.append(element)
+        if memo_guid:
+            memos.append((note, memo_guid))
         if index % 500 == 0:
             if sink is not None:
                 xml.drain(sink)
