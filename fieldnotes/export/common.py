@@ -8,10 +8,8 @@ import re
 import shutil
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from fieldnotes.errors import NothingToExportError, OutputExistsError
@@ -52,18 +50,6 @@ class ExportReport:
 
 def nothing_to_export(what: str = "notes") -> NothingToExportError:
     return NothingToExportError(f"no {what} match: nothing was written (check the filters)")
-
-
-def zip_entry(name: str, moment: datetime, level: int = 1) -> zipfile.ZipInfo:
-    """A deflated, owner-only zip entry stamped `moment`, at compression `level` also when
-    it is opened for streaming (`ZipFile.open(entry, "w")` ignores the archive's level)."""
-    info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o600 << 16
-    for attribute in ("compress_level", "_compresslevel"):  # public from Python 3.13
-        with contextlib.suppress(AttributeError):
-            setattr(info, attribute, level)
-    return info
 
 
 def plural(count: int, word: str) -> str:

@@ -36,8 +36,8 @@ from fieldnotes.export.common import (
     looks_like_formula,
     plural,
     xml_safe,
-    zip_entry,
 )
+from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_write_bytes, atomic_writer
 
 EXCEL_MAX_CELL = 32_767  # characters in one cell: Excel (and NVivo reading .xlsx) cut the rest
@@ -277,14 +277,15 @@ def xlsx_bytes(table: Table, options: CellOptions, moment: datetime | None = Non
 
     blank = [""] * len(columns)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(frame)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
+    with zipfile.ZipFile(io.BytesIO(frame)) as source:
+        infos = source.infolist()
+        target = ZipWriter(out, moment or datetime(*infos[0].date_time))
+        for info in infos:
             content = source.read(info)
-            entry = zip_entry(info.filename, moment or datetime(*info.date_time))
             if info.filename == "xl/worksheets/sheet1.xml":
                 xml = content.decode("utf-8")
                 start = xml.index("<sheetData>") + len("<sheetData>")
-                with target.open(entry, "w") as sink:
+                with target.stream(info.filename) as sink:
                     sink.write(xml[:start].encode("utf-8"))
                     batch: list[str] = []
                     for row in rows():
@@ -299,7 +300,8 @@ def xlsx_bytes(table: Table, options: CellOptions, moment: datetime | None = Non
                 content = _CORE_DATES.sub(
                     rb"\g<1>" + moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\3", content
                 )
-            target.writestr(entry, content, compresslevel=1)
+            target.add(info.filename, content)
+        target.close()
     return out.getvalue()
 
 
