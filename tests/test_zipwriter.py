@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import datetime
@@ -140,3 +142,24 @@ def test_a_note_whose_id_is_a_path_is_exported_under_a_safe_name(tmp_path: Path)
             fresh.import_notes(tmp_path / "out.qdpx")
         fresh.import_notes(tmp_path / "out.qdpx", skip_bad=True)
         assert [note.body for note in fresh.notes()] == ["plain body"]
+
+
+def test_an_export_removes_the_stale_temp_file_a_killed_export_of_the_same_file_left(tmp_path: Path) -> None:
+    """A kill -9 mid-export leaves `.NAME.XXXXXXXX.tmp` (note text, half written) beside the
+    target; the next export of that file removes it once it is stale, and leaves a younger
+    one, which may be another export still writing, and other files' temp files alone."""
+    exports = tmp_path / "exports"  # apart from the database, whose folder the store tidies itself
+    exports.mkdir()
+    stale = exports / ".out.qdpx.abcd1234.tmp"
+    young = exports / ".out.qdpx.efgh5678.tmp"
+    other = exports / ".other.qdpx.abcd1234.tmp"
+    for path in (stale, young, other):
+        path.write_bytes(b"half a project")
+    hour_ago = time.time() - 3600
+    for path in (stale, other):
+        os.utime(path, (hour_ago, hour_ago))
+    with FieldNotes.open(tmp_path / "notes.json") as service:
+        service.add(make_note(body="text"))
+        service.export_qdpx(exports / "out.qdpx")
+    assert not stale.exists()
+    assert young.exists() and other.exists()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldnotes.errors import NothingToExportError, OutputExistsError
-from fieldnotes.files import PRIVATE_DIR, ensure_private_dir, fsync_dir
+from fieldnotes.files import PRIVATE_DIR, ensure_private_dir, fsync_dir, remove_temp_files
 from fieldnotes.model import Informant, Note
 from fieldnotes.text import tag_key
 
@@ -79,12 +79,15 @@ def looks_like_formula(cell: str) -> bool:
 
 
 def prepare_file(path: Path, force: bool) -> None:
-    """Refuse to overwrite without --force; create the folder owner-only."""
+    """Refuse to overwrite without --force; create the folder owner-only; remove the temp
+    files a killed export of the same file left (note text, half written), once they are
+    as old as a stale staging folder (a younger one may be another export's, still running)."""
     if path.exists() and not force:
         raise OutputExistsError(f"{path} exists already; add --force to replace it")
     if path.is_dir():
         raise OutputExistsError(f"{path} is a folder")
     ensure_private_dir(path.parent)
+    remove_temp_files(path.parent, older_than_s=STALE_STAGING_S, prefix=f".{path.name}.")
 
 
 def prepare_folder(path: Path, names: list[str], force: bool) -> None:
