@@ -802,6 +802,10 @@ def _occurs_in_lowercase(word: str, corpus: str) -> bool:
     return False
 
 
+_SCAN_ONCE_CHARS = 500  # texts up to this long are scanned once per check (see find_possible_names)
+_MID, _NAMED, _START = 0, 1, 2  # a candidate mid-sentence, at a start but named there, at a start
+
+
 @dataclass
 class PossibleName:
     word: str
@@ -858,13 +862,9 @@ def find_possible_names(
             verdicts[key] = judge(token, titled)
         return verdicts[key]
 
-    for place, raw in export_texts(
-        notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
-    ):
-        if not raw:
-            continue
-        text = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
-        corpus.append(text)
+    def scan(text: str, people: bool) -> list[tuple[str, int]]:
+        """Each candidate in `text` with what its place says: _MID, _NAMED or _START."""
+        events: list[tuple[str, int]] = []
         for match in _CAPITALISED.finditer(text):
             start = match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
@@ -878,11 +878,39 @@ def find_possible_names(
                 if word is None or not _after_title(text, start):
                     continue
                 at_start = False
-            if not at_start or place.endswith(" people"):  # people present: names by definition
-                mid_sentence.add(word)
+            if not at_start or people:  # people present: names by definition
+                events.append((word, _MID))
             elif token.endswith(("'s", "’s")) or _NAMED_NEXT.match(text, match.end()):
-                named_at_start.add(word)  # "Rosa's van", "Brandt said"
-            entry = found.setdefault(word, PossibleName(word))
+                events.append((word, _NAMED))  # "Rosa's van", "Brandt said"
+            else:
+                events.append((word, _START))
+        return events
+
+    # Short fields repeat (a location, the people present, a follow-up's text): each distinct
+    # one is scanned once. A long text is rarely repeated, and hashing it would cost more.
+    scanned: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+    for place, raw in export_texts(
+        notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
+    ):
+        if not raw:
+            continue
+        text = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
+        corpus.append(text)
+        people = place.endswith(" people")
+        short = len(text) <= _SCAN_ONCE_CHARS
+        events = scanned.get((text, people)) if short else None
+        if events is None:
+            events = scan(text, people)
+            if short:
+                scanned[text, people] = events
+        for word, mark in events:
+            if mark == _MID:
+                mid_sentence.add(word)
+            elif mark == _NAMED:
+                named_at_start.add(word)
+            entry = found.get(word)
+            if entry is None:
+                entry = found[word] = PossibleName(word)
             entry.count += 1
             if len(entry.where) < limit_places and place not in entry.where:
                 entry.where.append(place)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from fieldnotes.cli.main import cli
 from fieldnotes.export.job import Protections
@@ -189,3 +191,52 @@ def test_the_codebook_export_checks_the_codes_and_not_the_notes(service: FieldNo
     safe = service.export_qdc(tmp_path / "safe.qdc", pseudonymise=True)
     assert "Dana" not in (tmp_path / "safe.qdc").read_text(encoding="utf-8")
     assert not any("hold a registered real name" in w for w in safe.warnings)
+
+
+_PHRASES = [
+    "Rosa said no.",
+    "Met Officer Brandt",
+    "Brandt",
+    "Community room 4",
+    "rosa",
+    "Call Dr. May about Rosa's van",
+    "The Coalition, who",
+    "İstanbul office; Ärzte",
+    "",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_PHRASES),
+            st.sampled_from(_PHRASES),
+            st.lists(st.sampled_from([*_PHRASES, "P-03", "Rosa Díaz"]), max_size=3),
+            st.text(alphabet=st.sampled_from("Ra sM.\n’'-o"), max_size=12),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(min_value=1, max_value=5),
+)
+@example([("t", "Brandt", ["Brandt"], "")], 5)  # the same text, a start in one field, a name in the other
+def test_scanning_a_repeated_text_once_finds_what_scanning_each_copy_finds(
+    monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, list[str], str]], limit: int
+) -> None:
+    """Short texts are scanned once per check (locations, people present and follow-ups
+    repeat); the findings, counts and places are those of a scan of every copy."""
+    import fieldnotes.privacy as privacy
+
+    notes = [
+        make_note(title=title or "t", location=location, people=people, body=body, private=body)
+        for title, location, people, body in rows
+    ]
+
+    def check() -> list[tuple[str, int, list[str], bool]]:
+        found = find_possible_names(notes, ["P-03"], include_private=True, limit_places=limit)
+        return [(p.word, p.count, p.where, p.only_at_sentence_starts) for p in found]
+
+    once = check()
+    monkeypatch.setattr(privacy, "_SCAN_ONCE_CHARS", -1)
+    assert check() == once
