@@ -161,6 +161,9 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()}",
         "date": datetime.now().strftime("%Y-%m-%d"),
+        "bytecode": "compiled before timing (PYTHONDONTWRITEBYTECODE="
+        + os.environ.get("PYTHONDONTWRITEBYTECODE", "unset")
+        + ")",
     }
 
 
@@ -255,6 +258,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes or ([100, 1_000, 10_000] + ([50_000] if args.large else []))
     rows = []
+    scale.compile_bytecode()
     minimal_ms = scale.minimal_textual()
     with tempfile.TemporaryDirectory(prefix="fieldnotes-bench-") as tmp:
         for count in sizes:
