@@ -218,11 +218,11 @@ def build_job(
         items = [pseudonymiser.followup(item, renames) for item in items]
         entries = [pseudonymiser.history_entry(entry, renames) for entry in entries]
     codebook_warnings: list[str] = []  # a .qdc carries the codes and their history only
+    others = job_others(chosen, items, entries)  # the memos', follow-ups' and history's texts
+    history_texts = job_others([], [], entries)
     if not protections.pseudonymise and pseudonymiser:
-        warnings += _real_name_warning(
-            pseudonymiser, notes, organizations, codes, informants, job_others(chosen, items, entries)
-        )
-        codebook_warnings += _real_name_warning(pseudonymiser, [], [], codes, [], job_others([], [], entries))
+        warnings += _real_name_warning(pseudonymiser, notes, organizations, codes, informants, others)
+        codebook_warnings += _real_name_warning(pseudonymiser, [], [], codes, [], history_texts)
 
     private = protections.include_private
     warnings += _preflight(
@@ -234,7 +234,7 @@ def build_job(
             known_names,
             include_private=private,
             pseudonymiser=pseudonymiser,
-            others=job_others(chosen, items, entries),
+            others=others,
         )
     )
     codebook_warnings += _preflight(
@@ -246,7 +246,7 @@ def build_job(
             known_names,
             include_private=private,
             pseudonymiser=pseudonymiser,
-            others=job_others([], [], entries),
+            others=history_texts,
         )
     )
     public = [replace(person, real_names=[]) for person in informants]
