@@ -120,3 +120,16 @@ def test_a_csv_row_is_what_the_csv_module_writes(rows: list[list[str]]) -> None:
 def test_stable_guids_are_the_version_5_uuids_of_their_parts(parts: list[str]) -> None:
     """Old exports' GUIDs stay valid: a tool re-importing a project matches them."""
     assert stable_guid(*parts) == str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(parts)))
+
+
+@settings(max_examples=2000)
+@given(st.text(st.sampled_from("ab \t\n\r\x00\x01\x08\x0b\x0c\x0e\x1f\x7f é\ufffe\uffff😀")) | st.text())
+def test_xml_safe_replaces_exactly_what_xml_cannot_hold(text: str) -> None:
+    """The ASCII shortcut changes nothing: the result is the one regular replacement."""
+    import re
+
+    from fieldnotes.export.common import xml_safe
+
+    expected = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", text)
+    assert xml_safe(text) == expected
+    assert len(xml_safe(text)) == len(text)
