@@ -235,12 +235,14 @@ def source_header(note: Note) -> str:
     return xml_safe("\n".join(lines) + "\n\n")
 
 
-def source_text(note: Note, *, include_private: bool = False) -> tuple[str, int]:
+def source_text(note: Note, *, include_private: bool = False, header: str | None = None) -> tuple[str, int]:
     """The plain text of a note's source (LF line endings), and where its body starts (code points).
+    `header`: the note's `source_header`, when already made.
 
     Private observations are never part of it unless asked for; then they follow
     the body under a "Private:" line (and codes cover the body only)."""
-    header = source_header(note)
+    if header is None:
+        header = source_header(note)
     text = header + xml_safe(lf(note.body)) if note.body else header
     if include_private and note.private:
         text += PRIVATE_MARK + xml_safe(lf(note.private))
@@ -388,10 +390,13 @@ class _SourceXml:
     org_types: dict[str, str]
     cases_of: dict[str, list[str]]
     memo_refs: dict[str, list[str]]  # note id -> guids of the analytic memos about it, escaped
+    headers: list[str] | None = None  # each note's source header appended, when given
 
     def xml(self, note: Note) -> tuple[str, str]:
         """The element, and the guid of the note's memo ("" without a memo)."""
         header = source_header(note)
+        if self.headers is not None:
+            self.headers.append(header)
         body = lf(note.body) if note.body else ""
         tail = PRIVATE_MARK + lf(note.private) if self.include_private and note.private else ""
         measure = self.target.length
@@ -452,10 +457,12 @@ def project_files(
     moment: datetime | None = None,
     progress: Progress | None = None,
     sink: BinaryIO | None = None,
+    headers: list[str] | None = None,
 ) -> bytes:
     """project.qde, in the schema's order (the sources' texts are `source_files`).
 
-    With a `sink`, project.qde is written to it as it is built (and b"" returned)."""
+    With a `sink`, project.qde is written to it as it is built (and b"" returned).
+    `headers` receives each note's source header, in the notes' order, for `source_files`."""
     target = target or profile(None)
     notes, orgs, codes = job.notes, job.organizations, job.codes
     include_private = job.protections.include_private
@@ -499,6 +506,7 @@ def project_files(
         org_types={tag_key(org.name): org.type for org in orgs},
         cases_of=cases_of,
         memo_refs={note_id: [attr_value(guid) for guid in guids] for note_id, guids in links.sources.items()},
+        headers=headers,
     )
     names = sources.names
     memos: list[tuple[Note, str]] = []
@@ -566,12 +574,16 @@ def source_file(note_id: str) -> str:
     return note_id if _SAFE_FILE_NAME.fullmatch(note_id) else stable_guid("source", note_id)
 
 
-def source_files(job: ExportJob, target: Profile) -> Iterator[tuple[str, str]]:
+def source_files(
+    job: ExportJob, target: Profile, headers: list[str] | None = None
+) -> Iterator[tuple[str, str]]:
     """Each source's file name (`source_file`) and its text as written, one at a time: made again rather than
-    kept from project.qde (the texts of 50,000 notes held together were 200 MB)."""
+    kept from project.qde (the texts of 50,000 notes held together were 200 MB); `headers`,
+    the notes' source headers in their order, when `project_files` kept them (a tenth of that)."""
     include_private = job.protections.include_private
-    for note in job.notes:
-        text, _ = source_text(note, include_private=include_private)
+    for number, note in enumerate(job.notes):
+        header = headers[number] if headers else None
+        text, _ = source_text(note, include_private=include_private, header=header)
         yield source_file(note.id), text.replace("\n", "\r\n") if target.newline == "\r\n" else text
 
 
@@ -647,11 +659,18 @@ def write_qdpx(
     local = when.astimezone() if moment is None else when
     with atomic_writer(path) as fd, open(fd, "wb", closefd=False) as raw:
         archive = ZipWriter(raw, local)
+        headers: list[str] = []
         with archive.stream("project.qde") as sink:
             project_files(
-                job, researcher=researcher, target=chosen, moment=when, progress=progress, sink=sink
+                job,
+                researcher=researcher,
+                target=chosen,
+                moment=when,
+                progress=progress,
+                sink=sink,
+                headers=headers,
             )
-        for name, text in source_files(job, chosen):
+        for name, text in source_files(job, chosen, headers):
             archive.add(f"sources/{name}.txt", text.encode("utf-8"))
         archive.close()
     report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
