@@ -133,3 +133,17 @@ def test_xml_safe_replaces_exactly_what_xml_cannot_hold(text: str) -> None:
     expected = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", text)
     assert xml_safe(text) == expected
     assert len(xml_safe(text)) == len(text)
+
+
+@settings(max_examples=2000)
+@given(st.text(st.sampled_from("a &<>\r\n\t\x00\x0b;#é\ufffe😀")) | st.text(), st.booleans())
+def test_escaped_text_is_the_entity_translation_of_the_safe_text(text: str, carriage_returns: bool) -> None:
+    """The chain of replaces writes what one translation to entities writes."""
+    from fieldnotes.export.common import xml_safe
+    from fieldnotes.export.xml_writer import escape_text, text_value
+
+    table = {"&": "&amp;", "<": "&lt;", ">": "&gt;"} | ({"\r": "&#13;"} if carriage_returns else {})
+    expected = xml_safe(text).translate(str.maketrans(table))
+    assert escape_text(text, carriage_returns=carriage_returns) == expected
+    if carriage_returns:
+        assert text_value(text) == expected

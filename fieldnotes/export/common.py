@@ -22,7 +22,7 @@ PILCROW = " ¶ "
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # Characters XML 1.0 cannot carry. Replaced one for one, so positions do not move.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ASCII_NOT_XML = str.maketrans("", "", "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])))
+_ASCII_NOT_XML = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 Progress = Callable[[int, int], None]
 
@@ -68,11 +68,14 @@ def unflatten(text: str) -> str:
 
 def xml_safe(text: str) -> str:
     """Replace characters XML cannot hold with U+FFFD (same length)."""
-    # Nearly every text is ASCII without a control character: deleting the controls and
-    # comparing lengths tells so at C speed, 4x faster than the search (100 million
-    # characters of notes in a large export). `isascii` itself costs nothing.
-    if text.isascii() and len(text.translate(_ASCII_NOT_XML)) == len(text):
-        return text
+    # Nearly every text is ASCII without a control character. Its bytes with the controls
+    # deleted (a C loop over a fixed table) say so 4x faster than the regex for a note's
+    # body and as fast for a short cell; `isascii` itself costs nothing. (`str.translate`
+    # looks each character up in a dict: slower than the regex on short cells.)
+    if text.isascii():
+        data = text.encode("ascii")
+        if len(data.translate(None, _ASCII_NOT_XML)) == len(data):
+            return text
     return _NOT_XML.sub("\ufffd", text)
 
 

@@ -39,12 +39,12 @@ from fieldnotes.export.common import (
     plural,
     prepare_folder,
     staged_folder,
-    xml_safe,
 )
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.nvivo import informants_table, organizations_table
 from fieldnotes.export.refi import source_text
 from fieldnotes.export.sheets import DATES_IN_WORDS, CellOptions, Table, write_tsv, write_xlsx
+from fieldnotes.export.xml_writer import escape_text
 from fieldnotes.export.zipwriter import deflate, dos_stamp, end_records, entry_headers
 from fieldnotes.files import PRIVATE_FILE, atomic_write_bytes, ensure_private_dir, fsync_dir
 from fieldnotes.model import Note
@@ -86,7 +86,6 @@ def file_table(notes: list[Note], names: dict[str, str]) -> Table:
 # ---------------------------------------------------------------------- docx
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _T = '<w:t xml:space="preserve">'
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 @lru_cache(maxsize=1)
@@ -141,7 +140,7 @@ _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
 
 def _paragraphs(text: str) -> str:
     """Each line of `text` as a paragraph (a tab as a Word tab), the first in the Title style."""
-    lines = xml_safe(text).translate(_ESCAPE).split("\n")
+    lines = escape_text(text, carriage_returns=False).split("\n")
     out = []
     for number, line in enumerate(lines):
         props = '<w:pPr><w:pStyle w:val="Title"/></w:pPr>' if number == 0 else ""

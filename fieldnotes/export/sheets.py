@@ -35,8 +35,8 @@ from fieldnotes.export.common import (
     flatten,
     looks_like_formula,
     plural,
-    xml_safe,
 )
+from fieldnotes.export.xml_writer import escape_text
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_write_bytes, atomic_writer
 
@@ -175,7 +175,6 @@ def _typed(value: str, kind: str) -> Any:
 
 
 _T = '<t xml:space="preserve">'
-_XLSX_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _EPOCH = datetime(1899, 12, 30)
 
 
@@ -270,7 +269,7 @@ def xlsx_bytes(table: Table, options: CellOptions, moment: datetime | None = Non
                                 f'<c r="{column}{number}" s="{style}" t="n"><v>{_serial(typed)}</v></c>'
                             )
                         continue
-                text = xml_safe(flatten(value) if options.flatten_newlines else value).translate(_XLSX_TEXT)
+                text = escape_text(flatten(value) if options.flatten_newlines else value)
                 parts.append(f'<c r="{column}{number}" t="inlineStr"><is>{_T}{text}</t></is></c>')
             parts.append("</row>")
             yield "".join(parts)
