@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import orjson
 import pytest
@@ -62,10 +63,11 @@ def note_doc(number: int, extra: dict[str, Any]) -> dict[str, Any]:
     ),
     notes=st.lists(DOCS, max_size=6),
     after=st.dictionaries(TRICKY, st.dictionaries(st.integers(1, 99).map(str), DOCS, max_size=2), max_size=2),
+    chunk=st.sampled_from([1, 7, 64, 1 << 20]),  # bytes gathered before a write
 )
 @settings(max_examples=400, deadline=None)
 def test_each_span_is_exactly_its_note_in_the_file(
-    before: dict[str, Any], notes: list[dict[str, Any]], after: dict[str, Any]
+    before: dict[str, Any], notes: list[dict[str, Any]], after: dict[str, Any], chunk: int
 ) -> None:
     tables = {name: table for name, table in before.items() if name != NOTES}
     tables[NOTES] = {str(number): note_doc(number, doc) for number, doc in enumerate(notes, start=1)}
@@ -83,7 +85,8 @@ def test_each_span_is_exactly_its_note_in_the_file(
     records = {name: table for name, table in tables.items() if name != NOTES}
     pieces = [(key, orjson.dumps(doc), doc["start"], doc["created"]) for key, doc in tables[NOTES].items()]
     parts: list[bytes | memoryview] = []
-    written = write_layout(parts.append, records, pieces)
+    with mock.patch.object(durable, "_WRITE_CHUNK", chunk):
+        written = write_layout(parts.append, records, pieces)
     assert b"".join(parts) == orjson.dumps({**records, NOTES: tables[NOTES]})
     assert written == note_spans({**records, NOTES: tables[NOTES]}, b"".join(parts))
     assert spans_hold(written, b"".join(parts))

@@ -215,13 +215,19 @@ def spans_hold(listing: Listing, plain: bytes) -> bool:
 
 def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
     """A note's start and creation time, as the note index sorts by them."""
+    start, created = doc.get("start"), doc.get("created")
+    if type(start) is str and type(created) is str:
+        return start, created  # nearly always: no import statement run 50,000 times a fold
     from fieldnotes.model import as_str
 
-    return as_str(doc.get("start")), as_str(doc.get("created"))
+    return as_str(start), as_str(created)
 
 
 NotePiece = tuple[str, "bytes | memoryview", str, str]
 """A note as the main file is written: its key, its document's bytes, its start and created."""
+
+
+_WRITE_CHUNK = 1 << 20  # bytes gathered before a write (see write_layout)
 
 
 class _Unlisted(Exception):
@@ -233,15 +239,35 @@ def write_layout(
 ) -> Listing:
     """Write a main file through `write`, a piece at a time (nothing is held whole): the
     record tables, then the notes (no notes table when `notes` is None), exactly as orjson
-    writes such tables compactly. Returns the listing of what was written."""
+    writes such tables compactly. Returns the listing of what was written.
+
+    Pieces are gathered and written ~1 MB at a time: a write and a CRC update per piece
+    were 100,000 calls for 50,000 notes."""
     dumps = orjson.dumps
-    pos = crc = 0
+    pos = crc = held = 0
+    pending: list[bytes | memoryview] = []
 
     def put(data: bytes | memoryview) -> None:
-        nonlocal pos, crc
-        write(data)
-        crc = zlib.crc32(data, crc)
+        nonlocal pos, held, crc
         pos += len(data)
+        if len(data) >= _WRITE_CHUNK:  # a large note goes as it is, never copied
+            drain()
+            write(data)
+            crc = zlib.crc32(data, crc)
+            return
+        pending.append(data)
+        held += len(data)
+        if held >= _WRITE_CHUNK:
+            drain()
+
+    def drain() -> None:
+        nonlocal crc, held
+        if pending:
+            chunk = b"".join(pending)
+            write(chunk)
+            crc = zlib.crc32(chunk, crc)
+            pending.clear()
+            held = 0
 
     put(b"{")
     for number, (name, table) in enumerate(records.items()):
@@ -261,6 +287,7 @@ def write_layout(
             createds.append(created)
         put(b"}")
     put(b"}")
+    drain()
     return Listing(keys, starts, createds, spans, crc)
 
 
