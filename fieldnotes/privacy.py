@@ -773,6 +773,9 @@ def _starts_sentence(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_END
 
 
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
 def _after_title(text: str, start: int) -> bool:
     """True when the word before `start` is a title: "Ms. ", "Officer ", "Dr."."""
     end = start - 1
@@ -782,12 +785,24 @@ def _after_title(text: str, start: int) -> bool:
         end -= 1
     if end < 0 or end == start - 1 or not text[end].isalpha():
         return False  # a title stands apart: "Dr." or "Dr " before the name
+    # The word ending at `end`, of at most 15 letters. Nearly always ASCII: its letters are
+    # stripped at C speed (this runs for every capitalised word that starts a sentence).
+    chunk = text[max(0, end - 15) : end + 1]
+    if chunk.isascii():
+        word = chunk[len(chunk.rstrip(_ASCII_LETTERS)) :]
+        return len(word) <= 15 and _is_title(word)  # 16: longer than any title
     begin = end
     while begin > 0 and begin > end - 14 and is_letter(text[begin - 1]):
         begin -= 1
     if begin and is_letter(text[begin - 1]):
         return False  # longer than any title
-    return fold(text[begin : end + 1]) in TITLES
+    return _is_title(text[begin : end + 1])
+
+
+@lru_cache(maxsize=8192)
+def _is_title(word: str) -> bool:
+    """The word before nearly every capitalised word is checked: "the", "said"... repeat."""
+    return fold(word) in TITLES
 
 
 def _occurs_in_lowercase(word: str, corpus: str) -> bool:

@@ -240,3 +240,42 @@ def test_scanning_a_repeated_text_once_finds_what_scanning_each_copy_finds(
     once = check()
     monkeypatch.setattr(privacy, "_SCAN_ONCE_CHARS", -1)
     assert check() == once
+
+
+def _after_title_by_letters(text: str, start: int) -> bool:
+    """The title check walking back a letter at a time (`is_letter` for every character):
+    the reference for the ASCII shortcut."""
+    from fieldnotes.privacy import TITLES, fold, is_letter
+
+    end = start - 1
+    while end >= 0 and text[end].isspace():
+        end -= 1
+    if end >= 0 and text[end] == ".":
+        end -= 1
+    if end < 0 or end == start - 1 or not text[end].isalpha():
+        return False
+    begin = end
+    while begin > 0 and begin > end - 14 and is_letter(text[begin - 1]):
+        begin -= 1
+    if begin and is_letter(text[begin - 1]):
+        return False
+    return fold(text[begin : end + 1]) in TITLES
+
+
+_TITLE_TEXT = st.lists(
+    st.sampled_from(["Dr", "dr", "Officer", "officer", "Ms", "SERGEANT", "Sgt", "ofc", "x", "Brandt", "é"])
+    | st.sampled_from([".", " ", "  ", "\n", "'", "’", "-", "1", "\u0301", "İ", "a" * 9, "b" * 15, "c" * 16])
+    | st.text(max_size=3),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=3000)
+@given(_TITLE_TEXT, st.integers(min_value=0, max_value=60))
+def test_the_title_check_is_the_letter_by_letter_walk(text: str, start: int) -> None:
+    """Whatever precedes a word: titles of any case and length, dots, spaces, accents, marks,
+    apostrophes, runs of 15 and 16 letters, the text's start."""
+    from fieldnotes.privacy import _after_title
+
+    start = min(start, len(text))
+    assert _after_title(text, start) == _after_title_by_letters(text, start)
