@@ -48,6 +48,7 @@ registered in full for one informant belongs to that informant alone.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -773,9 +774,6 @@ def _starts_sentence(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_END
 
 
-_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
 def _after_title(text: str, start: int) -> bool:
     """True when the word before `start` is a title: "Ms. ", "Officer ", "Dr."."""
     end = start - 1
@@ -789,7 +787,7 @@ def _after_title(text: str, start: int) -> bool:
     # stripped at C speed (this runs for every capitalised word that starts a sentence).
     chunk = text[max(0, end - 15) : end + 1]
     if chunk.isascii():
-        word = chunk[len(chunk.rstrip(_ASCII_LETTERS)) :]
+        word = chunk[len(chunk.rstrip(string.ascii_letters)) :]
         return len(word) <= 15 and _is_title(word)  # 16: longer than any title
     begin = end
     while begin > 0 and begin > end - 14 and is_letter(text[begin - 1]):
