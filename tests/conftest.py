@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import random
 import signal
 import subprocess
@@ -13,6 +14,8 @@ from typing import Any
 
 import orjson
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 from tinydb import TinyDB
 
 from fieldnotes.model import Note
@@ -116,6 +119,13 @@ def make_note(**fields: object) -> Note:
     values: dict[str, object] = {"kind": "meeting", "title": "Coalition monthly", "start": "2016-01-17T08:30"}
     values.update(fields)
     return Note(**values)  # type: ignore[arg-type]
+
+
+def shown_text(widget: Static, width: int = 200) -> str:
+    """What a Static shows, as plain text, whatever renderable it holds."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
 
 
 # ------------------------------------------------------------- whole processes

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from textual.widgets import Static
 
 from fieldnotes.cli.main import cli
 from fieldnotes.errors import NotFoundError, ValidationError
@@ -25,7 +26,7 @@ from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.screens.memos import MemoForm, MemosScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
 from fieldnotes.tui.screens.registries.codebook import CodebookScreen
-from tests.conftest import ODD_TEXTS, make_note
+from tests.conftest import ODD_TEXTS, make_note, shown_text
 
 SCHEMA = Path(__file__).parent / "data" / "refi-qda" / "Project.xsd"
 QDA = {"q": "urn:QDA-XML:project:1.0"}
@@ -315,4 +316,4 @@ async def test_code_organization_and_note_screens_show_their_memos(study: FieldN
         app.open_note(note.id)
         await pilot.pause()
         assert isinstance(app.screen, NoteDetailScreen)
-        assert "On legitimacy" in str(app.screen.query_one("#text-memos").render())
+        assert "On legitimacy" in shown_text(app.screen.query_one("#detail-body", Static))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from benchmarks.keystrokes import KEY_NAMES
 from fieldnotes.model import Code
@@ -25,7 +25,7 @@ from fieldnotes.tui.screens.note_form import NoteFormScreen
 from fieldnotes.tui.widgets.note_table import NoteTable
 from fieldnotes.tui.widgets.tag_input import TagInput
 from fieldnotes.tui.widgets.when_input import WhenInput
-from tests.conftest import make_note
+from tests.conftest import make_note, shown_text
 
 CLOCK = datetime(2016, 1, 17, 8, 30)
 
@@ -233,6 +233,24 @@ async def test_filter_by_kind_from_the_command_palette_action(service: FieldNote
         assert [n.title for n in app.screen.query_one(NoteTable).notes] == ["An event"]
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert {"New meeting", "Filter…", "Show only events", "Clear filters"} <= set(commands)
+
+
+async def test_the_note_view_shows_each_written_section_under_its_title(service: FieldNotes) -> None:
+    body = "[bold]not markup[/bold], 08:05 Director arrives late " + "word " * 30
+    note = service.add(make_note(title="Budget", body=body, private="Rosa's real name", followups=""))
+    app = make_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_note(note.id)
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDetailScreen)
+        shown = shown_text(app.screen.query_one("#detail-body", Static), width=40).splitlines()
+    titles = [line for line in shown if line and not line.startswith(" ")]
+    assert titles[-2:] == ["Notes", "🔒 Private — never exported unless asked"]  # no empty Follow-ups
+    body_lines = shown[shown.index("Notes") + 1 : shown.index(titles[-1]) - 1]
+    assert len(body_lines) > 3 and all(line.startswith(" ") for line in body_lines)  # wrapped, set in
+    assert " ".join(" ".join(body_lines).split()) == " ".join(body.split())
+    assert shown[shown.index(titles[-1]) - 1] == ""  # a blank line before each title
+    assert shown[-1].strip() == "Rosa's real name"
 
 
 async def test_open_edit_and_delete(service: FieldNotes) -> None:

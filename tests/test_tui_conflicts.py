@@ -14,7 +14,7 @@ from fieldnotes.service import FieldNotes
 from fieldnotes.tui.app import FieldnotesApp
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.screens.conflicts import ConflictsScreen
-from tests.conftest import make_note
+from tests.conftest import make_note, shown_text
 from tests.test_tui import make_app
 
 
@@ -128,7 +128,7 @@ async def test_a_conflicted_note_is_flagged_in_the_list_and_the_note_until_resol
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, NoteDetailScreen)
-            head = str(app.screen.query_one("#detail-head", Static).render())
+            head = shown_text(app.screen.query_one("#detail-body", Static))
             assert "two copies disagree on body" in head
             await pilot.press("escape", "ctrl+k")
             await pilot.pause()

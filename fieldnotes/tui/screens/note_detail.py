@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +20,8 @@ HEAD_FIELDS = ("location", "organizations", "codes", "people")
 """Shown under the date, before the fields of the note's kind."""
 SECTION_TITLES = {"private": "🔒 Private — never exported unless asked"}
 """Titles of the prose sections that say more than the field's label."""
+WARNING_SECTIONS = frozenset({"private"})
+"""Prose sections whose title is in the theme's error colour, not its accent."""
 
 
 def note_header(note: Note, color: str, conflicts: list[str] | None = None) -> Text:
@@ -59,6 +63,26 @@ def note_header(note: Note, color: str, conflicts: list[str] | None = None) -> T
     return text
 
 
+def note_sections(note: Note, memo_lines: list[str], accent: str, warning: str) -> list[RenderableType]:
+    """The prose of a note, each section under its title, then the titles of its memos.
+
+    Empty sections are left out. Titles are bold in `accent` (`warning` for the private
+    text); the text under them is set in by one column."""
+    parts: list[RenderableType] = []
+
+    def section(title: str, text: str, color: str) -> None:
+        parts.append(Text(f"\n{title}", style=f"bold {color}".strip()))
+        parts.append(Padding(Text(text), (0, 1)))
+
+    for name in PROSE_FIELDS:
+        if text := getattr(note, name):
+            color = warning if name in WARNING_SECTIONS else accent
+            section(SECTION_TITLES.get(name, FIELD[name].label), text, color)
+    if memo_lines:  # fieldwork: linked memos
+        section(f"Memos about this note ({len(memo_lines)}) — M", "\n".join(memo_lines), accent)
+    return parts
+
+
 class NoteDetailScreen(FieldnotesScreen[None]):
     """The note's facts, then its notes, memo, follow-ups and private text."""
 
@@ -88,12 +112,8 @@ class NoteDetailScreen(FieldnotesScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(id="detail-head")
-            for section in PROSE_FIELDS:
-                yield Static(classes="detail-section-title", id=f"title-{section}")
-                yield Static(classes="detail-text", id=f"text-{section}", markup=False)
-            yield Static(classes="detail-section-title", id="title-memos")  # fieldwork: linked memos
-            yield Static(classes="detail-text", id="text-memos", markup=False)
+            # One widget for the whole note: each widget more costs the screen ~3 ms to open.
+            yield Static(id="detail-body")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -101,27 +121,13 @@ class NoteDetailScreen(FieldnotesScreen[None]):
 
     def show_note(self) -> None:
         note = self.service.get(self.note_id)
+        colors = self.fn_app.get_css_variables()
         color = self.fn_app.kind_colors().get(note.kind, "")
         conflicts = conflicted_fields(self.service, note.id)
-        self.query_one("#detail-head", Static).update(note_header(note, color, conflicts))
-        for section in PROSE_FIELDS:
-            text = getattr(note, section)
-            title = self.query_one(f"#title-{section}", Static)
-            title.update(SECTION_TITLES.get(section, FIELD[section].label) if text else "")
-            title.display = bool(text)
-            body = self.query_one(f"#text-{section}", Static)
-            body.update(Text(text))
-            body.display = bool(text)
-        self._show_memos(note)
-
-    def _show_memos(self, note: Note) -> None:
-        """The analytic memos about this note, by title (M lists them in full)."""
         memos = self.service.memos.about("note", note.id)
-        title = self.query_one("#title-memos", Static)
-        title.update(f"Memos about this note ({len(memos)}) — M" if memos else "")
-        body = self.query_one("#text-memos", Static)
-        body.update(Text("\n".join(f"{memo.short_id}  {memo.type}: {memo.title}" for memo in memos)))
-        title.display = body.display = bool(memos)
+        memo_lines = [f"{memo.short_id}  {memo.type}: {memo.title}" for memo in memos]
+        parts = note_sections(note, memo_lines, colors.get("accent", ""), colors.get("error", ""))
+        self.query_one("#detail-body", Static).update(Group(note_header(note, color, conflicts), *parts))
 
     def action_memos(self) -> None:
         note = self.service.get(self.note_id)
