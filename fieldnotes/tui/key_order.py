@@ -26,6 +26,7 @@ from typing import Any
 from textual import events
 from textual._time import get_time  # the clock of `Message.time`, when a key was read
 from textual.app import App
+from textual.timer import Timer
 from textual.widget import Widget
 
 INPUT_HOLD_LIMIT_S = 5.0
@@ -38,6 +39,7 @@ class KeyOrder(App[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._input_holds: set[object] = set()
+        self._hold_limits: dict[object, Timer] = {}  # each hold's safety timer
         self._held_input: deque[events.Key | events.Paste] = deque()
 
     async def on_event(self, event: events.Event) -> None:
@@ -65,9 +67,21 @@ class KeyOrder(App[Any]):
     def hold_input(self, owner: object) -> None:
         """Keep keys and pastes back until `release_input(owner)`."""
         self._input_holds.add(owner)
-        self.set_timer(INPUT_HOLD_LIMIT_S, lambda: self.release_input(owner))
+        earlier = self._hold_limits.pop(owner, None)
+        if earlier is not None:
+            earlier.stop()
+        self._hold_limits[owner] = self.set_timer(INPUT_HOLD_LIMIT_S, lambda: self._hold_expired(owner))
+
+    def _hold_expired(self, owner: object) -> None:
+        self._hold_limits.pop(owner, None)  # the timer is done: nothing to stop
+        self.release_input(owner)
 
     def release_input(self, owner: object) -> None:
+        # The safety timer goes with the hold: it held its owner (a screen, with every
+        # widget on it) in memory for its five seconds.
+        limit = self._hold_limits.pop(owner, None)
+        if limit is not None:
+            limit.stop()
         if owner not in self._input_holds:
             return
         self._input_holds.discard(owner)

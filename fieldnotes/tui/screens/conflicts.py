@@ -16,11 +16,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Header, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Label, Static, TextArea
 
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.merge.conflicts import DELETE, KEEP, Conflict, list_conflicts, resolve
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 
 if TYPE_CHECKING:
     from fieldnotes.tui.app import FieldnotesApp
@@ -56,7 +57,7 @@ class ConflictsScreen(FieldnotesScreen[None]):
         self.conflicts: list[Conflict] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         yield DataTable(id="cf-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="cf-detail"):
             yield Static("", id="cf-what")
@@ -68,7 +69,7 @@ class ConflictsScreen(FieldnotesScreen[None]):
                 yield Button("Keep (k)", id="cf-keep")
                 yield Button("Delete (d)", id="cf-delete", variant="error")
         yield Static("No conflicts: every merge so far was decided.", id="cf-empty")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Conflicts"

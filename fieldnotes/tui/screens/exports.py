@@ -14,12 +14,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from fieldnotes.errors import FieldnotesError
 from fieldnotes.export.common import plural
 from fieldnotes.ledger import ExportRecord
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 
 
 def details(record: ExportRecord) -> str:
@@ -45,11 +46,11 @@ class ExportsScreen(FieldnotesScreen[None]):
     BINDINGS = [Binding("escape", "back", "Back", id="back", tooltip="back")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         yield Static("", id="ex-summary")
         yield DataTable(id="ex-table", zebra_stripes=True, cursor_type="row")
         yield Static("", id="ex-details", markup=False)
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Export ledger"

@@ -6,12 +6,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from fieldnotes.errors import InputError
 from fieldnotes.followups import Followup, parse_due
 from fieldnotes.tui.dialogs.record_form import FieldSpec, RecordForm
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 
 
 class FollowupsScreen(FieldnotesScreen[None]):
@@ -44,10 +45,10 @@ class FollowupsScreen(FieldnotesScreen[None]):
         self.items: list[Followup] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         yield Static("", id="fu-summary")
         yield DataTable(id="fu-table", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Follow-ups" + (f" — {self.concerning}" if self.concerning else "")

@@ -9,7 +9,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker
 
 from fieldnotes.export.common import plural
@@ -18,6 +18,7 @@ from fieldnotes.merge.conflicts import conflicted_keys
 from fieldnotes.tui.dialogs.filter import FilterDialog
 from fieldnotes.tui.dialogs.kind_picker import KindPicker
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.note_table import NoteTable
 
@@ -183,7 +184,7 @@ class MainScreen(FieldnotesScreen[None]):
         self._search_asked = False  # "/" was pressed (perhaps before the first paint)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         if self.fn_app.banner:
             yield Static(self.fn_app.banner, id="banner")
         with Horizontal(id="search-bar"):
@@ -194,7 +195,7 @@ class MainScreen(FieldnotesScreen[None]):
         with Horizontal(id="jot-bar"):
             yield Label("Jot", id="jot-label")
             yield FieldInput(placeholder="a line; enter keeps it (HH:MM added) · esc closes", id="jot")
-        yield Footer(compact=True, show_command_palette=False)
+        yield ScreenFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#jot-bar").display = False

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from fieldnotes.errors import InputError
 from fieldnotes.memos import LINK_WORDS, MEMO_TYPES, Memo, describe_link
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.screens.base import FieldnotesModal, FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 from fieldnotes.tui.widgets.suggest import complete
 
 LINKS_SEPARATOR = ";"
@@ -162,12 +163,12 @@ class MemosScreen(FieldnotesScreen[None]):
         self.memos: list[Memo] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         yield Static("", id="memo-summary")
         yield DataTable(id="memo-table", zebra_stripes=True, cursor_type="row")
         with VerticalScroll(id="memo-preview"):
             yield Static("", id="memo-text", markup=False)
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Memos" + (f" about {self.label}" if self.label else "")

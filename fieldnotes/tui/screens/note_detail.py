@@ -8,13 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from fieldnotes.dates import describe, parse_iso
 from fieldnotes.merge.conflicts import conflicted_fields
 from fieldnotes.model import FIELD, KIND_FIELDS, PROSE_FIELDS, Note
 from fieldnotes.ties import describe_tie
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 
 HEAD_FIELDS = ("location", "organizations", "codes", "people")
 """Shown under the date, before the fields of the note's kind."""
@@ -110,11 +111,11 @@ class NoteDetailScreen(FieldnotesScreen[None]):
         self.note_id = note_id
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         with VerticalScroll(id="detail"):
             # One widget for the whole note: each widget more costs the screen ~3 ms to open.
             yield Static(id="detail-body")
-        yield Footer(compact=True)
+        yield ScreenFooter(compact=True)
 
     def on_mount(self) -> None:
         self.show_note()

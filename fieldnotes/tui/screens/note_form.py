@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from fieldnotes.dates import show, to_iso
 from fieldnotes.errors import DateParseError, FieldnotesError, ValidationError
@@ -31,6 +31,7 @@ from fieldnotes.names import Vocabulary
 from fieldnotes.text import tag_key
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter
 from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.letter_select import LetterSelect
 from fieldnotes.tui.widgets.open_followups import OpenFollowups  # fieldwork
@@ -176,7 +177,7 @@ class NoteFormScreen(FieldnotesScreen[str | None]):
                 )
             yield from self._field("codes", self._tag_input("codes"))
             yield Static("", id="form-error", classes="error-line")
-        yield Footer(compact=True)
+        yield ScreenFooter(compact=True)
 
     def compose_rest(self) -> ComposeResult:
         """The fields below the first screenful, mounted just after the form first paints,

@@ -12,8 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
     DataTable,
-    Footer,
-    Header,
     Input,
     Label,
     Select,
@@ -37,6 +35,7 @@ from fieldnotes.reports import (
     periods_between,
 )
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.letter_select import LetterSelect
 from fieldnotes.tui.widgets.network import NetworkTable
@@ -93,7 +92,7 @@ class ReportsScreen(FieldnotesScreen[None]):
     HELP_TIPS = (("← → on the tab names", "switch tabs too"),)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         with Horizontal(id="report-bar"):
             yield Label("From")
             yield FieldInput(placeholder="any date", id="rep-since")
@@ -120,7 +119,7 @@ class ReportsScreen(FieldnotesScreen[None]):
                     [(g, g) for g in CODE_GROUPS], value="org-type", allow_blank=False, id="rep-group"
                 )
                 yield DataTable(id="rep-codes", zebra_stripes=True, cursor_type="row")
-        yield Footer(compact=True)
+        yield ScreenFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Reports"

@@ -19,7 +19,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static, Tree
+from textual.widgets import DataTable, Input, Static, Tree
 
 from fieldnotes.errors import InputError
 from fieldnotes.model import Note
@@ -27,6 +27,7 @@ from fieldnotes.text import tag_key
 from fieldnotes.tui.dialogs.confirm import ConfirmDialog
 from fieldnotes.tui.dialogs.record_form import FieldSpec, RecordForm, attempt
 from fieldnotes.tui.screens.base import FieldnotesScreen
+from fieldnotes.tui.widgets.chrome import ScreenFooter, ScreenHeader
 from fieldnotes.tui.widgets.entry_list import Entry, EntryTable, EntryTree
 from fieldnotes.tui.widgets.field_input import FieldInput
 from fieldnotes.tui.widgets.note_table import NoteTable
@@ -139,7 +140,7 @@ class RegistryScreen(FieldnotesScreen[None]):
         self.selected: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield ScreenHeader()
         yield FieldInput(placeholder=f"/ to search {self.registry.title.lower()}", id="reg-search")
         if self.registry.columns:
             yield EntryTable(self.registry.columns, id="reg-list")
@@ -147,7 +148,7 @@ class RegistryScreen(FieldnotesScreen[None]):
             yield EntryTree(self.registry.title, id="reg-list")
         yield Static("", id="reg-notes-title")
         yield NoteTable(id="reg-notes")
-        yield Footer(compact=True)
+        yield ScreenFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.registry.title

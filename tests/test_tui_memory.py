@@ -1,0 +1,46 @@
+"""A long session stays as light as a short one: a screen closed is gone from memory.
+
+Textual's header and footer keep watchers on longer-lived objects (the app's title, the
+footer's `compact`) that it drops only when those values change; in this app they never
+do, so every screen opened stayed in memory, ~4,000 objects each, and the garbage
+collector walked them all at each full pass (see `fieldnotes.tui.widgets.chrome`)."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.screen import Screen
+from textual.widgets._footer import FooterKey
+
+from fieldnotes.service import FieldNotes
+from tests.conftest import make_note
+from tests.test_tui import make_app
+
+# From the notes list: each opens a screen or a dialog that escape closes.
+OPENERS = ("enter", "m", "o", "p", "c", "r", "x", "f", "question_mark")
+
+
+def alive(kind: type) -> list[object]:
+    gc.collect()
+    return [obj for obj in gc.get_objects() if isinstance(obj, kind)]
+
+
+async def test_screens_closed_are_freed_and_the_footer_keeps_only_its_keys(service: FieldNotes) -> None:
+    service.add(make_note(title="Budget", body="the director arrives late"))
+    app = make_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for _ in range(2):
+            for key in OPENERS:
+                await pilot.press(key)
+                await pilot.pause()
+                assert len(app.screen_stack) == 2, key  # it opened
+                await pilot.press("escape")
+                await pilot.pause()
+                assert len(app.screen_stack) == 1, key
+        await pilot.pause()
+        stack = set(map(id, app.screen_stack))
+        left = [type(screen).__name__ for screen in alive(Screen) if id(screen) not in stack]
+        assert left == []
+        keys = alive(FooterKey)
+        assert keys and all(key.is_attached for key in keys)
