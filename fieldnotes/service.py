@@ -274,12 +274,14 @@ class FieldNotes:
     # ------------------------------------------------------- export, import
     @bulk_load()  # no collector pass over every note while the job is made (see export/job.py)
     def prepare_export(
-        self, flt: NoteFilter | None = None, protections: Protections | None = None
+        self, flt: NoteFilter | None = None, protections: Protections | None = None, *, check: bool = True
     ) -> ExportJob:
         """A snapshot of what to export, with the protections applied (see `build_job`).
 
         A front end that writes the job itself (on a worker thread) calls
-        `record_export(job, report)` afterwards, on its own thread, for the ledger."""
+        `record_export(job, report)` afterwards, on its own thread, for the ledger. Without
+        `check`, the name checks are left to the writer (on that thread: 2 to 6 s at 50,000
+        notes); the job's `checked()` runs them first, to say so."""
         from fieldnotes.export.job import Protections, build_job
 
         if self.store.journal_bytes and self.store.writable:
@@ -299,6 +301,7 @@ class FieldNotes:
             followups=[item for note in notes if note.followups for item in followups.of_note(note, states)],
             history=registries.history.entries(),
             filtered=flt is not None and not flt.is_empty,
+            defer_check=not check,
         )
         return replace(job, filters=flt.describe(with_text=True) if flt else "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import takewhile
 from pathlib import Path
 
@@ -192,6 +193,43 @@ def test_the_codebook_export_checks_the_codes_and_not_the_notes(service: FieldNo
     safe = service.export_qdc(tmp_path / "safe.qdc", pseudonymise=True)
     assert "Dana" not in (tmp_path / "safe.qdc").read_text(encoding="utf-8")
     assert not any("hold a registered real name" in w for w in safe.warnings)
+
+
+WRITERS = {
+    "nvivo": lambda job, out: job.nvivo(out / "nvivo"),
+    "xlsx": lambda job, out: job.nvivo(out / "xlsx", format="xlsx"),
+    "qdpx": lambda job, out: job.qdpx(out / "p.qdpx"),
+    "documents": lambda job, out: job.documents(out / "docs"),
+    "graphml": lambda job, out: job.graphml(out / "ties.graphml"),
+    "qdc": lambda job, out: job.qdc(out / "codes.qdc"),
+}
+
+
+@pytest.mark.parametrize("writer", list(WRITERS))
+def test_a_job_whose_checks_were_deferred_is_checked_by_its_writer(
+    tagged: FieldNotes, tmp_path: Path, writer: str
+) -> None:
+    """The app takes the snapshot on its UI thread and leaves the name checks to the export's
+    thread: whichever writer runs, they run first, once, and warn as an eager job does."""
+    tagged.registries.save_code(Code("raids", description="What Officer Brandt described"))
+    tagged.add(make_note(title="Third", body="We met Zenobia at the clinic.", ties=["A|B|referral|4"]))
+    eager = tagged.prepare_export()
+    deferred = tagged.prepare_export(check=False)
+    assert eager.preflight is None and deferred.preflight is not None
+    assert deferred.warnings == [] and deferred.codebook_warnings == []
+    checks = deferred.preflight
+    runs = []
+
+    def counted() -> tuple[list[str], list[str]]:
+        runs.append(1)
+        return checks()
+
+    deferred = replace(deferred, preflight=counted)
+    expected = WRITERS[writer](eager, tmp_path / "eager").warnings
+    assert any("pre-flight" in w for w in expected)  # Zenobia, Brandt, or the tags
+    assert WRITERS[writer](deferred, tmp_path / "deferred").warnings == expected
+    assert runs == [1]
+    assert deferred.checked().checked().warnings == eager.warnings
 
 
 _PHRASES = [

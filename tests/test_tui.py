@@ -387,6 +387,38 @@ async def test_table_pages_in_rows_as_the_cursor_moves(service: FieldNotes) -> N
         assert table.row_count == 200
 
 
+async def test_the_export_dialog_checks_names_on_the_export_thread_and_says_what_it_found(
+    service: FieldNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from textual.widgets import Static
+
+    from fieldnotes.export.job import ExportJob
+
+    service.add(make_note(title="Raids", body="Officer Brandt described the sweep."))
+    on_ui_thread: list[bool] = []
+    checked = ExportJob.checked
+
+    def watched(job: ExportJob) -> ExportJob:
+        if job.preflight is not None:
+            on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return checked(job)
+
+    monkeypatch.setattr(ExportJob, "checked", watched)
+    app = make_app(service)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("x")
+        app.screen.query_one("#x-path", Input).value = str(tmp_path / "out")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = shown_text(app.screen.query_one("#x-summary", Static))
+    assert on_ui_thread == [False]  # the names were checked once, on the export's thread
+    assert "Done" in summary and "pre-flight" in summary and "Brandt" in summary
+    assert [record.format for record in service.exports()] == ["nvivo-csv"]
+
+
 async def test_export_dialog_writes_the_filtered_notes_and_summarises(
     service: FieldNotes, tmp_path: Path
 ) -> None:

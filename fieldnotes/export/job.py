@@ -9,12 +9,13 @@ worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from functools import wraps
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from fieldnotes.errors import ValidationError
 from fieldnotes.export.common import ExportReport, Progress
@@ -43,6 +44,25 @@ class Protections:
         return tuple(f.name for f in fields(cls))
 
 
+_P = ParamSpec("_P")
+NameChecks = Callable[[], tuple[list[str], list[str]]]
+"""The name checks of a job, still to run: (export warnings, codebook warnings)."""
+
+
+def _writer(
+    method: Callable[Concatenate[ExportJob, _P], ExportReport],
+) -> Callable[Concatenate[ExportJob, _P], ExportReport]:
+    """An `ExportJob` method that writes files: it runs on the checked job, without the
+    collector's passes over every note."""
+
+    @wraps(method)
+    def write(job: ExportJob, *args: _P.args, **kwargs: _P.kwargs) -> ExportReport:
+        with bulk_load():
+            return method(job.checked(), *args, **kwargs)
+
+    return write
+
+
 @dataclass(frozen=True)
 class ExportJob:
     """Notes and registries, copied out of the database and protected, ready to be written."""
@@ -58,6 +78,24 @@ class ExportJob:
     followups: list[Followup] = field(default_factory=list)  # the exported notes' follow-up items
     history: list[HistoryEntry] = field(default_factory=list)  # the codebook's audit trail
     codebook_warnings: list[str] = field(default_factory=list)  # the pre-flight of the codes alone
+    preflight: Callable[[], tuple[list[str], list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The name checks, while they are still to run (see `build_job`'s `defer_check`): they
+    give the warnings to add to `warnings` and to `codebook_warnings`."""
+
+    def checked(self) -> ExportJob:
+        """The job with its name checks run and their warnings added (itself, once they have).
+        Every writer runs them first: no export goes out unchecked."""
+        if self.preflight is None:
+            return self
+        found, codebook = self.preflight()
+        return replace(
+            self,
+            warnings=[*self.warnings, *found],
+            codebook_warnings=[*self.codebook_warnings, *codebook],
+            preflight=None,
+        )
 
     def _finish(self, report: ExportReport) -> ExportReport:
         report.warnings[:0] = self.warnings
@@ -71,7 +109,7 @@ class ExportJob:
             followups=[item for item in self.followups if item.note_id not in note_ids],
         )
 
-    @bulk_load()
+    @_writer
     def nvivo(
         self,
         folder: Path,
@@ -102,7 +140,7 @@ class ExportJob:
         }
         return self._finish(report)
 
-    @bulk_load()
+    @_writer
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
 
@@ -110,14 +148,14 @@ class ExportJob:
         report.warnings[:0] = self.codebook_warnings  # what the notes hold is not in a codebook
         return report
 
-    @bulk_load()
+    @_writer
     def graphml(self, path: Path, *, force: bool = False) -> ExportReport:
         """The recorded collaboration ties as a weighted network (Gephi, networkx)."""
         from fieldnotes.export.graphml import write_graphml
 
         return self._finish(write_graphml(path, self, force=force))
 
-    @bulk_load()
+    @_writer
     def qdpx(
         self,
         path: Path,
@@ -139,7 +177,7 @@ class ExportJob:
         report.options["target"] = profile(target).name
         return self._finish(report)
 
-    @bulk_load()
+    @_writer
     def documents(
         self,
         folder: Path,
@@ -169,6 +207,7 @@ def build_job(
     followups: Sequence[Followup] = (),
     history: Sequence[HistoryEntry] = (),
     filtered: bool = False,
+    defer_check: bool = False,
 ) -> ExportJob:
     """Apply the protections to read-only note views (any change makes a copy).
 
@@ -217,40 +256,46 @@ def build_job(
         chosen = [pseudonymiser.memo(memo, renames) for memo in chosen]
         items = [pseudonymiser.followup(item, renames) for item in items]
         entries = [pseudonymiser.history_entry(entry, renames) for entry in entries]
-    codebook_warnings: list[str] = []  # a .qdc carries the codes and their history only
     others = job_others(chosen, items, entries)  # the memos', follow-ups' and history's texts
     history_texts = job_others([], [], entries)
-    if not protections.pseudonymise and pseudonymiser:
-        warnings += _real_name_warning(pseudonymiser, notes, organizations, codes, informants, others)
-        codebook_warnings += _real_name_warning(pseudonymiser, [], [], codes, [], history_texts)
-
     private = protections.include_private
-    warnings += _preflight(
-        check_names(
-            notes,
-            organizations,
-            codes,
-            informants,
-            known_names,
-            include_private=private,
-            pseudonymiser=pseudonymiser,
-            others=others,
+
+    def name_checks() -> tuple[list[str], list[str]]:
+        """Real names left in (unless pseudonymised) and the pre-flight check: for the
+        export, and for a codebook alone (a .qdc carries the codes and their history only)."""
+        found: list[str] = []
+        codebook: list[str] = []
+        if not protections.pseudonymise and pseudonymiser:
+            found += _real_name_warning(pseudonymiser, notes, organizations, codes, informants, others)
+            codebook += _real_name_warning(pseudonymiser, [], [], codes, [], history_texts)
+        found += _preflight(
+            check_names(
+                notes,
+                organizations,
+                codes,
+                informants,
+                known_names,
+                include_private=private,
+                pseudonymiser=pseudonymiser,
+                others=others,
+            )
         )
-    )
-    codebook_warnings += _preflight(
-        check_names(
-            [],
-            [],
-            codes,
-            [],
-            known_names,
-            include_private=private,
-            pseudonymiser=pseudonymiser,
-            others=history_texts,
+        codebook += _preflight(
+            check_names(
+                [],
+                [],
+                codes,
+                [],
+                known_names,
+                include_private=private,
+                pseudonymiser=pseudonymiser,
+                others=history_texts,
+            )
         )
-    )
+        return found, codebook
+
     public = [replace(person, real_names=[]) for person in informants]
-    return ExportJob(
+    job = ExportJob(
         notes,
         organizations,
         codes,
@@ -260,8 +305,9 @@ def build_job(
         memos=chosen,
         followups=items,
         history=entries,
-        codebook_warnings=codebook_warnings,
+        preflight=name_checks,
     )
+    return job if defer_check else job.checked()
 
 
 def _preflight(check: NameCheck) -> list[str]:

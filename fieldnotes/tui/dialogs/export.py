@@ -215,6 +215,7 @@ class ExportDialog(FieldnotesModal[None]):
                 include_private=self.query_one("#x-private", Checkbox).value,
                 include_unconsented=self.query_one("#x-unconsented", Checkbox).value,
             ),
+            check=False,  # on the export's thread: the dialog answers keys meanwhile
         )
         options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
         if self.format == "qdpx":
@@ -254,7 +255,11 @@ class ExportDialog(FieldnotesModal[None]):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total)
 
+        if job.preflight is not None:
+            self.app.call_from_thread(self._summary, "Checking the notes for names before they leave…")
         try:
+            job = job.checked()
+            self.app.call_from_thread(self._summary, f"Exporting {len(job.notes):,} notes…")
             report = write(job, self.format, path, options, progress)
         except (FieldnotesError, OSError) as exc:
             self.app.call_from_thread(self._failed, exc)
