@@ -42,6 +42,7 @@ COLUMNS = [
     ("open_note_ms", "open note ms", "{:.1f}"),
     ("open_form_ms", "open form ms", "{:.1f}"),
     ("parse_ms", "parse ms", "{:.0f}"),
+    ("export_prepare_ms", "export wait ms", "{:.0f}"),
     ("export_nvivo_ms", "nvivo ms", "{:.0f}"),
     ("export_xlsx_ms", "xlsx ms", "{:.0f}"),
     ("export_qdpx_ms", "qdpx ms", "{:.0f}"),

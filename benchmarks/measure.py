@@ -183,6 +183,9 @@ def exports(db: Path, work: Path) -> dict[str, float]:
     counter = iter(range(1000))
     with FieldNotes.open(copy) as svc:
         svc.count()
+        # What the app's export dialog does on its UI thread before the export's own thread
+        # takes over (the name checks run there): the time it does not answer keys.
+        results["export_prepare_ms"] = timed(lambda: svc.prepare_export(check=False), 3)
         for key, export in EXPORT_FORMATS.items():
             results[key] = timed(lambda export=export: export(svc, work / f"export-{next(counter)}"), 3)
         peaks = []
@@ -191,7 +194,7 @@ def exports(db: Path, work: Path) -> dict[str, float]:
             export(svc, work / f"export-{next(counter)}")
             peaks.append(tracemalloc.get_traced_memory()[1] / 1e6)
             tracemalloc.stop()
-    results["export_max_ms"] = max(results.values())
+    results["export_max_ms"] = max(value for key, value in results.items() if key in EXPORT_FORMATS)
     results["export_peak_mb"] = max(peaks)
     results["export_memory_ratio"] = results["export_peak_mb"] / (db.stat().st_size / 1e6)
     return results
