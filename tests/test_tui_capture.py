@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
 from fieldnotes import config
@@ -463,6 +464,30 @@ async def test_the_theme_is_kept_and_a_damaged_config_falls_back_and_says_so(
         await settle(pilot)
         assert "could not be read" in notices(app)
         assert isinstance(app.screen, MainScreen)
+
+
+@pytest.mark.parametrize("theme", ["nord", "textual-light", "ansi-dark"])
+async def test_a_saved_theme_starts_the_app_on_the_notes_and_can_change_again(
+    service: FieldNotes, own_preferences: Path, theme: str
+) -> None:
+    """The saved theme is set as the app starts, before the list has its columns: refilling
+    the list then (rows and no columns) crashed every start of a database with notes."""
+    own_preferences.parent.mkdir(parents=True, exist_ok=True)
+    own_preferences.write_text(f'theme = "{theme}"\n')
+    note = service.add(make_note(title="Budget", body="the director arrives late", private="aside"))
+    app = make_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.theme == theme and isinstance(app.screen, MainScreen)
+        table = app.screen.query_one(NoteTable)
+        assert table.row_count == 1 and len(table.columns) == 5
+        app.theme = "gruvbox"  # changed with notes listed: the list is refilled in the new colours
+        await settle(pilot)
+        assert table.row_count == 1 and table.kind_colors == app.kind_colors()
+        app.open_note(note.id)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NoteDetailScreen"
+    assert config.load()[0].theme == "gruvbox"
 
 
 async def test_keys_typed_in_the_form_fill_the_form_the_way_a_user_types(service: FieldNotes) -> None:

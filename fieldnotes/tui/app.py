@@ -25,6 +25,7 @@ from fieldnotes.tui.key_order import KeyOrder
 from fieldnotes.tui.screens.main import MainScreen
 from fieldnotes.tui.screens.note_detail import NoteDetailScreen
 from fieldnotes.tui.screens.note_form import NoteFormScreen, edit_draft_id
+from fieldnotes.tui.widgets.note_table import NoteTable
 
 KIND_THEME_VARIABLE = {"meeting": "primary", "event": "warning", "interview": "success"}
 
@@ -141,6 +142,10 @@ class FieldnotesApp(KeyOrder):
         if self._service is None:
             return
         main = self.main_screen
+        if not main.query(NoteTable) or not main.table.columns:
+            # The saved theme, set as the app starts: the list is not up yet, and takes the
+            # theme's colours when it is (refilled now, it had rows and no columns: a crash).
+            return
         main.table.kind_colors = self.kind_colors()
         main.refresh_notes()
 
