@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks import keystrokes, measure, scale
+from fieldnotes.config import CONFIG_ENV
 
 Row = dict[str, float]
 
@@ -262,6 +263,9 @@ def main() -> None:
     scale.compile_bytecode()
     minimal_ms = scale.minimal_textual()
     with tempfile.TemporaryDirectory(prefix="fieldnotes-bench-") as tmp:
+        # The app's default preferences (theme, date order), whatever yours are; every
+        # process started from here reads the same file.
+        os.environ[CONFIG_ENV] = str(Path(tmp) / "config.toml")
         for count in sizes:
             work = Path(tmp) / str(count)
             work.mkdir()
