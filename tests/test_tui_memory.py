@@ -44,3 +44,24 @@ async def test_screens_closed_are_freed_and_the_footer_keeps_only_its_keys(servi
         assert left == []
         keys = alive(FooterKey)
         assert keys and all(key.is_attached for key in keys)
+
+
+async def test_the_header_follows_its_screen_fits_and_opens_the_palette(service: FieldNotes) -> None:
+    from textual.command import CommandPalette
+
+    from fieldnotes.tui.widgets.chrome import ScreenHeader
+
+    app = make_app(service)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one(ScreenHeader)
+        line = header.render().plain
+        assert len(line) == 60 and line.startswith(" ⭘      ") and "fieldnotes — " in line
+        app.screen.sub_title = "A sub-title far too long to fit in sixty columns of a terminal"
+        await pilot.pause()
+        line = header.render().plain
+        assert len(line) == 60 and line.rstrip().endswith("…") and line.endswith(" " * 10)
+        assert "fieldnotes — A sub-title" in line
+        await pilot.click(ScreenHeader, offset=(1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
