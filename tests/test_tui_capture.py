@@ -7,6 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Group
+from rich.style import Style
+from rich.text import Text
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
 from fieldnotes import config
@@ -481,13 +484,26 @@ async def test_a_saved_theme_starts_the_app_on_the_notes_and_can_change_again(
         assert app.theme == theme and isinstance(app.screen, MainScreen)
         table = app.screen.query_one(NoteTable)
         assert table.row_count == 1 and len(table.columns) == 5
-        app.theme = "gruvbox"  # changed with notes listed: the list is refilled in the new colours
-        await settle(pilot)
-        assert table.row_count == 1 and table.kind_colors == app.kind_colors()
+        assert all(Style.parse(color).color for color in table.kind_colors.values())  # Rich reads them
         app.open_note(note.id)
         await settle(pilot)
-        assert type(app.screen).__name__ == "NoteDetailScreen"
+        assert title_colors(app) == [app.theme_colors("accent")["accent"], app.theme_colors("error")["error"]]
+        app.theme = "gruvbox"  # changed with a note open: it and the list take the new colours
+        await settle(pilot)
+        assert title_colors(app) == [app.theme_colors("accent")["accent"], app.theme_colors("error")["error"]]
+        assert table.row_count == 1 and table.kind_colors == app.kind_colors()
     assert config.load()[0].theme == "gruvbox"
+
+
+def title_colors(app: FieldnotesApp) -> list[str]:
+    """The colours of the open note's section titles ("Notes", "🔒 Private..."), each a colour
+    Rich can draw (a name it does not know would be dropped without a word)."""
+    body = app.screen.query_one("#detail-body", Static).content
+    assert isinstance(body, Group)
+    titles = [part for part in body.renderables[1:] if isinstance(part, Text)]
+    styles = [Style.parse(str(title.style)) for title in titles]
+    assert len(styles) == 2 and all(style.bold and style.color for style in styles)
+    return [style.color.name for style in styles if style.color]
 
 
 async def test_keys_typed_in_the_form_fill_the_form_the_way_a_user_types(service: FieldNotes) -> None:

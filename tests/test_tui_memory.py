@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 
+from rich.cells import cell_len
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
@@ -21,6 +22,7 @@ OPENERS = ("enter", "m", "o", "p", "c", "r", "x", "f", "question_mark")
 
 
 def alive(kind: type) -> list[object]:
+    gc.unfreeze()  # the app freezes what is alive after a load: frozen, a leak would hide
     gc.collect()
     return [obj for obj in gc.get_objects() if isinstance(obj, kind)]
 
@@ -62,6 +64,10 @@ async def test_the_header_follows_its_screen_fits_and_opens_the_palette(service:
         line = header.render().plain
         assert len(line) == 60 and line.rstrip().endswith("…") and line.endswith(" " * 10)
         assert "fieldnotes — A sub-title" in line
+        app.screen.sub_title = "田野笔记 — 访谈记录与组织 🗂️ 文件夹"  # two cells a character
+        await pilot.pause()
+        line = header.render().plain
+        assert cell_len(line) == 60 and line.endswith(" " * 10) and "田野笔记" in line
         await pilot.click(ScreenHeader, offset=(1, 0))
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

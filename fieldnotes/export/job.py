@@ -89,7 +89,8 @@ class ExportJob:
         Every writer runs them first: no export goes out unchecked."""
         if self.preflight is None:
             return self
-        found, codebook = self.preflight()
+        with bulk_load():  # on the app's export thread too, no collector pass over every note
+            found, codebook = self.preflight()
         return replace(
             self,
             warnings=[*self.warnings, *found],

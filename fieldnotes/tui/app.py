@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.screen import Screen
 
 from fieldnotes import config
@@ -148,6 +149,9 @@ class FieldnotesApp(KeyOrder):
             return
         main.table.kind_colors = self.kind_colors()
         main.refresh_notes()
+        for screen in self.screen_stack:
+            if isinstance(screen, NoteDetailScreen):
+                screen.show_note()  # its titles in the new theme's colours
 
     def toggle_dayfirst(self) -> None:
         self.dayfirst = not self.dayfirst
@@ -157,8 +161,21 @@ class FieldnotesApp(KeyOrder):
 
     # ------------------------------------------------------------ appearance
     def kind_colors(self) -> dict[str, str]:
+        colors = self.theme_colors(*KIND_THEME_VARIABLE.values())
+        return {kind: colors[name] for kind, name in KIND_THEME_VARIABLE.items()}
+
+    def theme_colors(self, *names: str) -> dict[str, str]:
+        """The theme's colours `names` ("accent", "error"...) as Rich reads them: the ANSI
+        themes say "ansi_green", which Rich's styles do not know and silently drop."""
         variables = self.get_css_variables()
-        return {kind: variables.get(name, "") for kind, name in KIND_THEME_VARIABLE.items()}
+        colors = {}
+        for name in names:
+            try:
+                rich = Color.parse(variables.get(name, "")).rich_color
+            except ColorParseError:
+                rich = None
+            colors[name] = rich.name if rich is not None else ""
+        return colors
 
     @property
     def main_screen(self) -> MainScreen:

@@ -122,12 +122,12 @@ class NoteDetailScreen(FieldnotesScreen[None]):
 
     def show_note(self) -> None:
         note = self.service.get(self.note_id)
-        colors = self.fn_app.get_css_variables()
+        colors = self.fn_app.theme_colors("accent", "error")
         color = self.fn_app.kind_colors().get(note.kind, "")
         conflicts = conflicted_fields(self.service, note.id)
         memos = self.service.memos.about("note", note.id)
         memo_lines = [f"{memo.short_id}  {memo.type}: {memo.title}" for memo in memos]
-        parts = note_sections(note, memo_lines, colors.get("accent", ""), colors.get("error", ""))
+        parts = note_sections(note, memo_lines, colors["accent"], colors["error"])
         self.query_one("#detail-body", Static).update(Group(note_header(note, color, conflicts), *parts))
 
     def action_memos(self) -> None:
