@@ -38,15 +38,7 @@ class ScreenHeader(Widget):
     third of the time a note took to open. This one follows its screen's title and
     sub-title, and a click on the icon opens the command palette, as there."""
 
-    DEFAULT_CSS = """
-    ScreenHeader {
-        dock: top;
-        width: 100%;
-        height: 1;
-        background: $panel;
-        color: $foreground;
-    }
-    """
+    # Its place and colours are Header's, in app.tcss.
 
     def on_mount(self) -> None:
         self.watch(self.screen, "title", self.refresh, init=False)
