@@ -419,6 +419,33 @@ async def test_the_export_dialog_checks_names_on_the_export_thread_and_says_what
     assert [record.format for record in service.exports()] == ["nvivo-csv"]
 
 
+async def test_a_path_typed_in_the_export_dialog_replaces_the_suggested_one(
+    service: FieldNotes, tmp_path: Path
+) -> None:
+    from fieldnotes.tui.dialogs.export import ExportDialog
+
+    service.add(make_note(title="A meeting"))
+    app = make_app(service)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        path = app.screen.query_one("#x-path", Input)
+        suggested = path.value
+        assert "fieldnotes-exports" in suggested
+        app.screen.set_focus(path)
+        await pilot.pause()
+        await type_text(pilot, str(tmp_path / "out"))
+        assert path.value == str(tmp_path / "out")
+        path.value = suggested
+        app.screen.set_focus(None)
+        app.screen.set_focus(path)
+        await pilot.pause()
+        await pilot.press("end")  # End keeps the suggestion, to edit it
+        await type_text(pilot, "-2")
+        assert path.value == suggested + "-2"
+
+
 async def test_export_dialog_writes_the_filtered_notes_and_summarises(
     service: FieldNotes, tmp_path: Path
 ) -> None:

@@ -154,7 +154,8 @@ class ExportDialog(FieldnotesModal[None]):
             id="x-target",
         )
         yield Label("Write to", classes="field-label")
-        yield FieldInput(str(default_target("nvivo", self.fn_app.now())), id="x-path")
+        # A suggested place: a path typed replaces it (→ or End keeps it, to edit it).
+        yield FieldInput(str(default_target("nvivo", self.fn_app.now())), id="x-path", select_on_focus=True)
         yield Checkbox(
             f"Only the notes shown now ({described})" if described else "All notes (no filter is set)",
             value=bool(described),
