@@ -495,6 +495,19 @@ async def test_a_saved_theme_starts_the_app_on_the_notes_and_can_change_again(
     assert config.load()[0].theme == "gruvbox"
 
 
+async def test_a_theme_change_over_a_note_deleted_meanwhile_keeps_the_app(service: FieldNotes) -> None:
+    note = service.add(make_note(title="Budget"))
+    app = make_app(service)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_note(note.id)
+        await settle(pilot)
+        service.delete(note.id)  # as another process's delete, read back on a refresh
+        app.theme = "nord"
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NoteDetailScreen" and app.theme == "nord"
+
+
 def title_colors(app: FieldnotesApp) -> list[str]:
     """The colours of the open note's section titles ("Notes", "🔒 Private..."), each a colour
     Rich can draw (a name it does not know would be dropped without a word)."""

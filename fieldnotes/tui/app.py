@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -15,7 +16,7 @@ from textual.color import Color, ColorParseError
 from textual.screen import Screen
 
 from fieldnotes import config
-from fieldnotes.errors import FieldnotesError
+from fieldnotes.errors import FieldnotesError, NotFoundError
 from fieldnotes.index import NoteFilter
 from fieldnotes.model import KINDS, Note
 from fieldnotes.service import FieldNotes
@@ -151,7 +152,8 @@ class FieldnotesApp(KeyOrder):
         main.refresh_notes()
         for screen in self.screen_stack:
             if isinstance(screen, NoteDetailScreen):
-                screen.show_note()  # its titles in the new theme's colours
+                with contextlib.suppress(NotFoundError):  # deleted meanwhile by another process
+                    screen.show_note()  # its titles in the new theme's colours
 
     def toggle_dayfirst(self) -> None:
         self.dayfirst = not self.dayfirst
