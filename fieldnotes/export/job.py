@@ -78,9 +78,7 @@ class ExportJob:
     followups: list[Followup] = field(default_factory=list)  # the exported notes' follow-up items
     history: list[HistoryEntry] = field(default_factory=list)  # the codebook's audit trail
     codebook_warnings: list[str] = field(default_factory=list)  # the pre-flight of the codes alone
-    preflight: Callable[[], tuple[list[str], list[str]]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    preflight: NameChecks | None = field(default=None, repr=False, compare=False)
     """The name checks, while they are still to run (see `build_job`'s `defer_check`): they
     give the warnings to add to `warnings` and to `codebook_warnings`."""
 

@@ -1,31 +1,19 @@
 """The header and footer of every screen, without keeping what they show after it is gone.
 
-Both register watchers on a longer-lived object: the header on the app's title and
-sub-title, each key of the footer on the footer's `compact`. Textual drops the watcher
-of a removed widget only when the watched value next changes, and these never do here.
-So every screen opened and closed stayed in memory (through its header), and the notes
-list's footer kept the ~30 keys it recomposes at each screen change: ~4,000 objects an
-open note, which the garbage collector then walked at each full pass (tens of
-milliseconds of lag after a few dozen notes)."""
+Textual's header watched the app's title and sub-title, and each key of its footer
+watches the footer's `compact`; Textual drops the watcher of a removed widget only when
+the watched value next changes, and here these never do. So every screen opened and
+closed stayed in memory (through its header), and the notes list's footer kept the ~30
+keys it recomposes at each screen change: ~4,000 objects an open note, which the garbage
+collector then walked at each full pass (tens of milliseconds of lag after a few dozen
+notes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import events
 from textual.content import Content
-from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Footer
-
-
-def forget_watchers(watched: object, names: tuple[str, ...], gone: Callable[[DOMNode], bool]) -> None:
-    """Drop the watchers of `watched`'s reactives `names` whose widget is `gone`."""
-    registry: dict[str, list[tuple[DOMNode, object]]] = getattr(watched, "__watchers", {})
-    for name in names:
-        watchers = registry.get(name)
-        if watchers:
-            watchers[:] = [(node, callback) for node, callback in watchers if not gone(node)]
 
 
 class ScreenHeader(Widget):
@@ -75,4 +63,7 @@ class ScreenFooter(Footer):
 
     async def recompose(self) -> None:
         await super().recompose()
-        forget_watchers(self, ("compact",), lambda node: not node.is_attached)
+        # Textual 8's watcher registry (textual/reactive.py `_watch`): (widget, callback) pairs.
+        watchers = getattr(self, "__watchers", {}).get("compact")
+        if watchers:
+            watchers[:] = [(node, callback) for node, callback in watchers if node.is_attached]
