@@ -50,10 +50,12 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 from fieldnotes.model import FIELD, Code, Informant, Note, Organization
@@ -687,42 +689,68 @@ def export_texts(
     """(place, text) of every exported string: note fields, registry names and descriptions,
     and `others` (memos, follow-ups, the codebook's history: see `record_texts`).
     Without `tags`, note fields naming registry entries (organizations, codes...) are skipped."""
+    for owner, name, text in _owned_texts(
+        notes, organizations, codes, informants, include_private=include_private, tags=tags, others=others
+    ):
+        yield _place(owner, name), text
+
+
+def _place(owner: str, name: str) -> str:
+    """Where a text is, for people: "note 1a2b3c4d body", "organization “X” alias"."""
+    return f"{owner} {name}" if name else owner
+
+
+def _owned_texts(
+    notes: Iterable[Note],
+    organizations: Iterable[Organization],
+    codes: Iterable[Code],
+    informants: Iterable[Informant],
+    *,
+    include_private: bool,
+    tags: bool,
+    others: Iterable[tuple[str, str]],
+) -> Iterator[tuple[str, str, str]]:
+    """(owner, field, text) of every exported string (see `export_texts`); `others` come
+    with their whole place as the owner and no field."""
+    wanted = tuple(
+        (name, is_list)
+        for name, is_list in NOTE_TEXT_FIELDS
+        if (include_private or name != "private")
+        and (tags or (name not in TAG_FIELDS and name not in TIE_FIELDS))  # ties name organizations too
+    )
     for note in notes:
-        for name, is_list in NOTE_TEXT_FIELDS:
-            if (name == "private" and not include_private) or (
-                not tags and (name in TAG_FIELDS or name in TIE_FIELDS)  # ties name organizations tagged too
-            ):
-                continue
+        owner = f"note {note.id[:8]}"
+        for name, is_list in wanted:
             value = getattr(note, name)
             if not value:
                 continue
-            place = f"note {note.id[:8]} {name}"
             if is_list:
                 for item in value:
-                    yield place, item
+                    yield owner, name, item
             else:
-                yield place, value
+                yield owner, name, value
     for org in organizations:
-        label = f"organization “{org.name}”"
+        owner = f"organization “{org.name}”"
         if tags:
-            yield f"{label} name", org.name
+            yield owner, "name", org.name
             for alias in org.aliases:
-                yield f"{label} alias", alias
-        yield f"{label} type", org.type
-        yield f"{label} description", org.description
+                yield owner, "alias", alias
+        yield owner, "type", org.type
+        yield owner, "description", org.description
     for code in codes:
-        label = f"code “{code.name}”"
+        owner = f"code “{code.name}”"
         if tags:
-            yield f"{label} name", code.name
-            yield f"{label} parent", code.parent
-        yield f"{label} description", code.description
+            yield owner, "name", code.name
+            yield owner, "parent", code.parent
+        yield owner, "description", code.description
     for person in informants:
-        label = f"informant {person.pseudonym}"
-        yield f"{label} role", person.role
+        owner = f"informant {person.pseudonym}"
+        yield owner, "role", person.role
         if tags:
-            yield f"{label} organization", person.organization
-        yield f"{label} notes", person.notes
-    yield from others
+            yield owner, "organization", person.organization
+        yield owner, "notes", person.notes
+    for place, text in others:
+        yield place, "", text
 
 
 def record_texts(label: str, record: object, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
@@ -766,33 +794,35 @@ _NAMED_NEXT = re.compile(
 )
 
 
-def _starts_sentence(text: str, start: int) -> bool:
-    """True when only spaces stand between `start` and a sentence end (or the text's start)."""
+def _starts_sentence(text: str, start: int, lo: int = 0) -> bool:
+    """True when only spaces stand between `start` and a sentence end (or the start of the
+    text, at `lo`)."""
     i = start - 1
-    while i >= 0 and text[i] in " \t":
+    while i >= lo and text[i] in " \t":
         i -= 1
-    return i < 0 or text[i] in _SENTENCE_END
+    return i < lo or text[i] in _SENTENCE_END
 
 
-def _after_title(text: str, start: int) -> bool:
-    """True when the word before `start` is a title: "Ms. ", "Officer ", "Dr."."""
+def _after_title(text: str, start: int, lo: int = 0) -> bool:
+    """True when the word before `start` is a title: "Ms. ", "Officer ", "Dr.". The text
+    starts at `lo` (texts joined: nothing before it counts)."""
     end = start - 1
-    while end >= 0 and text[end].isspace():
+    while end >= lo and text[end].isspace():
         end -= 1
-    if end >= 0 and text[end] == ".":
+    if end >= lo and text[end] == ".":
         end -= 1
-    if end < 0 or end == start - 1 or not text[end].isalpha():
+    if end < lo or end == start - 1 or not text[end].isalpha():
         return False  # a title stands apart: "Dr." or "Dr " before the name
     # The word ending at `end`, of at most 15 letters. Nearly always ASCII: its letters are
     # stripped at C speed (this runs for every capitalised word that starts a sentence).
-    chunk = text[max(0, end - 15) : end + 1]
+    chunk = text[max(lo, end - 15) : end + 1]
     if chunk.isascii():
         word = chunk[len(chunk.rstrip(string.ascii_letters)) :]
         return len(word) <= 15 and _is_title(word)  # 16: longer than any title
     begin = end
-    while begin > 0 and begin > end - 14 and is_letter(text[begin - 1]):
+    while begin > lo and begin > end - 14 and is_letter(text[begin - 1]):
         begin -= 1
-    if begin and is_letter(text[begin - 1]):
+    if begin > lo and is_letter(text[begin - 1]):
         return False  # longer than any title
     return _is_title(text[begin : end + 1])
 
@@ -815,10 +845,6 @@ def _occurs_in_lowercase(word: str, corpus: str) -> bool:
     return False
 
 
-_SCAN_ONCE_CHARS = 500  # texts up to this long are scanned once per check (see find_possible_names)
-_MID, _NAMED, _START = 0, 1, 2  # a candidate mid-sentence, at a start but named there, at a start
-
-
 @dataclass
 class PossibleName:
     word: str
@@ -827,6 +853,83 @@ class PossibleName:
     # Seen only at the start of sentences (or of a field), never mid-sentence nor in
     # lowercase: a name, or an ordinary word the check cannot tell from one.
     only_at_sentence_starts: bool = False
+
+
+@dataclass
+class TextLayout:
+    """Where each text the name check reads lies once they are joined by line breaks
+    (`starts`, one more for the end), and whose field it is."""
+
+    starts: array[int]
+    owners: list[str]
+    fields: list[str]
+
+    def place(self, number: int) -> str:
+        return _place(self.owners[number], self.fields[number])
+
+    def of_people(self, number: int) -> bool:
+        """Text `number` is a name among the people present: a name by definition."""
+        name = self.fields[number]
+        return name == "people" if name else self.owners[number].endswith(" people")
+
+
+def gather_texts(
+    keep: Callable[[str], object],
+    notes: Iterable[Note],
+    organizations: Iterable[Organization] = (),
+    codes: Iterable[Code] = (),
+    informants: Iterable[Informant] = (),
+    *,
+    include_private: bool = False,
+    others: Iterable[tuple[str, str]] = (),
+) -> TextLayout:
+    """Hand every text the name check reads to `keep`, in order: what an export holds
+    (`export_texts`) but tags, which name registry entries; composed characters (NFC)."""
+    owners: list[str] = []
+    names: list[str] = []
+    lengths: list[int] = []
+    every = _owned_texts(
+        notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
+    )
+    for owner, name, raw in every:
+        if raw:
+            text = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
+            keep(text)
+            owners.append(owner)
+            names.append(name)
+            lengths.append(len(text) + 1)
+    return TextLayout(array("q", accumulate(lengths, initial=0)), owners, names)
+
+
+@dataclass
+class CheckedTexts:
+    """The texts the name check reads, joined by line breaks, and their layout."""
+
+    joined: str
+    layout: TextLayout
+
+    @classmethod
+    def gather(
+        cls,
+        notes: Iterable[Note],
+        organizations: Iterable[Organization] = (),
+        codes: Iterable[Code] = (),
+        informants: Iterable[Informant] = (),
+        *,
+        include_private: bool = False,
+        others: Iterable[tuple[str, str]] = (),
+    ) -> CheckedTexts:
+        texts: list[str] = []
+        layout = gather_texts(
+            texts.append,
+            notes,
+            organizations,
+            codes,
+            informants,
+            include_private=include_private,
+            others=others,
+        )
+        return cls("\n".join(texts), layout)
 
 
 def find_possible_names(
@@ -841,7 +944,15 @@ def find_possible_names(
     others: Iterable[tuple[str, str]] = (),
 ) -> list[PossibleName]:
     """Capitalised words that look like names and are not known names, common words, nor
-    part of an organization, code, pseudonym or registered name.
+    part of an organization, code, pseudonym or registered name (see `possible_names`)."""
+    texts = CheckedTexts.gather(
+        notes, organizations, codes, informants, include_private=include_private, others=others
+    )
+    return possible_names(texts, known, limit_places=limit_places)
+
+
+def possible_names(texts: CheckedTexts, known: Iterable[str], *, limit_places: int = 5) -> list[PossibleName]:
+    """The capitalised words of `texts` that look like names.
 
     Every exported text is checked (`export_texts`). A word after a title ("Officer
     Brandt", "Dr. May") is always a candidate, and so is every word of "people present".
@@ -850,13 +961,15 @@ def find_possible_names(
     person ("Rosa's", "Brandt said", "Rosa, who") and it never appears in lowercase in the
     checked text. Without a dictionary that is the line between "Rosa was late" (missed
     unless Rosa appears elsewhere) and "Community room 4" (not flagged).
+
+    The texts are scanned joined, in one pass; each match is read within its own text
+    (`lo` to `hi`): no title, sentence or "said" reaches across into a neighbour.
     """
     known_words = {fold(w) for phrase in known for w in re.findall(r"[\w'’-]+", phrase)}
     found: dict[str, PossibleName] = {}
     mid_sentence: set[str] = set()
     named_at_start: set[str] = set()
     verdicts: dict[tuple[str, bool], str | None] = {}  # (token, after a title) -> the word, or None
-    corpus: list[str] = []
 
     def judge(token: str, titled: bool) -> str | None:
         word = token.rstrip("'’-")
@@ -875,68 +988,46 @@ def find_possible_names(
             verdicts[key] = judge(token, titled)
         return verdicts[key]
 
-    def scan(text: str, people: bool) -> list[tuple[str, int]]:
-        """Each candidate in `text` with what its place says: _MID, _NAMED or _START."""
-        events: list[tuple[str, int]] = []
-        for match in _CAPITALISED.finditer(text):
-            start = match.start()
-            if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
-                continue  # inside a word
-            token = match.group(0)
-            word = verdict(token, False)
-            if word is not None:
-                at_start = _starts_sentence(text, start) and not _after_title(text, start)
-            else:  # a common word: a name only after a title ("Officer May")
-                word = verdict(token, True)
-                if word is None or not _after_title(text, start):
-                    continue
-                at_start = False
-            if not at_start or people:  # people present: names by definition
-                events.append((word, _MID))
-            elif token.endswith(("'s", "’s")) or _NAMED_NEXT.match(text, match.end()):
-                events.append((word, _NAMED))  # "Rosa's van", "Brandt said"
-            else:
-                events.append((word, _START))
-        return events
-
-    # Short fields repeat (a location, the people present, a follow-up's text): each distinct
-    # one is scanned once. A long text is rarely repeated, and hashing it would cost more.
-    scanned: dict[tuple[str, bool], list[tuple[str, int]]] = {}
-    for place, raw in export_texts(
-        notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
-    ):
-        if not raw:
-            continue
-        text = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
-        corpus.append(text)
-        people = place.endswith(" people")
-        short = len(text) <= _SCAN_ONCE_CHARS
-        events = scanned.get((text, people)) if short else None
-        if events is None:
-            events = scan(text, people)
-            if short:
-                scanned[text, people] = events
-        for word, mark in events:
-            if mark == _MID:
-                mid_sentence.add(word)
-            elif mark == _NAMED:
-                named_at_start.add(word)
-            entry = found.get(word)
-            if entry is None:
-                entry = found[word] = PossibleName(word)
-            entry.count += 1
-            if len(entry.where) < limit_places and place not in entry.where:
+    joined, layout = texts.joined, texts.layout
+    starts = layout.starts
+    number, lo, hi = -1, 0, -1  # the text of the last match: joined[lo:hi]
+    people, place = False, ""
+    for match in _CAPITALISED.finditer(joined):
+        start = match.start()
+        if start >= hi:  # a match in another text
+            number = bisect_right(starts, start) - 1
+            lo, hi = starts[number], starts[number + 1] - 1
+            people, place = layout.of_people(number), ""
+        if start > lo and (joined[start - 1].isalnum() or joined[start - 1] in "_'’"):
+            continue  # inside a word
+        token = match.group(0)
+        word = verdict(token, False)
+        if word is not None:
+            at_start = _starts_sentence(joined, start, lo) and not _after_title(joined, start, lo)
+        else:  # a common word: a name only after a title ("Officer May")
+            word = verdict(token, True)
+            if word is None or not _after_title(joined, start, lo):
+                continue
+            at_start = False
+        if not at_start or people:  # people present: names by definition
+            mid_sentence.add(word)
+        elif token.endswith(("'s", "’s")) or _NAMED_NEXT.match(joined, match.end(), hi):
+            named_at_start.add(word)  # "Rosa's van", "Brandt said"
+        entry = found.get(word)
+        if entry is None:
+            entry = found[word] = PossibleName(word)
+        entry.count += 1
+        if len(entry.where) < limit_places:
+            place = place or layout.place(number)
+            if place not in entry.where:
                 entry.where.append(place)
     for word in [word for word in found if word not in mid_sentence and word not in named_at_start]:
         del found[word]  # only at sentence starts, and nothing there says it is a person
-    starts_only = [word for word in found if word not in mid_sentence]
-    if starts_only:
-        joined = "\n".join(corpus)
-        for word in starts_only:
-            if _occurs_in_lowercase(word, joined):
-                del found[word]  # an ordinary word that happened to start sentences
-            else:
-                found[word].only_at_sentence_starts = True
+    for word in [word for word in found if word not in mid_sentence]:
+        if _occurs_in_lowercase(word, joined):
+            del found[word]  # an ordinary word that happened to start sentences
+        else:
+            found[word].only_at_sentence_starts = True
     return sorted(found.values(), key=lambda p: (p.only_at_sentence_starts, -p.count, p.word.casefold()))
 
 
@@ -1052,18 +1143,16 @@ def check_names(
     include_private: bool = False,
     pseudonymiser: Pseudonymiser | None = None,
     others: Iterable[tuple[str, str]] = (),
+    texts: CheckedTexts | None = None,
 ) -> NameCheck:
-    """The whole pre-flight check over what an export would hold (`others`: see `job_others`)."""
+    """The whole pre-flight check over what an export would hold (`others`: see `job_others`).
+    `texts`: the notes', registries' and others' texts, when already gathered."""
     pseudonymiser = pseudonymiser if pseudonymiser is not None else Pseudonymiser(informants)
+    if texts is None:
+        texts = CheckedTexts.gather(
+            notes, organizations, codes, informants, include_private=include_private, others=others
+        )
     return NameCheck(
-        find_possible_names(
-            notes,
-            known,
-            include_private=include_private,
-            organizations=organizations,
-            codes=codes,
-            informants=informants,
-            others=others,
-        ),
+        possible_names(texts, known),
         find_named_tags(pseudonymiser, notes, organizations, codes, informants),
     )

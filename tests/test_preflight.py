@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fieldnotes.cli.main import cli
@@ -245,40 +245,82 @@ _PHRASES = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_EDGE = st.lists(
+    st.sampled_from(
+        [*_PHRASES, "Officer", "Dr.", "said hello", "Rosa", "'s van", "who", " ", "\n", ".", "\t", "é"]
+    ),
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(_PHRASES),
-            st.sampled_from(_PHRASES),
+            _EDGE,
+            _EDGE,
             st.lists(st.sampled_from([*_PHRASES, "P-03", "Rosa Díaz"]), max_size=3),
-            st.text(alphabet=st.sampled_from("Ra sM.\n’'-o"), max_size=12),
+            _EDGE | st.text(alphabet=st.sampled_from("Ra sM.\n’'-o"), max_size=12),
         ),
         min_size=1,
         max_size=6,
     ),
     st.integers(min_value=1, max_value=5),
 )
+@example([("Met Officer", "Brandt arrived", [], "")], 5)  # a title at one field's end
+@example([("We met Rosa", "", [], "said no")], 5)  # "said" at the next field's start
 @example([("t", "Brandt", ["Brandt"], "")], 5)  # the same text, a start in one field, a name in the other
-def test_scanning_a_repeated_text_once_finds_what_scanning_each_copy_finds(
-    monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, list[str], str]], limit: int
+def test_no_finding_reaches_across_into_a_neighbouring_text(
+    rows: list[tuple[str, str, list[str], str]], limit: int
 ) -> None:
-    """Short texts are scanned once per check (locations, people present and follow-ups
-    repeat); the findings, counts and places are those of a scan of every copy."""
-    import fieldnotes.privacy as privacy
-
+    """The texts are scanned joined, in one pass. Whatever their neighbours, the same texts
+    give the same findings: a note with a plain lowercase title between every two notes
+    (and so between every two texts of theirs) changes nothing, counts and places included."""
     notes = [
         make_note(title=title or "t", location=location, people=people, body=body, private=body)
         for title, location, people, body in rows
     ]
+    apart = [part for note in notes for part in (note, make_note(title="x"))]
+    # Each field of a note alone in a note of its own (beside a plain title): fields apart.
+    fields_apart = [
+        make_note(**{"title": "x", name: value})
+        for title, location, people, body in rows
+        for name, value in (
+            ("title", title or "t"),
+            ("location", location),
+            ("people", people),
+            ("body", body),
+            ("private", body),
+        )
+    ]
 
-    def check() -> list[tuple[str, int, list[str], bool]]:
-        found = find_possible_names(notes, ["P-03"], include_private=True, limit_places=limit)
+    def check(which: list[Note]) -> list[tuple[str, int, list[str], bool]]:
+        found = find_possible_names(which, ["P-03"], include_private=True, limit_places=limit)
         return [(p.word, p.count, p.where, p.only_at_sentence_starts) for p in found]
 
-    once = check()
-    monkeypatch.setattr(privacy, "_SCAN_ONCE_CHARS", -1)
-    assert check() == once
+    together = check(notes)
+    assert together == check(apart)
+    assert [(word, count, only) for word, count, _, only in together] == [
+        (word, count, only) for word, count, _, only in check(fields_apart)
+    ]
+
+
+@settings(max_examples=2000)
+@given(st.lists(_EDGE, min_size=1, max_size=4), st.data())
+def test_a_word_is_read_within_its_own_text_when_texts_are_joined(
+    texts: list[str], data: st.DataObject
+) -> None:
+    """The title and sentence checks on the joined texts, bounded by the text's start, say what
+    they say of the text alone."""
+    from fieldnotes.privacy import _after_title, _starts_sentence
+
+    number = data.draw(st.integers(min_value=0, max_value=len(texts) - 1))
+    lo = sum(len(text) + 1 for text in texts[:number])
+    joined = "\n".join(texts)
+    text = texts[number]
+    for start in range(len(text) + 1):
+        assert _after_title(joined, lo + start, lo) == _after_title(text, start)
+        assert _starts_sentence(joined, lo + start, lo) == _starts_sentence(text, start)
 
 
 def _after_title_by_letters(text: str, start: int) -> bool:
