@@ -280,8 +280,9 @@ class FieldNotes:
 
         A front end that writes the job itself (on a worker thread) calls
         `record_export(job, report)` afterwards, on its own thread, for the ledger. Without
-        `check`, the name checks are left to the writer (on that thread: 2 to 6 s at 50,000
-        notes); the job's `checked()` runs them first, to say so."""
+        `check`, the name checks are left to the writer, which runs them beside its writing
+        (2 to 6 s at 50,000 notes; see `export/beside.py`), or to the job's `checked()`,
+        run first to say so."""
         from fieldnotes.export.job import Protections, build_job
 
         if self.store.journal_bytes and self.store.writable:
@@ -375,7 +376,7 @@ class FieldNotes:
         """notes, organizations, informants, codebook and the relation sheets (CSV or xlsx), and the how-to.
 
         Options: format (csv, xlsx), flatten_newlines, excel_safe, code_columns, force, progress."""
-        job = self.prepare_export(flt, protections)
+        job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
         report = job.nvivo(folder, **options)
         self.record_export(job, report)
         return report
@@ -384,7 +385,7 @@ class FieldNotes:
         """The codebook as a REFI-QDA .qdc file."""
         from fieldnotes.export.job import Protections
 
-        job = self.prepare_export(protections=Protections(pseudonymise=pseudonymise))
+        job = self.prepare_export(protections=Protections(pseudonymise=pseudonymise), check=False)
         report = job.qdc(path, force=force)
         self.record_export(job, report)
         return report
@@ -399,7 +400,7 @@ class FieldNotes:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos.
 
         Options: target (nvivo, atlas, maxqda, qualcoder), force, researcher, moment, progress."""
-        job = self.prepare_export(flt, protections)
+        job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
         report = job.qdpx(path, **options)
         self.record_export(job, report)
         return report
@@ -421,7 +422,7 @@ class FieldNotes:
         from fieldnotes.export.common import plural
         from fieldnotes.ledger import Ledger
 
-        job = self.prepare_export(flt, protections)
+        job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
         changed: list[Note] = []
         if new_only:
             seen = Ledger(self.store).exported_ids(("documents-txt", "documents-docx"))
@@ -557,7 +558,7 @@ class FieldNotes:
         force: bool = False,
     ) -> ExportReport:
         """The recorded ties as a weighted network in GraphML (Gephi, networkx, Cytoscape)."""
-        job = self.prepare_export(flt, protections)
+        job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
         report = job.graphml(path, force=force)
         self.record_export(job, report)
         return report

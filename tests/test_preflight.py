@@ -205,12 +205,18 @@ WRITERS = {
 }
 
 
+@pytest.mark.parametrize("helped", [True, False], ids=["helper", "here"])
 @pytest.mark.parametrize("writer", list(WRITERS))
 def test_a_job_whose_checks_were_deferred_is_checked_by_its_writer(
-    tagged: FieldNotes, tmp_path: Path, writer: str
+    tagged: FieldNotes, tmp_path: Path, writer: str, helped: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The app takes the snapshot on its UI thread and leaves the name checks to the export's
-    thread: whichever writer runs, they run first, once, and warn as an eager job does."""
+    """The service and the app leave the name checks to the writer: whichever writer runs,
+    they run once, beside the writing in a helper process (or, with few notes, before it),
+    and warn as an eager job does."""
+    from fieldnotes.export import beside
+    from fieldnotes.export.job import PendingChecks
+
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0 if helped else 10**9)
     tagged.registries.save_code(Code("raids", description="What Officer Brandt described"))
     tagged.add(make_note(title="Third", body="We met Zenobia at the clinic.", ties=["A|B|referral|4"]))
     eager = tagged.prepare_export()
@@ -218,17 +224,17 @@ def test_a_job_whose_checks_were_deferred_is_checked_by_its_writer(
     assert eager.preflight is None and deferred.preflight is not None
     assert deferred.warnings == [] and deferred.codebook_warnings == []
     checks = deferred.preflight
-    runs = []
+    started: list[PendingChecks] = []
 
-    def counted() -> tuple[list[str], list[str]]:
-        runs.append(1)
-        return checks()
+    def counted(beside_the_writing: bool) -> PendingChecks:
+        started.append(checks(beside_the_writing))
+        return started[-1]
 
     deferred = replace(deferred, preflight=counted)
     expected = WRITERS[writer](eager, tmp_path / "eager").warnings
     assert any("pre-flight" in w for w in expected)  # Zenobia, Brandt, or the tags
     assert WRITERS[writer](deferred, tmp_path / "deferred").warnings == expected
-    assert runs == [1]
+    assert len(started) == 1 and started[0].helped == helped
     assert deferred.checked().checked().warnings == eager.warnings
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from fieldnotes.errors import ValidationError
+from fieldnotes.export import beside
 from fieldnotes.export.common import ExportReport, Progress
 from fieldnotes.model import Code, Informant, Note, Organization
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from fieldnotes.codebook_history import HistoryEntry
     from fieldnotes.followups import Followup
     from fieldnotes.memos import Memo
-    from fieldnotes.privacy import NameCheck, Pseudonymiser
+    from fieldnotes.privacy import NameCheck, PossibleName, Pseudonymiser
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,76 @@ class Protections:
 
 
 _P = ParamSpec("_P")
-NameChecks = Callable[[], tuple[list[str], list[str]]]
-"""The name checks of a job, still to run: (export warnings, codebook warnings)."""
+
+
+class PendingChecks:
+    """A job's name checks under way: the possible names looked for beside the writing (in
+    a helper process, `NamesBeside`, when there are many notes), the rest done here when the
+    result is asked. Leaving the block stops the helper."""
+
+    def __init__(
+        self,
+        helper: beside.NamesBeside | None,
+        here: Callable[[], list[PossibleName]],
+        finish: Callable[[list[PossibleName]], tuple[list[str], list[str]]],
+    ) -> None:
+        self._helper = helper
+        self._here = here  # the possible names, looked for in this process
+        self._finish = finish
+
+    @property
+    def helped(self) -> bool:
+        return self._helper is not None
+
+    def result(self) -> tuple[list[str], list[str]]:
+        """(export warnings, codebook warnings)."""
+        names = self._helper.result() if self._helper is not None else None
+        return self._finish(self._here() if names is None else names)  # no answer: checked here
+
+    def __enter__(self) -> PendingChecks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._helper is not None:
+            self._helper.cancel()
+
+
+NameChecks = Callable[[bool], PendingChecks]
+"""The name checks of a job, still to run: called, they gather the texts to check and start
+(in a helper when told they may and there are many notes, or else here at once)."""
 
 
 def _writer(
-    method: Callable[Concatenate[ExportJob, _P], ExportReport],
-) -> Callable[Concatenate[ExportJob, _P], ExportReport]:
-    """An `ExportJob` method that writes files: it runs on the checked job, without the
-    collector's passes over every note."""
+    *, codebook: bool = False
+) -> Callable[
+    [Callable[Concatenate[ExportJob, _P], ExportReport]], Callable[Concatenate[ExportJob, _P], ExportReport]
+]:
+    """An `ExportJob` method that writes files, without the collector's passes over every
+    note. Its report starts with the job's warnings (the codebook's alone, with `codebook`:
+    what the notes hold is not in a codebook), the name checks' among them.
 
-    @wraps(method)
-    def write(job: ExportJob, *args: _P.args, **kwargs: _P.kwargs) -> ExportReport:
-        with bulk_load():
-            return method(job.checked(), *args, **kwargs)
+    The name checks, when still to run, start first (`PendingChecks`: with many notes, in a
+    helper process on the other core) and their result is taken once the files are written.
+    No export goes out unchecked: a writer that fails stops the helper."""
 
-    return write
+    def decorate(
+        method: Callable[Concatenate[ExportJob, _P], ExportReport],
+    ) -> Callable[Concatenate[ExportJob, _P], ExportReport]:
+        @wraps(method)
+        def write(job: ExportJob, *args: _P.args, **kwargs: _P.kwargs) -> ExportReport:
+            with bulk_load():
+                if job.preflight is None:
+                    report = method(job, *args, **kwargs)
+                else:
+                    with job.preflight(True) as checks:
+                        report = method(job, *args, **kwargs)
+                        job = job.with_checks(*checks.result())
+            report.warnings[:0] = job.codebook_warnings if codebook else job.warnings
+            return report
+
+        return write
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -84,21 +139,22 @@ class ExportJob:
 
     def checked(self) -> ExportJob:
         """The job with its name checks run and their warnings added (itself, once they have).
-        Every writer runs them first: no export goes out unchecked."""
+        Writers run them beside the writing instead (`_writer`)."""
         if self.preflight is None:
             return self
-        with bulk_load():  # on the app's export thread too, no collector pass over every note
-            found, codebook = self.preflight()
+        # On the app's export thread too, no collector pass over every note.
+        with bulk_load(), self.preflight(False) as checks:  # nothing to overlap: no helper
+            return self.with_checks(*checks.result())
+
+    def with_checks(self, found: list[str], codebook: list[str]) -> ExportJob:
+        """The job with the name checks' warnings added: `found` for the export, `codebook`
+        for a codebook alone."""
         return replace(
             self,
             warnings=[*self.warnings, *found],
             codebook_warnings=[*self.codebook_warnings, *codebook],
             preflight=None,
         )
-
-    def _finish(self, report: ExportReport) -> ExportReport:
-        report.warnings[:0] = self.warnings
-        return report
 
     def without(self, note_ids: set[str]) -> ExportJob:
         """The same job less the notes whose ids are given (`--new-only`)."""
@@ -108,7 +164,7 @@ class ExportJob:
             followups=[item for item in self.followups if item.note_id not in note_ids],
         )
 
-    @_writer
+    @_writer()
     def nvivo(
         self,
         folder: Path,
@@ -137,24 +193,23 @@ class ExportJob:
             )
             if on
         }
-        return self._finish(report)
+        return report
 
-    @_writer
+    @_writer(codebook=True)
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
 
         report = write_qdc(path, self.codes, force=force, history=self.history)
-        report.warnings[:0] = self.codebook_warnings  # what the notes hold is not in a codebook
         return report
 
-    @_writer
+    @_writer()
     def graphml(self, path: Path, *, force: bool = False) -> ExportReport:
         """The recorded collaboration ties as a weighted network (Gephi, networkx)."""
         from fieldnotes.export.graphml import write_graphml
 
-        return self._finish(write_graphml(path, self, force=force))
+        return write_graphml(path, self, force=force)
 
-    @_writer
+    @_writer()
     def qdpx(
         self,
         path: Path,
@@ -174,9 +229,9 @@ class ExportJob:
             path, self, force=force, researcher=researcher, target=target, moment=moment, progress=progress
         )
         report.options["target"] = profile(target).name
-        return self._finish(report)
+        return report
 
-    @_writer
+    @_writer()
     def documents(
         self,
         folder: Path,
@@ -191,7 +246,7 @@ class ExportJob:
         from fieldnotes.export.documents import write_documents
 
         report = write_documents(folder, self, format=format, force=force, moment=moment, progress=progress)
-        return self._finish(report)
+        return report
 
 
 def build_job(
@@ -219,7 +274,16 @@ def build_job(
     to a note left out for want of consent is left out; with `filtered` notes, only memos
     linked to something exported (a note, or an organization, code or informant of one) go.
     """
-    from fieldnotes.privacy import Pseudonymiser, check_names, job_others
+    from fieldnotes.privacy import (
+        CheckedTexts,
+        NameCheck,
+        Pseudonymiser,
+        check_names,
+        find_named_tags,
+        gather_texts,
+        job_others,
+        possible_names,
+    )
 
     warnings: list[str] = []
     left_out: set[str] = set()
@@ -259,39 +323,45 @@ def build_job(
     history_texts = job_others([], [], entries)
     private = protections.include_private
 
-    def name_checks() -> tuple[list[str], list[str]]:
+    def name_checks(beside_the_writing: bool) -> PendingChecks:
         """Real names left in (unless pseudonymised) and the pre-flight check: for the
-        export, and for a codebook alone (a .qdc carries the codes and their history only)."""
-        found: list[str] = []
-        codebook: list[str] = []
-        if not protections.pseudonymise and pseudonymiser:
-            found += _real_name_warning(pseudonymiser, notes, organizations, codes, informants, others)
-            codebook += _real_name_warning(pseudonymiser, [], [], codes, [], history_texts)
-        found += _preflight(
-            check_names(
-                notes,
-                organizations,
-                codes,
-                informants,
-                known_names,
-                include_private=private,
-                pseudonymiser=pseudonymiser,
-                others=others,
+        export, and for a codebook alone (a .qdc carries the codes and their history only).
+        With many notes, the texts go to a helper once gathered (`NamesBeside`)."""
+
+        def here() -> list[PossibleName]:
+            texts = CheckedTexts.gather(
+                notes, organizations, codes, informants, include_private=private, others=others
             )
-        )
-        codebook += _preflight(
-            check_names(
-                [],
-                [],
-                codes,
-                [],
-                known_names,
-                include_private=private,
-                pseudonymiser=pseudonymiser,
-                others=history_texts,
+            return possible_names(texts, known_names)
+
+        helper = None
+        names: list[PossibleName] | None = None
+        if beside_the_writing and len(notes) >= beside.HELPER_MIN_NOTES:
+            helper = beside.NamesBeside(known_names)
+        if helper is not None and helper.running:
+            texts: list[str] = []  # the notes' own strings, not copies
+            layout = gather_texts(
+                texts.append, notes, organizations, codes, informants, include_private=private, others=others
             )
-        )
-        return found, codebook
+            helper.send(texts, layout)
+        else:
+            helper, names = None, here()  # at once, before the writing
+
+        def finish(found_names: list[PossibleName]) -> tuple[list[str], list[str]]:
+            found: list[str] = []
+            codebook: list[str] = []
+            if not protections.pseudonymise and pseudonymiser:
+                found += _real_name_warning(pseudonymiser, notes, organizations, codes, informants, others)
+                codebook += _real_name_warning(pseudonymiser, [], [], codes, [], history_texts)
+            tags = find_named_tags(pseudonymiser, notes, organizations, codes, informants)
+            found += _preflight(NameCheck(found_names, tags))
+            alone = check_names(
+                [], [], codes, [], known_names, pseudonymiser=pseudonymiser, others=history_texts
+            )
+            codebook += _preflight(alone)
+            return found, codebook
+
+        return PendingChecks(helper, here if names is None else lambda: names, finish)
 
     public = [replace(person, real_names=[]) for person in informants]
     job = ExportJob(

@@ -1,0 +1,179 @@
+"""`NamesBeside`: the name check in a helper process while the export writes, never skipped."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from fieldnotes.errors import FieldnotesError
+from fieldnotes.export import beside
+from fieldnotes.export.beside import NamesBeside, serve
+from fieldnotes.privacy import CheckedTexts, gather_texts, possible_names
+from fieldnotes.service import FieldNotes
+from tests.conftest import make_note
+
+KNOWN = ["P-03", "Harbor Rights Collective"]
+NOTES = [
+    make_note(title="Met Officer Brandt", body="Rosa said no.\nHarbor staff came.", people=["Dana"]),
+    make_note(
+        title="Follow-up",
+        body='Brandt\'s team; rosa? é\u0301 İstanbul 🙂 "=1+2", comma',
+        private="We met Zed.",
+    ),
+    make_note(title="x" * 600_000, body="Then Officer\nMay left"),  # past a chunk, a title at a line's end
+]
+
+
+def _gathered(notes: list, **kwargs: object) -> tuple[list[str], object]:
+    texts: list[str] = []
+    layout = gather_texts(texts.append, notes, **kwargs)  # type: ignore[arg-type]
+    return texts, layout
+
+
+def _here(notes: list, **kwargs: object) -> list:
+    return possible_names(CheckedTexts.gather(notes, **kwargs), KNOWN)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_the_helper_finds_what_the_check_here_finds(private: bool) -> None:
+    texts, layout = _gathered(NOTES, include_private=private)
+    with NamesBeside(KNOWN) as helper:
+        assert helper.running
+        helper.send(texts, layout)
+        found = helper.result()
+    assert found is not None
+    assert found == _here(NOTES, include_private=private)
+    words = {p.word for p in found}
+    assert {"Brandt", "Dana", "May"} <= words and ("Zed" in words) == private
+
+
+def test_no_texts_at_all() -> None:
+    with NamesBeside(KNOWN) as helper:
+        helper.send(*_gathered([]))
+        assert helper.result() == []
+
+
+def _helper_of(names: NamesBeside) -> subprocess.Popen[bytes]:
+    helper = names._helper
+    assert helper is not None
+    return helper
+
+
+def test_a_helper_killed_mid_work_gives_no_answer_and_is_reaped() -> None:
+    texts, layout = _gathered(NOTES)
+    with NamesBeside(KNOWN) as names:
+        helper = _helper_of(names)
+        os.kill(helper.pid, signal.SIGKILL)
+        helper.wait()
+        names.send(texts, layout)  # into a closed pipe: no error here
+        assert names.result() is None
+    assert helper.returncode == -signal.SIGKILL
+
+
+def test_leaving_early_stops_a_helper_still_waiting() -> None:
+    started = time.monotonic()
+    with pytest.raises(KeyError), NamesBeside(KNOWN) as names:
+        helper = _helper_of(names)
+        raise KeyError("the writer failed")
+    assert helper.returncode is not None  # reaped, not left a zombie
+    assert time.monotonic() - started < 10
+
+
+def test_a_helper_that_cannot_start_leaves_the_check_to_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside.sys, "executable", "")
+    names = NamesBeside(KNOWN)
+    assert not names.running
+    names.send(*_gathered(NOTES))
+    assert names.result() is None
+    monkeypatch.setattr(beside.sys, "executable", "/nonexistent/python")
+    assert not NamesBeside(KNOWN).running
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"\x00" * 3, beside._LENGTH.pack(10) + b"short", beside._LENGTH.pack(0) + b"not a pickle"],
+)
+def test_the_helper_answers_an_error_on_a_broken_stream(damage: bytes) -> None:
+    out = io.BytesIO()
+    serve(io.BytesIO(damage), out)
+    status, _ = pickle.loads(out.getvalue())
+    assert status == "error"
+
+
+def test_an_error_answer_leaves_the_check_to_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent sends a layout the texts do not fit: the helper fails, says so, and the
+    caller is told there is no answer."""
+    texts, _ = _gathered(NOTES)
+    with NamesBeside(KNOWN) as names:
+        names.send(texts, "not a layout")  # type: ignore[arg-type]
+        assert names.result() is None
+
+
+@pytest.mark.parametrize("helped", [True, False], ids=["helper", "here"])
+def test_an_export_checks_names_the_same_with_or_without_a_helper(
+    service: FieldNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helped: bool
+) -> None:
+    for note in NOTES[:2]:
+        service.add(note)
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0 if helped else 10**9)
+    spawned: list[int] = []
+    spawn = beside._spawn
+
+    def counted() -> subprocess.Popen[bytes] | None:
+        helper = spawn()
+        spawned.append(1)
+        return helper
+
+    monkeypatch.setattr(beside, "_spawn", counted)
+    report = service.export_nvivo(tmp_path / "out")
+    assert spawned == ([1] if helped else [])
+    text = "\n".join(report.warnings)
+    assert "Brandt" in text and "Dana" in text and "Zed" not in text
+
+
+def test_a_failed_export_leaves_no_helper_behind(
+    service: FieldNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0)
+    service.add(make_note(title="Met Officer Brandt", body="Rosa said no."))
+    target = tmp_path / "exists.qdpx"
+    target.write_text("keep me")
+    helpers: list[subprocess.Popen[bytes]] = []
+    spawn = beside._spawn
+
+    def kept() -> subprocess.Popen[bytes] | None:
+        helper = spawn()
+        assert helper is not None
+        helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(beside, "_spawn", kept)
+    with pytest.raises(FieldnotesError):
+        service.export_qdpx(target)
+    assert target.read_text() == "keep me"
+    assert len(helpers) == 1 and helpers[0].returncode is not None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_the_helper_is_told_nothing_of_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIELDNOTES_PASSPHRASE", "correct horse")
+    monkeypatch.setenv("FIELDNOTES_DB", "/secret/notes.json")
+    with NamesBeside(KNOWN) as names:
+        environ = Path(f"/proc/{_helper_of(names).pid}/environ").read_bytes()
+    assert b"FIELDNOTES" not in environ and b"correct horse" not in environ
+
+
+def test_a_check_asked_for_on_its_own_runs_here(service: FieldNotes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app checks before it writes (to say so): nothing to overlap, so no helper."""
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0)
+    monkeypatch.setattr(beside, "_spawn", lambda: pytest.fail("a helper was started"))
+    service.add(make_note(title="Met Officer Brandt"))
+    job = service.prepare_export(check=False).checked()
+    assert any("Brandt" in warning for warning in job.warnings)
