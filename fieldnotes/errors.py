@@ -10,6 +10,7 @@ the family in one place (`cli/main.py`), the app shows it in one place
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 EXIT_BAD_INPUT = 2
 EXIT_STORAGE = 1
@@ -58,6 +59,19 @@ class OutputExistsError(InputError):
 
 class NothingToExportError(InputError):
     """The export would write nothing (no notes match, or the codebook is empty)."""
+
+
+class UncheckedExportError(FieldnotesError):
+    """An export's files were written and its name check could not finish (interrupted, or
+    failed): the export is recorded in the ledger all the same, and the message says to
+    check the names before sharing. `report` is the export's report, without the check."""
+
+    def __init__(self, report: Any, reason: str) -> None:
+        super().__init__(
+            f"{report.target} was written, but its name check did not finish ({reason}): run "
+            "`fieldnotes check-names` before you share it"
+        )
+        self.report = report
 
 
 class ImportRefusedError(InputError):

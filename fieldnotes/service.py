@@ -11,6 +11,7 @@ one open database and composes the layers below it, with no cycle:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -335,6 +336,17 @@ class FieldNotes:
             *(name for person in informants for name in person.real_names),
         ]
 
+    def _written(self, job: ExportJob, write: Callable[[], ExportReport]) -> ExportReport:
+        """Run an export's writer. Files written whose name check could not finish are still
+        recorded in the ledger (what an ethics audit reads) before the error goes on."""
+        from fieldnotes.errors import UncheckedExportError
+
+        try:
+            return write()
+        except UncheckedExportError as exc:
+            self.record_export(job, exc.report)
+            raise
+
     def record_export(self, job: ExportJob, report: ExportReport) -> ExportRecord:
         """Append a finished export to the ledger (call it only once the files are written)."""
         from fieldnotes.export.job import Protections
@@ -377,7 +389,7 @@ class FieldNotes:
 
         Options: format (csv, xlsx), flatten_newlines, excel_safe, code_columns, force, progress."""
         job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
-        report = job.nvivo(folder, **options)
+        report = self._written(job, lambda: job.nvivo(folder, **options))
         self.record_export(job, report)
         return report
 
@@ -386,7 +398,7 @@ class FieldNotes:
         from fieldnotes.export.job import Protections
 
         job = self.prepare_export(protections=Protections(pseudonymise=pseudonymise), check=False)
-        report = job.qdc(path, force=force)
+        report = self._written(job, lambda: job.qdc(path, force=force))
         self.record_export(job, report)
         return report
 
@@ -401,7 +413,7 @@ class FieldNotes:
 
         Options: target (nvivo, atlas, maxqda, qualcoder), force, researcher, moment, progress."""
         job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
-        report = job.qdpx(path, **options)
+        report = self._written(job, lambda: job.qdpx(path, **options))
         self.record_export(job, report)
         return report
 
@@ -434,7 +446,7 @@ class FieldNotes:
                     "nothing was written"
                 )
             job = job.without(set(seen))
-        report = job.documents(folder, **options)
+        report = self._written(job, lambda: job.documents(folder, **options))
         if new_only:
             report.options["new_only"] = "yes"
         if changed:
@@ -559,7 +571,7 @@ class FieldNotes:
     ) -> ExportReport:
         """The recorded ties as a weighted network in GraphML (Gephi, networkx, Cytoscape)."""
         job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
-        report = job.graphml(path, force=force)
+        report = self._written(job, lambda: job.graphml(path, force=force))
         self.record_export(job, report)
         return report
 

@@ -7,6 +7,7 @@ import os
 import pickle
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from fieldnotes.privacy import CheckedTexts, gather_texts, possible_names
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
 
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and /proc")
+
 KNOWN = ["P-03", "Harbor Rights Collective"]
 NOTES = [
     make_note(title="Met Officer Brandt", body="Rosa said no.\nHarbor staff came.", people=["Dana"]),
@@ -27,7 +30,7 @@ NOTES = [
         body='Brandt\'s team; rosa? é\u0301 İstanbul 🙂 "=1+2", comma',
         private="We met Zed.",
     ),
-    make_note(title="x" * 600_000, body="Then Officer\nMay left"),  # past a chunk, a title at a line's end
+    make_note(title="x" * 600_000, body="Then Officer\nMay left"),  # a long text, a title at a line's end
 ]
 
 
@@ -41,8 +44,12 @@ def _here(notes: list, **kwargs: object) -> list:
     return possible_names(CheckedTexts.gather(notes, **kwargs), KNOWN)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("chunk", [16, 1 << 20], ids=["small-chunks", "one-chunk"])
 @pytest.mark.parametrize("private", [False, True])
-def test_the_helper_finds_what_the_check_here_finds(private: bool) -> None:
+def test_the_helper_finds_what_the_check_here_finds(
+    private: bool, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(beside, "_CHUNK", chunk)  # texts split across chunks, or many in one
     texts, layout = _gathered(NOTES, include_private=private)
     with NamesBeside(KNOWN) as helper:
         assert helper.running
@@ -132,8 +139,18 @@ def test_an_export_checks_names_the_same_with_or_without_a_helper(
         return helper
 
     monkeypatch.setattr(beside, "_spawn", counted)
+    answers: list[object] = []
+    result = NamesBeside.result
+
+    def answered(names: NamesBeside) -> object:
+        answers.append(result(names))
+        return answers[-1]
+
+    monkeypatch.setattr(NamesBeside, "result", answered)
     report = service.export_nvivo(tmp_path / "out")
     assert spawned == ([1] if helped else [])
+    # The helper's own answer was used, not the check the process falls back to.
+    assert [isinstance(answer, list) and bool(answer) for answer in answers] == ([True] if helped else [])
     text = "\n".join(report.warnings)
     assert "Brandt" in text and "Dana" in text and "Zed" not in text
 
@@ -177,3 +194,74 @@ def test_a_check_asked_for_on_its_own_runs_here(service: FieldNotes, monkeypatch
     service.add(make_note(title="Met Officer Brandt"))
     job = service.prepare_export(check=False).checked()
     assert any("Brandt" in warning for warning in job.warnings)
+
+
+def test_a_helper_that_answers_the_wrong_thing_leaves_the_check_to_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts, layout = _gathered(NOTES)
+    with NamesBeside(KNOWN) as names:
+        names.send(texts, layout)
+        helper = _helper_of(names)
+        monkeypatch.setattr(helper.stdout, "read", lambda: pickle.dumps(("ok", ["not", "names"])))
+        assert names.result() is None
+
+
+def test_the_helper_refuses_a_layout_that_does_not_fit_the_texts() -> None:
+    texts, layout = _gathered(NOTES)
+    stream = io.BytesIO()
+    data = ("\n".join(texts[:-1]) + "\n").encode()  # one text short
+    stream.write(beside._LENGTH.pack(len(data)) + data + beside._LENGTH.pack(0))
+    stream.write(pickle.dumps((layout, KNOWN, 5)))
+    out = io.BytesIO()
+    serve(io.BytesIO(stream.getvalue()), out)
+    assert pickle.loads(out.getvalue())[0] == "error"
+
+
+def test_an_interrupted_gathering_leaves_no_helper_behind(
+    service: FieldNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldnotes.privacy as privacy
+
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0)
+    service.add(make_note(title="Met Officer Brandt"))
+    helpers: list[subprocess.Popen[bytes]] = []
+    spawn = beside._spawn
+
+    def kept() -> subprocess.Popen[bytes] | None:
+        helper = spawn()
+        assert helper is not None
+        helpers.append(helper)
+        return helper
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(beside, "_spawn", kept)
+    monkeypatch.setattr(privacy, "gather_texts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        service.export_nvivo(tmp_path / "out")
+    assert len(helpers) == 1 and helpers[0].returncode is not None
+
+
+def test_an_export_whose_check_cannot_finish_says_so_and_is_in_the_ledger(
+    service: FieldNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are written before the check's answer is taken: when it cannot be had
+    (here no helper answer, and the check in the process fails), the export is not silent."""
+    import fieldnotes.privacy as privacy
+    from fieldnotes.errors import UncheckedExportError
+
+    monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0)
+    monkeypatch.setattr(NamesBeside, "result", lambda names: None)
+    service.add(make_note(title="Met Officer Brandt"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the check broke")
+
+    monkeypatch.setattr(privacy, "possible_names", broken)
+    with pytest.raises(UncheckedExportError, match="check-names") as caught:
+        service.export_nvivo(tmp_path / "out")
+    assert (tmp_path / "out" / "notes.csv").exists()
+    assert caught.value.report.target == tmp_path / "out"
+    assert [record.path for record in service.exports()] == [str((tmp_path / "out").absolute())]

@@ -234,7 +234,7 @@ def test_a_job_whose_checks_were_deferred_is_checked_by_its_writer(
     expected = WRITERS[writer](eager, tmp_path / "eager").warnings
     assert any("pre-flight" in w for w in expected)  # Zenobia, Brandt, or the tags
     assert WRITERS[writer](deferred, tmp_path / "deferred").warnings == expected
-    assert len(started) == 1 and started[0].helped == helped
+    assert len(started) == 1 and started[0].helped == (helped and writer != "qdc")  # a codebook: here
     assert deferred.checked().checked().warnings == eager.warnings
 
 
@@ -274,7 +274,7 @@ _EDGE = st.lists(
     st.integers(min_value=1, max_value=5),
 )
 @example([("Met Officer", "Brandt arrived", [], "")], 5)  # a title at one field's end
-@example([("We met Rosa", "", [], "said no")], 5)  # "said" at the next field's start
+@example([("Rosa", "", [], "said no")], 5)  # "said" at the next field's start
 @example([("t", "Brandt", ["Brandt"], "")], 5)  # the same text, a start in one field, a name in the other
 def test_no_finding_reaches_across_into_a_neighbouring_text(
     rows: list[tuple[str, str, list[str], str]], limit: int

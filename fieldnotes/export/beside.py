@@ -112,7 +112,7 @@ class NamesBeside:
             answer = pickle.loads(raw)
         except Exception:  # a helper killed mid-answer, or crashed before it
             return None
-        if isinstance(answer, tuple) and len(answer) == 2 and answer[0] == "ok":
+        if isinstance(answer, tuple) and len(answer) == 2 and answer[0] == "ok" and _names(answer[1]):
             return answer[1]  # type: ignore[no-any-return]
         return None
 
@@ -137,9 +137,16 @@ class NamesBeside:
         self.cancel()
 
 
+def _names(value: object) -> bool:
+    """Whether `value` is what `possible_names` returns."""
+    from fieldnotes.privacy import PossibleName
+
+    return isinstance(value, list) and all(isinstance(item, PossibleName) for item in value)
+
+
 def _spawn() -> subprocess.Popen[bytes] | None:
     """The helper, started; None when it cannot be."""
-    if not sys.executable:
+    if not sys.executable or getattr(sys, "frozen", False):  # a bundled app: no interpreter to run
         return None
     # The helper imports fieldnotes as this process does (from an install or a checkout), and
     # is told nothing of the database (no passphrase, no path): it reads only what it is sent.
@@ -147,7 +154,8 @@ def _spawn() -> subprocess.Popen[bytes] | None:
     env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "fieldnotes.export.beside"],
+            # -P: never the working folder's own `fieldnotes`, should there be one.
+            [sys.executable, "-P", "-m", "fieldnotes.export.beside"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -178,6 +186,8 @@ def serve(source: IO[bytes], answer: IO[bytes]) -> None:
         layout, known, limit = pickle.load(source)
         joined = body[:-1].decode("utf-8", "surrogatepass")  # without the last text's line break
         del body
+        if len(joined) != max(layout.starts[-1] - 1, 0) or len(layout.owners) != len(layout.starts) - 1:
+            raise ValueError("the texts and their layout do not fit")
         found = possible_names(CheckedTexts(joined, layout), known, limit_places=limit)
         payload = pickle.dumps(("ok", found), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # the parent checks itself, and meets the error there if it is real

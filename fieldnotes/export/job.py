@@ -17,7 +17,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
-from fieldnotes.errors import ValidationError
+from fieldnotes.errors import UncheckedExportError, ValidationError
 from fieldnotes.export import beside
 from fieldnotes.export.common import ExportReport, Progress
 from fieldnotes.model import Code, Informant, Note, Organization
@@ -85,6 +85,12 @@ NameChecks = Callable[[bool], PendingChecks]
 (in a helper when told they may and there are many notes, or else here at once)."""
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return str(exc) or type(exc).__name__
+
+
 def _writer(
     *, codebook: bool = False
 ) -> Callable[
@@ -96,7 +102,9 @@ def _writer(
 
     The name checks, when still to run, start first (`PendingChecks`: with many notes, in a
     helper process on the other core) and their result is taken once the files are written.
-    No export goes out unchecked: a writer that fails stops the helper."""
+    No export goes out unchecked: a writer that fails stops the helper, and files written
+    whose check then cannot finish raise `UncheckedExportError` (the service still records
+    them in the ledger)."""
 
     def decorate(
         method: Callable[Concatenate[ExportJob, _P], ExportReport],
@@ -107,9 +115,12 @@ def _writer(
                 if job.preflight is None:
                     report = method(job, *args, **kwargs)
                 else:
-                    with job.preflight(True) as checks:
+                    with job.preflight(not codebook) as checks:  # a codebook: no helper
                         report = method(job, *args, **kwargs)
-                        job = job.with_checks(*checks.result())
+                        try:
+                            job = job.with_checks(*checks.result())
+                        except BaseException as exc:  # the files are there: never silently
+                            raise UncheckedExportError(report, _reason(exc)) from exc
             report.warnings[:0] = job.codebook_warnings if codebook else job.warnings
             return report
 
@@ -339,11 +350,21 @@ def build_job(
         if beside_the_writing and len(notes) >= beside.HELPER_MIN_NOTES:
             helper = beside.NamesBeside(known_names)
         if helper is not None and helper.running:
-            texts: list[str] = []  # the notes' own strings, not copies
-            layout = gather_texts(
-                texts.append, notes, organizations, codes, informants, include_private=private, others=others
-            )
-            helper.send(texts, layout)
+            try:
+                texts: list[str] = []  # the notes' own strings, not copies
+                layout = gather_texts(
+                    texts.append,
+                    notes,
+                    organizations,
+                    codes,
+                    informants,
+                    include_private=private,
+                    others=others,
+                )
+                helper.send(texts, layout)
+            except BaseException:  # not yet in a PendingChecks' block: stopped here
+                helper.cancel()
+                raise
         else:
             helper, names = None, here()  # at once, before the writing
 
