@@ -833,7 +833,7 @@ def _is_title(word: str) -> bool:
     return fold(word) in TITLES
 
 
-def _occurs_in_lowercase(word: str, corpus: str) -> bool:
+def occurs_in_lowercase(word: str, corpus: str) -> bool:
     """True when `word` (lowercased) is a whole word somewhere in `corpus`."""
     lower = word.lower()
     at = corpus.find(lower)
@@ -952,7 +952,15 @@ def find_possible_names(
 
 
 def possible_names(texts: CheckedTexts, known: Iterable[str], *, limit_places: int = 5) -> list[PossibleName]:
-    """The capitalised words of `texts` that look like names.
+    """The capitalised words of `texts` that look like names (see `NameScan`)."""
+    scan = NameScan(texts.layout, known, limit_places=limit_places)
+    scan.read(texts.joined, 0)
+    joined = texts.joined
+    return scan.result(lambda words: {word for word in words if occurs_in_lowercase(word, joined)})
+
+
+class NameScan:
+    """The pre-flight check's look for names, over texts read a segment at a time.
 
     Every exported text is checked (`export_texts`). A word after a title ("Officer
     Brandt", "Dr. May") is always a candidate, and so is every word of "people present".
@@ -962,73 +970,89 @@ def possible_names(texts: CheckedTexts, known: Iterable[str], *, limit_places: i
     checked text. Without a dictionary that is the line between "Rosa was late" (missed
     unless Rosa appears elsewhere) and "Community room 4" (not flagged).
 
-    The texts are scanned joined, in one pass; each match is read within its own text
-    (`lo` to `hi`): no title, sentence or "said" reaches across into a neighbour.
+    The texts are read joined by line breaks as `layout` lays them out, in segments of
+    whole texts (all of them at once, or a helper's chunks: `export/beside.py`), each in
+    one pass; each match is read within its own text (`lo` to `hi`): no title, sentence or
+    "said" reaches across into a neighbour.
     """
-    known_words = {fold(w) for phrase in known for w in re.findall(r"[\w'’-]+", phrase)}
-    found: dict[str, PossibleName] = {}
-    mid_sentence: set[str] = set()
-    named_at_start: set[str] = set()
-    verdicts: dict[tuple[str, bool], str | None] = {}  # (token, after a title) -> the word, or None
 
-    def judge(token: str, titled: bool) -> str | None:
+    def __init__(self, layout: TextLayout, known: Iterable[str], *, limit_places: int = 5) -> None:
+        self.layout = layout
+        self.limit_places = limit_places
+        self.known_words = {fold(w) for phrase in known for w in re.findall(r"[\w'’-]+", phrase)}
+        self.found: dict[str, PossibleName] = {}
+        self.mid_sentence: set[str] = set()
+        self.named_at_start: set[str] = set()
+        self.verdicts: dict[tuple[str, bool], str | None] = {}  # (token, after a title) -> word or None
+
+    def _judge(self, token: str, titled: bool) -> str | None:
         word = token.rstrip("'’-")
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         if len(word) < 2 or not word[0].isupper() or word.isupper():
             return None
         folded = fold(word)
-        if folded in known_words or folded in TITLES or (folded in COMMON_WORDS and not titled):
+        if folded in self.known_words or folded in TITLES or (folded in COMMON_WORDS and not titled):
             return None
         return word
 
-    def verdict(token: str, titled: bool) -> str | None:
+    def _verdict(self, token: str, titled: bool) -> str | None:
         key = (token, titled)
+        verdicts = self.verdicts
         if key not in verdicts:
-            verdicts[key] = judge(token, titled)
+            verdicts[key] = self._judge(token, titled)
         return verdicts[key]
 
-    joined, layout = texts.joined, texts.layout
-    starts = layout.starts
-    number, lo, hi = -1, 0, -1  # the text of the last match: joined[lo:hi]
-    people, place = False, ""
-    for match in _CAPITALISED.finditer(joined):
-        start = match.start()
-        if start >= hi:  # a match in another text
-            number = bisect_right(starts, start) - 1
-            lo, hi = starts[number], starts[number + 1] - 1
-            people, place = layout.of_people(number), ""
-        if start > lo and (joined[start - 1].isalnum() or joined[start - 1] in "_'’"):
-            continue  # inside a word
-        token = match.group(0)
-        word = verdict(token, False)
-        if word is not None:
-            at_start = _starts_sentence(joined, start, lo) and not _after_title(joined, start, lo)
-        else:  # a common word: a name only after a title ("Officer May")
-            word = verdict(token, True)
-            if word is None or not _after_title(joined, start, lo):
-                continue
-            at_start = False
-        if not at_start or people:  # people present: names by definition
-            mid_sentence.add(word)
-        elif token.endswith(("'s", "’s")) or _NAMED_NEXT.match(joined, match.end(), hi):
-            named_at_start.add(word)  # "Rosa's van", "Brandt said"
-        entry = found.get(word)
-        if entry is None:
-            entry = found[word] = PossibleName(word)
-        entry.count += 1
-        if len(entry.where) < limit_places:
-            place = place or layout.place(number)
-            if place not in entry.where:
-                entry.where.append(place)
-    for word in [word for word in found if word not in mid_sentence and word not in named_at_start]:
-        del found[word]  # only at sentence starts, and nothing there says it is a person
-    for word in [word for word in found if word not in mid_sentence]:
-        if _occurs_in_lowercase(word, joined):
-            del found[word]  # an ordinary word that happened to start sentences
-        else:
-            found[word].only_at_sentence_starts = True
-    return sorted(found.values(), key=lambda p: (p.only_at_sentence_starts, -p.count, p.word.casefold()))
+    def read(self, segment: str, base: int) -> None:
+        """Read `segment`: whole texts, joined, that start at `base` in the joined texts."""
+        layout, found, limit = self.layout, self.found, self.limit_places
+        verdict, starts = self._verdict, layout.starts
+        number, lo, hi = -1, 0, -1  # the text of the last match: segment[lo:hi]
+        people, place = False, ""
+        for match in _CAPITALISED.finditer(segment):
+            start = match.start()
+            if start >= hi:  # a match in another text
+                number = bisect_right(starts, base + start) - 1
+                lo, hi = starts[number] - base, starts[number + 1] - 1 - base
+                people, place = layout.of_people(number), ""
+            if start > lo and (segment[start - 1].isalnum() or segment[start - 1] in "_'’"):
+                continue  # inside a word
+            token = match.group(0)
+            word = verdict(token, False)
+            if word is not None:
+                at_start = _starts_sentence(segment, start, lo) and not _after_title(segment, start, lo)
+            else:  # a common word: a name only after a title ("Officer May")
+                word = verdict(token, True)
+                if word is None or not _after_title(segment, start, lo):
+                    continue
+                at_start = False
+            if not at_start or people:  # people present: names by definition
+                self.mid_sentence.add(word)
+            elif token.endswith(("'s", "’s")) or _NAMED_NEXT.match(segment, match.end(), hi):
+                self.named_at_start.add(word)  # "Rosa's van", "Brandt said"
+            entry = found.get(word)
+            if entry is None:
+                entry = found[word] = PossibleName(word)
+            entry.count += 1
+            if len(entry.where) < limit:
+                place = place or layout.place(number)
+                if place not in entry.where:
+                    entry.where.append(place)
+
+    def result(self, in_lowercase: Callable[[list[str]], set[str]]) -> list[PossibleName]:
+        """The possible names, every segment read. `in_lowercase` says which of the words
+        it is given occur in lowercase as whole words anywhere in the texts."""
+        found, mid_sentence = self.found, self.mid_sentence
+        for word in [word for word in found if word not in mid_sentence and word not in self.named_at_start]:
+            del found[word]  # only at sentence starts, and nothing there says it is a person
+        starts_only = [word for word in found if word not in mid_sentence]
+        ordinary = in_lowercase(starts_only) if starts_only else set()
+        for word in starts_only:
+            if word in ordinary:
+                del found[word]  # an ordinary word that happened to start sentences
+            else:
+                found[word].only_at_sentence_starts = True
+        return sorted(found.values(), key=lambda p: (p.only_at_sentence_starts, -p.count, p.word.casefold()))
 
 
 def describe_possible_names(names: list[PossibleName], limit: int = 15) -> list[str]:

@@ -207,15 +207,22 @@ def test_a_helper_that_answers_the_wrong_thing_leaves_the_check_to_the_caller(
         assert names.result() is None
 
 
-def test_the_helper_refuses_a_layout_that_does_not_fit_the_texts() -> None:
+@pytest.mark.parametrize("texts_sent", [slice(None, -1), slice(None)], ids=["one-short", "all"])
+def test_the_helper_refuses_texts_that_do_not_fit_their_layout(texts_sent: slice) -> None:
     texts, layout = _gathered(NOTES)
-    stream = io.BytesIO()
-    data = ("\n".join(texts[:-1]) + "\n").encode()  # one text short
-    stream.write(beside._LENGTH.pack(len(data)) + data + beside._LENGTH.pack(0))
-    stream.write(pickle.dumps((layout, KNOWN, 5)))
+
+    def piece(data: bytes) -> bytes:
+        return beside._LENGTH.pack(len(data)) + data
+
+    data = ("\n".join(texts[texts_sent]) + "\n").encode()
+    stream = piece(pickle.dumps((layout, KNOWN, 5))) + piece(data) + beside._LENGTH.pack(0)
     out = io.BytesIO()
-    serve(io.BytesIO(stream.getvalue()), out)
-    assert pickle.loads(out.getvalue())[0] == "error"
+    serve(io.BytesIO(stream), out)
+    status, found = pickle.loads(out.getvalue())
+    if texts_sent == slice(None):  # the stream as the parent sends it: answered
+        assert (status, found) == ("ok", _here(NOTES))
+    else:
+        assert status == "error"
 
 
 def test_an_interrupted_gathering_leaves_no_helper_behind(

@@ -9,14 +9,16 @@ gathered, and answers with the possible names when asked.
 
 Not a fork: a forked child shares the parent's pages copy-on-write, and the parent,
 writing the export meanwhile, touches every note, so every page it touches is
-copied (300 MB more at 50,000 notes). The parent never holds the joined texts
-either: they go down the pipe a megabyte at a time, and only the helper holds
-them whole, about the size of the notes' text.
+copied (300 MB more at 50,000 notes). Nor does either process hold the texts
+joined: they go down the pipe a megabyte at a time, the helper reads each chunk
+as it comes (`NameScan`) and keeps it deflated (about a quarter of its size) for
+the one question asked of all the texts at the end, whether a word occurs in
+lowercase. So the helper holds a few tens of megabytes at 50,000 notes.
 
-On the pipe: the texts, UTF-8, each followed by a line break, in chunks of
-`<length: 8 bytes big-endian><bytes>`, a zero length to end them; then a pickle
-of (layout, known names, places per name); back, a pickle of ("ok", possible
-names) or ("error", message).
+On the pipe, each piece as `<length: 8 bytes big-endian><bytes>`: a pickle of
+(layout, known names, places per name), then the texts, UTF-8, each followed by
+a line break, in chunks of whole texts, and a zero length to end them; back, a
+pickle of ("ok", possible names) or ("error", message).
 
 Callers never go without the check: `result` is None when the helper gave no
 answer (it could not start, failed, crashed, was killed, said nonsense), and the
@@ -62,24 +64,23 @@ class NamesBeside:
         return self._helper is not None
 
     def send(self, texts: list[str], layout: TextLayout) -> None:
-        """Send the texts and where each lies (`gather_texts`), and let the helper work. The
-        texts go a chunk at a time: never joined whole here."""
+        """Send where each text lies (`gather_texts`), then the texts a chunk at a time
+        (never joined whole here), and let the helper work."""
+        self._send_piece(pickle.dumps((layout, self._known, self._limit), protocol=pickle.HIGHEST_PROTOCOL))
         batch: list[str] = []
         held = 0
         for text in texts:
             batch.append(text)
             held += len(text)
             if held >= _CHUNK:
-                self._send_chunk(batch)
+                self._send_piece(("\n".join(batch) + "\n").encode("utf-8", "surrogatepass"))
                 batch, held = [], 0
         if batch:
-            self._send_chunk(batch)
+            self._send_piece(("\n".join(batch) + "\n").encode("utf-8", "surrogatepass"))
         self._write(_LENGTH.pack(0))
-        self._write(pickle.dumps((layout, self._known, self._limit), protocol=pickle.HIGHEST_PROTOCOL))
         self._close_pipe()
 
-    def _send_chunk(self, batch: list[str]) -> None:
-        data = ("\n".join(batch) + "\n").encode("utf-8", "surrogatepass")
+    def _send_piece(self, data: bytes) -> None:
         self._write(_LENGTH.pack(len(data)) + data)
 
     def _write(self, data: bytes) -> None:
@@ -166,30 +167,49 @@ def _spawn() -> subprocess.Popen[bytes] | None:
         return None
 
 
+def _piece(source: IO[bytes]) -> bytes:
+    """The next length-prefixed piece (b"": the end of the texts)."""
+    head = source.read(_LENGTH.size)
+    if len(head) != _LENGTH.size:
+        raise EOFError("the texts stopped short")
+    (length,) = _LENGTH.unpack(head)
+    data = source.read(length) if length else b""
+    if len(data) != length:
+        raise EOFError("the texts stopped short")
+    return data
+
+
 def serve(source: IO[bytes], answer: IO[bytes]) -> None:
-    """The helper: read the texts and their layout from `source`, write the answer to `answer`."""
-    from fieldnotes.privacy import CheckedTexts, possible_names
+    """The helper: read the layout, then the texts, from `source`; answer to `answer`."""
+    from isal import isal_zlib
+
+    from fieldnotes.privacy import NameScan, TextLayout, occurs_in_lowercase
 
     try:
-        body = bytearray()
-        while True:
-            head = source.read(_LENGTH.size)
-            if len(head) != _LENGTH.size:
-                raise EOFError("the texts stopped short")
-            (length,) = _LENGTH.unpack(head)
-            if not length:
-                break
-            chunk = source.read(length)
-            if len(chunk) != length:
-                raise EOFError("the texts stopped short")
-            body += chunk
-        layout, known, limit = pickle.load(source)
-        joined = body[:-1].decode("utf-8", "surrogatepass")  # without the last text's line break
-        del body
-        if len(joined) != max(layout.starts[-1] - 1, 0) or len(layout.owners) != len(layout.starts) - 1:
+        layout, known, limit = pickle.loads(_piece(source))
+        if not isinstance(layout, TextLayout) or len(layout.owners) != len(layout.starts) - 1:
+            raise ValueError("not a layout of texts")
+        scan = NameScan(layout, known, limit_places=limit)
+        kept: list[bytes] = []  # each chunk deflated, for the lowercase test at the end
+        base = 0
+        while chunk := _piece(source):
+            segment = chunk.decode("utf-8", "surrogatepass")
+            scan.read(segment, base)
+            base += len(segment)
+            kept.append(isal_zlib.compress(chunk, 1))
+        if base != layout.starts[-1]:
             raise ValueError("the texts and their layout do not fit")
-        found = possible_names(CheckedTexts(joined, layout), known, limit_places=limit)
-        payload = pickle.dumps(("ok", found), protocol=pickle.HIGHEST_PROTOCOL)
+
+        def in_lowercase(words: list[str]) -> set[str]:
+            found: set[str] = set()
+            for packed in kept:
+                segment = isal_zlib.decompress(packed).decode("utf-8", "surrogatepass")
+                found.update(
+                    word for word in words if word not in found and occurs_in_lowercase(word, segment)
+                )
+            return found
+
+        payload = pickle.dumps(("ok", scan.result(in_lowercase)), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # the parent checks itself, and meets the error there if it is real
         payload = pickle.dumps(("error", repr(exc)))
     answer.write(payload)
@@ -197,4 +217,6 @@ def serve(source: IO[bytes], answer: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
+    with contextlib.suppress(AttributeError, OSError):  # not on Windows
+        os.nice(5)  # on a busy machine the export's own writing goes first
     serve(sys.stdin.buffer, sys.stdout.buffer)
