@@ -874,7 +874,6 @@ class TextLayout:
 
 
 def gather_texts(
-    keep: Callable[[str], object],
     notes: Iterable[Note],
     organizations: Iterable[Organization] = (),
     codes: Iterable[Code] = (),
@@ -882,23 +881,23 @@ def gather_texts(
     *,
     include_private: bool = False,
     others: Iterable[tuple[str, str]] = (),
-) -> TextLayout:
-    """Hand every text the name check reads to `keep`, in order: what an export holds
-    (`export_texts`) but tags, which name registry entries; composed characters (NFC)."""
+) -> tuple[list[str], TextLayout]:
+    """Every text the name check reads, in order, and their layout: what an export holds
+    (`export_texts`) but tags, which name registry entries; composed characters (NFC). The
+    texts are the notes' own strings, not copies (but those composed here)."""
+    texts: list[str] = []
     owners: list[str] = []
     names: list[str] = []
-    lengths: list[int] = []
     every = _owned_texts(
         notes, organizations, codes, informants, include_private=include_private, tags=False, others=others
     )
     for owner, name, raw in every:
         if raw:
-            text = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
-            keep(text)
+            texts.append(raw if raw.isascii() else unicodedata.normalize("NFC", raw))
             owners.append(owner)
             names.append(name)
-            lengths.append(len(text) + 1)
-    return TextLayout(array("q", accumulate(lengths, initial=0)), owners, names)
+    starts = array("q", accumulate((len(text) + 1 for text in texts), initial=0))
+    return texts, TextLayout(starts, owners, names)
 
 
 @dataclass
@@ -909,26 +908,8 @@ class CheckedTexts:
     layout: TextLayout
 
     @classmethod
-    def gather(
-        cls,
-        notes: Iterable[Note],
-        organizations: Iterable[Organization] = (),
-        codes: Iterable[Code] = (),
-        informants: Iterable[Informant] = (),
-        *,
-        include_private: bool = False,
-        others: Iterable[tuple[str, str]] = (),
-    ) -> CheckedTexts:
-        texts: list[str] = []
-        layout = gather_texts(
-            texts.append,
-            notes,
-            organizations,
-            codes,
-            informants,
-            include_private=include_private,
-            others=others,
-        )
+    def joining(cls, texts: list[str], layout: TextLayout) -> CheckedTexts:
+        """`gather_texts`' texts, joined."""
         return cls("\n".join(texts), layout)
 
 
@@ -945,10 +926,10 @@ def find_possible_names(
 ) -> list[PossibleName]:
     """Capitalised words that look like names and are not known names, common words, nor
     part of an organization, code, pseudonym or registered name (see `possible_names`)."""
-    texts = CheckedTexts.gather(
+    gathered = gather_texts(
         notes, organizations, codes, informants, include_private=include_private, others=others
     )
-    return possible_names(texts, known, limit_places=limit_places)
+    return possible_names(CheckedTexts.joining(*gathered), known, limit_places=limit_places)
 
 
 def possible_names(texts: CheckedTexts, known: Iterable[str], *, limit_places: int = 5) -> list[PossibleName]:
@@ -1173,8 +1154,10 @@ def check_names(
     `texts`: the notes', registries' and others' texts, when already gathered."""
     pseudonymiser = pseudonymiser if pseudonymiser is not None else Pseudonymiser(informants)
     if texts is None:
-        texts = CheckedTexts.gather(
-            notes, organizations, codes, informants, include_private=include_private, others=others
+        texts = CheckedTexts.joining(
+            *gather_texts(
+                notes, organizations, codes, informants, include_private=include_private, others=others
+            )
         )
     return NameCheck(
         possible_names(texts, known),

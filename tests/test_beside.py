@@ -35,13 +35,11 @@ NOTES = [
 
 
 def _gathered(notes: list, **kwargs: object) -> tuple[list[str], object]:
-    texts: list[str] = []
-    layout = gather_texts(texts.append, notes, **kwargs)  # type: ignore[arg-type]
-    return texts, layout
+    return gather_texts(notes, **kwargs)  # type: ignore[arg-type]
 
 
 def _here(notes: list, **kwargs: object) -> list:
-    return possible_names(CheckedTexts.gather(notes, **kwargs), KNOWN)  # type: ignore[arg-type]
+    return possible_names(CheckedTexts.joining(*_gathered(notes, **kwargs)), KNOWN)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("chunk", [16, 1 << 20], ids=["small-chunks", "one-chunk"])
@@ -65,6 +63,21 @@ def test_no_texts_at_all() -> None:
     with NamesBeside(KNOWN) as helper:
         helper.send(*_gathered([]))
         assert helper.result() == []
+
+
+def _keep_helpers(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every helper started from now on, to look at after the fact."""
+    helpers: list[subprocess.Popen[bytes]] = []
+    spawn = beside._spawn
+
+    def kept() -> subprocess.Popen[bytes] | None:
+        helper = spawn()
+        assert helper is not None
+        helpers.append(helper)
+        return helper
+
+    monkeypatch.setattr(beside, "_spawn", kept)
+    return helpers
 
 
 def _helper_of(names: NamesBeside) -> subprocess.Popen[bytes]:
@@ -162,16 +175,7 @@ def test_a_failed_export_leaves_no_helper_behind(
     service.add(make_note(title="Met Officer Brandt", body="Rosa said no."))
     target = tmp_path / "exists.qdpx"
     target.write_text("keep me")
-    helpers: list[subprocess.Popen[bytes]] = []
-    spawn = beside._spawn
-
-    def kept() -> subprocess.Popen[bytes] | None:
-        helper = spawn()
-        assert helper is not None
-        helpers.append(helper)
-        return helper
-
-    monkeypatch.setattr(beside, "_spawn", kept)
+    helpers = _keep_helpers(monkeypatch)
     with pytest.raises(FieldnotesError):
         service.export_qdpx(target)
     assert target.read_text() == "keep me"
@@ -232,19 +236,11 @@ def test_an_interrupted_gathering_leaves_no_helper_behind(
 
     monkeypatch.setattr(beside, "HELPER_MIN_NOTES", 0)
     service.add(make_note(title="Met Officer Brandt"))
-    helpers: list[subprocess.Popen[bytes]] = []
-    spawn = beside._spawn
-
-    def kept() -> subprocess.Popen[bytes] | None:
-        helper = spawn()
-        assert helper is not None
-        helpers.append(helper)
-        return helper
+    helpers = _keep_helpers(monkeypatch)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(beside, "_spawn", kept)
     monkeypatch.setattr(privacy, "gather_texts", interrupted)
     with pytest.raises(KeyboardInterrupt):
         service.export_nvivo(tmp_path / "out")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from fieldnotes.codebook_history import HistoryEntry
     from fieldnotes.followups import Followup
     from fieldnotes.memos import Memo
-    from fieldnotes.privacy import NameCheck, PossibleName, Pseudonymiser
+    from fieldnotes.privacy import NameCheck, PossibleName, Pseudonymiser, TextLayout
 
 
 @dataclass(frozen=True)
@@ -339,11 +339,13 @@ def build_job(
         export, and for a codebook alone (a .qdc carries the codes and their history only).
         With many notes, the texts go to a helper once gathered (`NamesBeside`)."""
 
-        def here() -> list[PossibleName]:
-            texts = CheckedTexts.gather(
+        def gathered() -> tuple[list[str], TextLayout]:
+            return gather_texts(
                 notes, organizations, codes, informants, include_private=private, others=others
             )
-            return possible_names(texts, known_names)
+
+        def here() -> list[PossibleName]:
+            return possible_names(CheckedTexts.joining(*gathered()), known_names)
 
         helper = None
         names: list[PossibleName] | None = None
@@ -351,17 +353,7 @@ def build_job(
             helper = beside.NamesBeside(known_names)
         if helper is not None and helper.running:
             try:
-                texts: list[str] = []  # the notes' own strings, not copies
-                layout = gather_texts(
-                    texts.append,
-                    notes,
-                    organizations,
-                    codes,
-                    informants,
-                    include_private=private,
-                    others=others,
-                )
-                helper.send(texts, layout)
+                helper.send(*gathered())  # the texts are the notes' own strings, not copies
             except BaseException:  # not yet in a PendingChecks' block: stopped here
                 helper.cancel()
                 raise
