@@ -416,6 +416,8 @@ async def test_the_export_dialog_checks_names_on_the_export_thread_and_says_what
         summary = shown_text(app.screen.query_one("#x-summary", Static))
     assert on_ui_thread == [False]  # the names were checked once, on the export's thread
     assert "Done" in summary and "pre-flight" in summary and "Brandt" in summary
+    # The names to review come first, before the list of files written.
+    assert summary.index("pre-flight") < summary.index("wrote ")
     assert [record.format for record in service.exports()] == ["nvivo-csv"]
 
 

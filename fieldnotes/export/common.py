@@ -43,10 +43,12 @@ class ExportReport:
     def wrote(self, path: Path, what: str) -> None:
         self.files.append((path, what))
 
-    def lines(self) -> list[str]:
-        out = [f"wrote {path}  ({what})" for path, what in self.files]
-        out += [f"warning: {warning}" for warning in self.warnings]
-        return out
+    def lines(self, *, warnings_first: bool = False) -> list[str]:
+        """The files written, then the warnings (or the warnings first: the name check's
+        findings, where the eye lands)."""
+        wrote = [f"wrote {path}  ({what})" for path, what in self.files]
+        warned = [f"warning: {warning}" for warning in self.warnings]
+        return warned + wrote if warnings_first else wrote + warned
 
 
 def nothing_to_export(what: str = "notes") -> NothingToExportError:

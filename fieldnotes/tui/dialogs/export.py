@@ -273,7 +273,7 @@ class ExportDialog(FieldnotesModal[None]):
             self.service.record_export(job, report)
         except (FieldnotesError, OSError) as exc:
             report.warnings.append(f"the export was written but could not be recorded in the ledger: {exc}")
-        self._finished(report.lines(), False)
+        self._finished(report.lines(warnings_first=True), False)  # names to review first
 
     def _failed(self, exc: FieldnotesError | OSError) -> None:
         self._finished([f"✗ {app_message(exc, self.target)}"], True)
