@@ -8,6 +8,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -268,3 +269,45 @@ def test_an_export_whose_check_cannot_finish_says_so_and_is_in_the_ledger(
     assert (tmp_path / "out" / "notes.csv").exists()
     assert caught.value.report.target == tmp_path / "out"
     assert [record.path for record in service.exports()] == [str((tmp_path / "out").absolute())]
+
+
+def test_sending_does_not_hold_the_writer_up_while_the_helper_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipe holds 64 KB and the helper reads as fast as it scans: `send` hands the texts
+    to a thread of their own and returns, so the export writes meanwhile."""
+    started = threading.Event()
+
+    def slow_reader() -> subprocess.Popen[bytes] | None:
+        # A helper that reads nothing for a second and a half, then serves as usual.
+        code = "import sys, time; time.sleep(1.5); from fieldnotes.export.beside import serve; "
+        code += "serve(sys.stdin.buffer, sys.stdout.buffer)"
+        started.set()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        return subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+
+    monkeypatch.setattr(beside, "_spawn", slow_reader)
+    many = [make_note(title=f"Visit {number}", body="Officer Brandt came. " * 200) for number in range(300)]
+    texts, layout = _gathered(many)
+    assert sum(map(len, texts)) > 1_000_000  # far more than a pipe holds
+    with NamesBeside(KNOWN) as names:
+        before = time.monotonic()
+        names.send(texts, layout)
+        assert time.monotonic() - before < 1.0  # not blocked until the helper reads
+        assert names.result() == _here(many)
+    assert started.is_set()
+
+
+def test_a_helper_killed_while_the_texts_are_sent_gives_no_answer_and_no_hang() -> None:
+    many = [make_note(title=f"Visit {number}", body="Officer Brandt came. " * 200) for number in range(300)]
+    texts, layout = _gathered(many)
+    started = time.monotonic()
+    with NamesBeside(KNOWN) as names:
+        helper = _helper_of(names)
+        os.kill(helper.pid, signal.SIGSTOP)  # reads nothing: the sender blocks on the full pipe
+        names.send(texts, layout)
+        time.sleep(0.2)
+        os.kill(helper.pid, signal.SIGKILL)
+        assert names.result() is None  # the sender's write failed; the caller checks itself
+    assert time.monotonic() - started < 10
+    assert not any(thread.name == "fieldnotes-names-beside" for thread in threading.enumerate())

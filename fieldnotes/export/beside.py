@@ -33,6 +33,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import threading
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class NamesBeside:
         self._known = known
         self._limit = limit_places
         self._pipe: IO[bytes] | None = None
+        self._sender: threading.Thread | None = None
         self._helper = _spawn()
         if self._helper is not None:
             self._pipe = self._helper.stdin
@@ -65,31 +67,58 @@ class NamesBeside:
 
     def send(self, texts: list[str], layout: TextLayout) -> None:
         """Send where each text lies (`gather_texts`), then the texts a chunk at a time
-        (never joined whole here), and let the helper work."""
-        self._send_piece(pickle.dumps((layout, self._known, self._limit), protocol=pickle.HIGHEST_PROTOCOL))
-        batch: list[str] = []
-        held = 0
-        for text in texts:
-            batch.append(text)
-            held += len(text)
-            if held >= _CHUNK:
-                self._send_piece(("\n".join(batch) + "\n").encode("utf-8", "surrogatepass"))
-                batch, held = [], 0
-        if batch:
-            self._send_piece(("\n".join(batch) + "\n").encode("utf-8", "surrogatepass"))
-        self._write(_LENGTH.pack(0))
-        self._close_pipe()
+        (never joined whole here), and let the helper work.
 
-    def _send_piece(self, data: bytes) -> None:
-        self._write(_LENGTH.pack(len(data)) + data)
-
-    def _write(self, data: bytes) -> None:
+        The sending is a thread's own: the pipe holds 64 KB and the helper reads as fast as
+        it scans, so sending from the export's thread would hold the writing up for the
+        whole check. Blocked on the pipe, the sender leaves the interpreter to the writing;
+        the texts are immutable strings, the notes' own."""
         if self._pipe is None:
             return
+        header = pickle.dumps((layout, self._known, self._limit), protocol=pickle.HIGHEST_PROTOCOL)
+        self._sender = threading.Thread(
+            target=self._send_all, args=(header, texts), name="fieldnotes-names-beside", daemon=True
+        )
+        self._sender.start()
+
+    def _send_all(self, header: bytes, texts: list[str]) -> None:
+        try:
+            if not self._write(_LENGTH.pack(len(header)) + header):
+                return
+            batch: list[str] = []
+            held = 0
+            for text in texts:
+                batch.append(text)
+                held += len(text)
+                if held >= _CHUNK:
+                    if not self._send_piece(batch):
+                        return
+                    batch, held = [], 0
+            if batch and not self._send_piece(batch):
+                return
+            self._write(_LENGTH.pack(0))
+        finally:
+            self._close_pipe()
+
+    def _send_piece(self, batch: list[str]) -> bool:
+        data = ("\n".join(batch) + "\n").encode("utf-8", "surrogatepass")
+        return self._write(_LENGTH.pack(len(data)) + data)
+
+    def _write(self, data: bytes) -> bool:
+        """Whether `data` went down the pipe (if not, the helper is gone: no answer will
+        come, and the caller checks itself)."""
+        if self._pipe is None:
+            return False
         try:
             self._pipe.write(data)
-        except OSError:  # the helper is gone: no answer will come, the caller checks itself
-            self._close_pipe()
+        except (OSError, ValueError):  # ValueError: the pipe was closed by `cancel`
+            return False
+        return True
+
+    def _wait_for_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
 
     def _close_pipe(self) -> None:
         if self._pipe is not None:
@@ -102,6 +131,11 @@ class NamesBeside:
         helper = self._helper
         if helper is None or helper.stdout is None:
             return None
+        try:
+            self._wait_for_sender()
+        except BaseException:
+            self.cancel()
+            raise
         self._close_pipe()
         try:
             raw = helper.stdout.read()
@@ -122,9 +156,10 @@ class NamesBeside:
         helper = self._helper
         if helper is None:
             return
-        self._close_pipe()
         if helper.poll() is None:
-            helper.kill()
+            helper.kill()  # first: a sender blocked on the full pipe then fails at once
+        self._wait_for_sender()
+        self._close_pipe()
         if helper.stdout is not None:
             with contextlib.suppress(OSError):
                 helper.stdout.close()
