@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import time
 import xml.etree.ElementTree as ET
 import zipfile
@@ -32,19 +33,30 @@ MOMENTS = st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2107, 
         NAMES, st.binary(max_size=3000) | st.text(max_size=500).map(str.encode), max_size=8
     ),
     streamed=st.lists(st.binary(max_size=2000), max_size=5),
+    inside=st.integers(min_value=0, max_value=8),
     moment=MOMENTS,
+    background=st.booleans(),
 )
 def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
-    entries: dict[str, bytes], streamed: list[bytes], moment: datetime
+    entries: dict[str, bytes], streamed: list[bytes], inside: int, moment: datetime, background: bool
 ) -> None:
+    """The first `inside` entries are added while project.qde streams (as the .qdpx export
+    adds each source beside its element): they follow it, in the order added."""
     buffer = io.BytesIO()
-    archive = ZipWriter(buffer, moment)
-    with archive.stream("project.qde") as sink:
-        for piece in streamed:
-            sink.write(piece)
-    for name, data in entries.items():
-        archive.add(name, data)
-    archive.close()
+    items = list(entries.items())
+    with ZipWriter(buffer, moment, background=background) as archive:
+        with archive.stream("project.qde") as sink:
+            for number, piece in enumerate(streamed):
+                sink.write(piece)
+                if number == 0:
+                    for name, data in items[:inside]:
+                        archive.add(name, data)
+            if not streamed:
+                for name, data in items[:inside]:
+                    archive.add(name, data)
+        for name, data in items[inside:]:
+            archive.add(name, data)
+        archive.close()
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
         assert read.testzip() is None  # every CRC holds
         assert read.namelist() == ["project.qde", *entries]
@@ -55,6 +67,45 @@ def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
             assert info.date_time == (*moment.timetuple()[:5], moment.second // 2 * 2)
             assert info.external_attr == 0o600 << 16
             assert info.compress_type == zipfile.ZIP_DEFLATED
+
+
+class _FailingFile(io.BytesIO):
+    """A disk that fills up after `room` bytes."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.tell() + len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_a_write_that_fails_on_the_archive_thread_is_raised_to_the_writer() -> None:
+    """The error comes out of a later call (or `close`), whichever the writer makes next."""
+    disk = _FailingFile(room=5000)
+    with (
+        pytest.raises(OSError, match="No space"),
+        ZipWriter(disk, datetime(2026, 1, 1), background=True) as archive,
+    ):
+        for number in range(2000):
+            archive.add(f"sources/{number}.txt", os.urandom(200))
+        archive.close()
+
+
+def test_an_error_in_the_block_stops_the_archive_thread_and_the_archive_stays_unfinished() -> None:
+    buffer = io.BytesIO()
+    archive = ZipWriter(buffer, datetime(2026, 1, 1), background=True)
+    with pytest.raises(KeyError), archive:
+        for number in range(3000):
+            archive.add(f"sources/{number}.txt", os.urandom(300))
+        raise KeyError("the export failed")
+    assert not any(thread.name == "fieldnotes-zip" for thread in threading.enumerate())
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue()))  # no directory: never taken for whole
+    with pytest.raises(RuntimeError):
+        archive.add("late.txt", b"after the end")  # the thread is gone: nothing more is taken
 
 
 def test_more_entries_than_the_classic_directory_counts_take_the_zip64_end_records() -> None:
@@ -86,10 +137,16 @@ def test_an_entry_of_4_gib_is_refused_not_written_wrong() -> None:
         zipwriter.entry_headers(b"big", 1 << 32, 0, 1 << 32, 0, (0, 0))
 
 
-def test_a_second_entry_cannot_start_inside_a_streamed_one() -> None:
-    archive = ZipWriter(io.BytesIO(), datetime(2026, 1, 1))
-    with archive.stream("project.qde"), pytest.raises(RuntimeError):
-        archive.add("sources/a.txt", b"x")
+@pytest.mark.parametrize("background", [False, True])
+def test_a_second_streamed_entry_cannot_start_inside_a_streamed_one(background: bool) -> None:
+    buffer = io.BytesIO()
+    with ZipWriter(buffer, datetime(2026, 1, 1), background=background) as archive:
+        with archive.stream("project.qde") as sink:
+            sink.write(b"<Project/>")
+            with pytest.raises(RuntimeError, match="still being streamed"), archive.stream("other.xml"):
+                pass
+        archive.close()
+    assert zipfile.ZipFile(buffer).namelist() == ["project.qde"]
 
 
 @pytest.mark.parametrize("name", ["/etc/passwd", "sources/../../x.txt", "..", "a\\b.txt", "a\x00b", ""])
