@@ -6,16 +6,27 @@ import csv
 import io
 import tempfile
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fieldnotes.export.common import OrgTypes
 from fieldnotes.export.job import Protections
+from fieldnotes.export.nvivo import _minutes
 from fieldnotes.export.sheets import csv_line
-from fieldnotes.model import CONSENT_TYPES, EVENT_TYPES, GUID_NAMESPACE, INTERVIEW_FORMATS, Note, stable_guid
+from fieldnotes.model import (
+    CONSENT_TYPES,
+    EVENT_TYPES,
+    GUID_NAMESPACE,
+    INTERVIEW_FORMATS,
+    Note,
+    Organization,
+    stable_guid,
+)
 from fieldnotes.service import FieldNotes
+from fieldnotes.text import tag_key
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80) | st.sampled_from(
     ["=1+1", "+x", "-y", "@z", 'a "quoted", text', "line\nbreak\r\nand\rcr", "¶", " ¶ ", "ש"]
@@ -147,3 +158,45 @@ def test_escaped_text_is_the_entity_translation_of_the_safe_text(text: str, carr
     assert escape_text(text, carriage_returns=carriage_returns) == expected
     if carriage_returns:
         assert text_value(text) == expected
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)),
+    st.one_of(
+        st.none(), st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda m: timedelta(minutes=m))
+    ),
+)
+@settings(max_examples=2000)
+def test_the_notes_sheets_minutes_are_what_strftime_writes(
+    moment: datetime, offset: timedelta | None
+) -> None:
+    """`_minutes` takes isoformat's fast path; the cells stay strftime's, years before 1000
+    (unpadded by strftime) and clock offsets (not shown) included."""
+    if offset is not None:
+        moment = moment.replace(tzinfo=timezone(offset))
+    assert _minutes(moment) == f"{moment:%Y-%m-%d %H:%M}"
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Coalition", "coalition ", "Harbor  Rights", "City PD", "Unknown", "İzmir"]),
+        max_size=5,
+    ),
+    st.dictionaries(
+        st.sampled_from(["Coalition", "Harbor Rights", "City PD", "İzmir"]),
+        st.sampled_from(["", "advocacy", "law enforcement"]),
+    ),
+)
+def test_a_notes_organization_types_are_the_registrys_sorted_once_each(
+    orgs: list[str], types: dict[str, str]
+) -> None:
+    registry = [Organization(name=name, type=kind) for name, kind in types.items()]
+    by_key = {tag_key(org.name): org.type for org in registry}
+    lookup = OrgTypes(registry)
+    note = Note(kind="meeting", title="t", start="2016-01-17T08:30", organizations=orgs)
+    expected = sorted({by_key.get(tag_key(name), "") for name in orgs} - {""})
+    assert lookup.of(note) == expected
+    assert (
+        lookup.of(Note(kind="event", title="u", start="2016-01-18T08:30", organizations=list(orgs)))
+        == expected
+    )

@@ -8,13 +8,13 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldnotes.errors import NothingToExportError, OutputExistsError
 from fieldnotes.files import PRIVATE_DIR, ensure_private_dir, fsync_dir, remove_temp_files
-from fieldnotes.model import Informant, Note
+from fieldnotes.model import Informant, Note, Organization
 from fieldnotes.text import tag_key
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -25,6 +25,22 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ASCII_NOT_XML = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 Progress = Callable[[int, int], None]
+
+
+class OrgTypes:
+    """The types of a note's organizations, sorted, each once (the registry's; a name not
+    in it has none). Notes share their lists of organizations: each list is looked up once."""
+
+    def __init__(self, organizations: Iterable[Organization]) -> None:
+        self._type = {tag_key(org.name): org.type for org in organizations}
+        self._seen: dict[tuple[str, ...], list[str]] = {}
+
+    def of(self, note: Note) -> list[str]:
+        names = tuple(note.organizations)
+        types = self._seen.get(names)
+        if types is None:
+            types = self._seen[names] = sorted({self._type.get(tag_key(name), "") for name in names} - {""})
+        return types
 
 
 @dataclass

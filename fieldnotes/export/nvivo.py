@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fieldnotes.export.common import (
     ExportReport,
     InformantCase,
+    OrgTypes,
     Progress,
     informant_cases,
     nothing_to_export,
@@ -102,22 +104,22 @@ class CsvOptions:
     format: str = "csv"  # or "xlsx"
 
 
-def note_cells(note: Note, org_types: dict[str, str], include_private: bool) -> list[str]:
+def note_cells(note: Note, org_types: OrgTypes, include_private: bool) -> list[str]:
     """One note as notes.csv cells, in NOTE_HEADER's order (then `private` if included),
     before flattening or formula checks."""
     start = note.start_dt
     end = note.end_dt
-    types = sorted({org_types.get(tag_key(org), "") for org in note.organizations} - {""})
+    begins = _minutes(start)
     cells = [
         note.id,
         note.kind,
-        f"{start:%Y-%m-%d}",
-        f"{start:%H:%M}",
-        f"{end:%Y-%m-%d %H:%M}" if end else "",
+        begins[:10],
+        begins[11:],
+        _minutes(end) if end else "",
         "" if end is None else str(int((end - start).total_seconds() // 60)),  # duration_minutes
         note.location,
         JOIN.join(note.organizations),
-        JOIN.join(types),
+        JOIN.join(org_types.of(note)),
         JOIN.join(note.codes),
         JOIN.join(note.people),
         note.host,
@@ -142,6 +144,12 @@ def note_cells(note: Note, org_types: dict[str, str], include_private: bool) -> 
     return cells
 
 
+def _minutes(moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM`, as `strftime` writes it (`isoformat` is three times faster; it
+    pads a year before 1000 where strftime does not, and adds an offset, cut off here)."""
+    return moment.isoformat(" ", "minutes")[:16] if moment.year >= 1000 else f"{moment:%Y-%m-%d %H:%M}"
+
+
 def _stamp_cell(stamp: str) -> str:
     """A stored stamp (2016-01-17T08:30:00) in the exports' one format (2016-01-17 08:30:00)."""
     return stamp.replace("T", " ")
@@ -159,7 +167,7 @@ NOTE_KINDS = {
 
 def notes_table(notes: list[Note], orgs: list[Organization], codes: list[Code], options: CsvOptions) -> Table:
     """The dataset: one row per note."""
-    org_types = {tag_key(org.name): org.type for org in orgs}
+    org_types = OrgTypes(orgs)
     code_names = [code.name for code in codes]
     header = NOTE_HEADER + (["private"] if options.include_private else [])
     if options.code_columns:

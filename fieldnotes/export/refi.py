@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -31,6 +31,7 @@ from fieldnotes.dates import span
 from fieldnotes.errors import NothingToExportError
 from fieldnotes.export.common import (
     ExportReport,
+    OrgTypes,
     Progress,
     informant_cases,
     lf,
@@ -41,7 +42,7 @@ from fieldnotes.export.common import (
 )
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.profiles import Profile, profile
-from fieldnotes.export.xml_writer import XmlWriter, attr_value, text_value
+from fieldnotes.export.xml_writer import XmlWriter, attr_value, needs_text_escape, text_value
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_writer, write_all
 from fieldnotes.model import COMMON_FIELDS, FIELD, KIND_FIELDS, Code, Note, stable_guid
@@ -268,48 +269,54 @@ def _value(xml: XmlWriter, variable: Variable, value: str | int) -> None:
 _DERIVED = ("date", "start", "end", "duration", "organization_types")
 
 
+# How each variable's value is found (`_value_plan`).
+_FIELD_VALUE, _LIST_VALUE, _DATE, _MOMENT, _DURATION, _ORG_TYPES = range(6)
+_DERIVED_HOW = {"date": _DATE, "start": _MOMENT, "end": _MOMENT, "duration": _DURATION}
+_DERIVED_HOW["organization_types"] = _ORG_TYPES
+
+
 @lru_cache(maxsize=16)
-def _value_plan(kind: str) -> tuple[tuple[str, bool, str, str], ...]:
-    """For a note of `kind`: (field, is a list, the XML before the value, after it) of each
-    variable it can have, in NOTE_VARIABLES' order."""
+def _value_plan(kind: str) -> tuple[tuple[int, str, str, str], ...]:
+    """For a note of `kind`: (how its value is found, the field, the XML before the value,
+    after it) of each variable it can have, in NOTE_VARIABLES' order."""
     present = set(COMMON_FIELDS + KIND_FIELDS.get(kind, ()))
     plan = []
     for variable in NOTE_VARIABLES:
         key = variable.key
         if key in _DERIVED or key in present:
             tag = _VALUE_TAG[variable.kind]
+            how = _DERIVED_HOW.get(key, _LIST_VALUE if key in FIELD and FIELD[key].is_list else _FIELD_VALUE)
             before = f'<VariableValue><VariableRef targetGUID="{variable.guid}"/><{tag}>'
-            plan.append(
-                (key, key not in _DERIVED and FIELD[key].is_list, before, f"</{tag}></VariableValue>")
-            )
+            plan.append((how, key, before, f"</{tag}></VariableValue>"))
     return tuple(plan)
 
 
-def _values_xml(note: Note, org_types: dict[str, str]) -> str:
+def _values_xml(note: Note, org_types: OrgTypes) -> str:
     """The note's classifying fields (and the derived date, duration, organization types)
     as `<VariableValue>`s; empty ones are left out."""
-    out = []
-    for key, is_list, before, after in _value_plan(note.kind):
-        if key == "date":
+    wrapped: list[str] = []  # the XML before, the value, the XML after, of each value
+    for how, key, before, after in _value_plan(note.kind):
+        if how == _FIELD_VALUE:
+            value = getattr(note, key)
+        elif how == _LIST_VALUE:
+            value = "; ".join(getattr(note, key))
+        elif how == _DATE:
             value = note.start[:10]
-        elif key == "start" or key == "end":
-            moment = getattr(note, key)
-            if not moment:
-                continue
-            value = _stamp(moment)
-        elif key == "duration":
+        elif how == _MOMENT:
+            value = getattr(note, key) or ""
+            if value:
+                value = _stamp(value)
+        elif how == _DURATION:
             minutes = note.duration_minutes
-            if minutes is None:
-                continue
-            value = str(minutes)
-        elif key == "organization_types":
-            value = "; ".join(sorted({org_types.get(tag_key(o), "") for o in note.organizations} - {""}))
+            value = "" if minutes is None else str(minutes)
         else:
-            field_value = getattr(note, key)
-            value = "; ".join(field_value) if is_list else field_value
+            value = "; ".join(org_types.of(note))
         if value:
-            out.append(before + text_value(value) + after)
-    return "".join(out)
+            wrapped += (before, value, after)
+    values = wrapped[1::3]
+    if values and needs_text_escape("".join(values)):  # seldom: one look at them all
+        wrapped[1::3] = [text_value(value) for value in values]
+    return "".join(wrapped)
 
 
 def _stamp(moment: str) -> str:
@@ -387,16 +394,16 @@ class _SourceXml:
     include_private: bool
     names: dict[str, str]
     code_guid: dict[str, str]  # tag key -> the code's guid, escaped
-    org_types: dict[str, str]
+    org_types: OrgTypes
     cases_of: dict[str, list[str]]
     memo_refs: dict[str, list[str]]  # note id -> guids of the analytic memos about it, escaped
-    headers: list[str] | None = None  # each note's source header appended, when given
+    on_source: Callable[[Note, str], object] | None = None  # given each note and its source header
 
     def xml(self, note: Note) -> tuple[str, str]:
         """The element, and the guid of the note's memo ("" without a memo)."""
         header = source_header(note)
-        if self.headers is not None:
-            self.headers.append(header)
+        if self.on_source is not None:
+            self.on_source(note, header)
         body = lf(note.body) if note.body else ""
         tail = PRIVATE_MARK + lf(note.private) if self.include_private and note.private else ""
         measure = self.target.length
@@ -457,12 +464,13 @@ def project_files(
     moment: datetime | None = None,
     progress: Progress | None = None,
     sink: BinaryIO | None = None,
-    headers: list[str] | None = None,
+    on_source: Callable[[Note, str], object] | None = None,
 ) -> bytes:
-    """project.qde, in the schema's order (the sources' texts are `source_files`).
+    """project.qde, in the schema's order (the sources' texts are `source_entry`'s).
 
     With a `sink`, project.qde is written to it as it is built (and b"" returned).
-    `headers` receives each note's source header, in the notes' order, for `source_files`."""
+    `on_source` is given each note and its source header as its source is written, in the
+    notes' order: the texts are made then, not kept (see `write_qdpx`)."""
     target = target or profile(None)
     notes, orgs, codes = job.notes, job.organizations, job.codes
     include_private = job.protections.include_private
@@ -503,10 +511,10 @@ def project_files(
         include_private=include_private,
         names=unique_names(notes),
         code_guid={tag_key(code.name): attr_value(code.guid) for code in codes},
-        org_types={tag_key(org.name): org.type for org in orgs},
+        org_types=OrgTypes(orgs),
         cases_of=cases_of,
         memo_refs={note_id: [attr_value(guid) for guid in guids] for note_id, guids in links.sources.items()},
-        headers=headers,
+        on_source=on_source,
     )
     names = sources.names
     memos: list[tuple[Note, str]] = []
@@ -574,17 +582,13 @@ def source_file(note_id: str) -> str:
     return note_id if _SAFE_FILE_NAME.fullmatch(note_id) else stable_guid("source", note_id)
 
 
-def source_files(
-    job: ExportJob, target: Profile, headers: list[str] | None = None
-) -> Iterator[tuple[str, str]]:
-    """Each source's file name (`source_file`) and its text as written, one at a time: made again rather than
-    kept from project.qde (the texts of 50,000 notes held together were 200 MB); `headers`,
-    the notes' source headers in their order, when `project_files` kept them (a tenth of that)."""
-    include_private = job.protections.include_private
-    for number, note in enumerate(job.notes):
-        header = headers[number] if headers else None
-        text, _ = source_text(note, include_private=include_private, header=header)
-        yield source_file(note.id), text.replace("\n", "\r\n") if target.newline == "\r\n" else text
+def source_entry(note: Note, target: Profile, include_private: bool, header: str) -> tuple[str, bytes]:
+    """A note's source in the archive: its path (`sources/` + `source_file` + `.txt`) and
+    its text as written (`source_text`, with the target's line endings), UTF-8."""
+    text, _ = source_text(note, include_private=include_private, header=header)
+    if target.newline == "\r\n":
+        text = text.replace("\n", "\r\n")
+    return f"sources/{source_file(note.id)}.txt", text.encode("utf-8")
 
 
 @dataclass
@@ -657,9 +661,18 @@ def write_qdpx(
     researcher = researcher or _user_name()
     when = moment or datetime.now(UTC)
     local = when.astimezone() if moment is None else when
-    with atomic_writer(path) as fd, open(fd, "wb", closefd=False) as raw:
-        archive = ZipWriter(raw, local)
-        headers: list[str] = []
+    with (
+        atomic_writer(path) as fd,
+        open(fd, "wb", closefd=False) as raw,
+        ZipWriter(raw, local, background=True) as archive,
+    ):
+        include_private = job.protections.include_private
+
+        def add_source(note: Note, header: str) -> None:
+            # Added beside project.qde as it is written: the texts are deflated on the
+            # archive's thread meanwhile, and written after it (never all held as text).
+            archive.add(*source_entry(note, chosen, include_private, header))
+
         with archive.stream("project.qde") as sink:
             project_files(
                 job,
@@ -668,10 +681,8 @@ def write_qdpx(
                 moment=when,
                 progress=progress,
                 sink=sink,
-                headers=headers,
+                on_source=add_source,
             )
-        for name, text in source_files(job, chosen, headers):
-            archive.add(f"sources/{name}.txt", text.encode("utf-8"))
         archive.close()
     report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
     if progress:

@@ -35,6 +35,11 @@ def text_value(text: str) -> str:
     return escape_text(text) if _NEEDS_TEXT.search(text) else text
 
 
+def needs_text_escape(text: str) -> bool:
+    """Whether `text_value` would change `text` (ask once of several texts joined)."""
+    return _NEEDS_TEXT.search(text) is not None
+
+
 def escape_text(text: str, *, carriage_returns: bool = True) -> str:
     """`text` made safe (`xml_safe`) and escaped for an element's content: `&`, `<`, `>` and,
     unless asked not to, a carriage return (kept by parsers only as `&#13;`).
