@@ -534,15 +534,17 @@ def project_files(
         xml.end("Sources")
     if memos or links.notes:
         with xml.element("Notes"):
-            for note, memo_guid in memos:
-                with xml.element(
-                    "Note",
-                    guid=memo_guid,
-                    name=f"Memo: {names[note.id]}",
-                    creatingUser=user,
-                    creationDateTime=_stamp(note.created or note.start),
-                ):
-                    xml.text("PlainTextContent", lf(note.memo))
+            for number, (note, memo_guid) in enumerate(memos, start=1):
+                # One string a memo, as `_SourceXml` writes a source (through `element`, the
+                # memos of 50,000 notes took 0.5 s); drained as the sources are.
+                created = attr_value(_stamp(note.created or note.start))
+                xml.parts.append(
+                    f'<Note guid="{attr_value(memo_guid)}" name="{attr_value("Memo: " + names[note.id])}" '
+                    f'creatingUser="{attr_value(user)}" creationDateTime="{created}">'
+                    f"<PlainTextContent>{text_value(lf(note.memo))}</PlainTextContent></Note>"
+                )
+                if sink is not None and number % 500 == 0:
+                    xml.drain(sink)
             for guid, name, created, description, text in links.notes:
                 with xml.element(
                     "Note",
