@@ -10,7 +10,7 @@ the ethics board asks about exactly those.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from fieldnotes.model import Record, new_id, now_stamp
@@ -40,7 +40,7 @@ class ExportRecord(Record):
 
     def summary(self) -> dict[str, Any]:
         """Everything but the (long) list of note ids: for listings."""
-        data = asdict(self)
+        data = asdict(replace(self, note_ids=[]))  # asdict copies a list an item at a time
         del data["note_ids"]
         return data
 
@@ -53,12 +53,12 @@ class Ledger:
 
     def append(self, record: ExportRecord) -> ExportRecord:
         record.when = record.when or now_stamp()
-        doc = asdict(record)
+        doc = asdict(replace(record, note_ids=[]))  # asdict copies a list an item at a time (65 ms at 50,000)
         joined = " ".join(record.note_ids)
-        if joined.split() == record.note_ids:  # always, for ids without spaces
-            # One string, not a list: the records are read by every command that writes (the
-            # sidecar holds them), and 50,000 ids as one string parse in 0.1 ms, not 5.
-            doc["note_ids"] = joined
+        # One string, not a list: the records are read by every command that writes (the
+        # sidecar holds them), and 50,000 ids as one string parse in 0.1 ms, not 5.
+        # Always so for ids without spaces; ids with them stay a list.
+        doc["note_ids"] = joined if joined.split() == record.note_ids else list(record.note_ids)
         self.store.put_records(TABLE, [doc])
         return record
 
