@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fieldnotes.export.common import OrgTypes
 from fieldnotes.export.job import Protections
-from fieldnotes.export.nvivo import _minutes
+from fieldnotes.export.nvivo import NOTE_HEADER, _minutes, note_cells
 from fieldnotes.export.sheets import csv_line
 from fieldnotes.model import (
     CONSENT_TYPES,
@@ -27,6 +27,7 @@ from fieldnotes.model import (
 )
 from fieldnotes.service import FieldNotes
 from fieldnotes.text import tag_key
+from tests.conftest import make_note
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80) | st.sampled_from(
     ["=1+1", "+x", "-y", "@z", 'a "quoted", text', "line\nbreak\r\nand\rcr", "¶", " ¶ ", "ש"]
@@ -175,6 +176,23 @@ def test_the_notes_sheets_minutes_are_what_strftime_writes(
     if offset is not None:
         moment = moment.replace(tzinfo=timezone(offset))
     assert _minutes(moment) == f"{moment:%Y-%m-%d %H:%M}"
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
+    st.integers(min_value=0, max_value=10_000),
+)
+@settings(max_examples=1000)
+def test_a_notes_date_time_and_end_cells_are_what_strftime_writes(start: datetime, minutes: int) -> None:
+    """The cells `note_cells` makes of `_minutes`, years before 1000 (shorter) included."""
+    start = start.replace(second=0, microsecond=0)
+    end = min(start + timedelta(minutes=minutes), datetime(9999, 12, 31, 23, 59))
+    note = make_note(start=start.isoformat(timespec="minutes"), end=end.isoformat(timespec="minutes"))
+    cells = dict(zip(NOTE_HEADER, note_cells(note, OrgTypes([]), include_private=False), strict=False))
+    assert cells["date"] == f"{start:%Y-%m-%d}"
+    assert cells["time"] == f"{start:%H:%M}"
+    assert cells["end"] == f"{end:%Y-%m-%d %H:%M}"
+    assert cells["duration_minutes"] == str(int((end - start).total_seconds() // 60))
 
 
 @given(

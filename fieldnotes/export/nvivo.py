@@ -109,12 +109,12 @@ def note_cells(note: Note, org_types: OrgTypes, include_private: bool) -> list[s
     before flattening or formula checks."""
     start = note.start_dt
     end = note.end_dt
-    begins = _minutes(start)
+    day, _, clock = _minutes(start).partition(" ")  # not by position: a year before 1000 is short
     cells = [
         note.id,
         note.kind,
-        begins[:10],
-        begins[11:],
+        day,
+        clock,
         _minutes(end) if end else "",
         "" if end is None else str(int((end - start).total_seconds() // 60)),  # duration_minutes
         note.location,
