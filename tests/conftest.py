@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -167,3 +168,23 @@ def kill_adds(
             acknowledged.add(printed)
         check(acknowledged)
     return acknowledged
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[Callable[[float], None]]:
+    """`ctrl_c(after)`: a real SIGINT to this (the main) thread `after` seconds from now,
+    raised as KeyboardInterrupt wherever it blocks."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timers: list[threading.Timer] = []
+
+    def send(after: float) -> None:
+        main = threading.main_thread().ident
+        assert main == threading.get_ident(), "the test must run on the main thread"
+        timer = threading.Timer(after, signal.pthread_kill, (main, signal.SIGINT))
+        timers.append(timer)
+        timer.start()
+
+    yield send
+    for timer in timers:
+        timer.join()
+    signal.signal(signal.SIGINT, previous)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -60,3 +61,58 @@ def test_abandon_drops_what_has_not_run_and_ends_the_thread() -> None:
     assert not any(thread.name == "test-inorder-abandon" for thread in threading.enumerate())
     with pytest.raises(RuntimeError, match="ended"):
         work.call(ran.append, -1)
+
+
+def test_a_ctrl_c_while_finish_waits_on_a_full_queue_stops_the_thread_before_it_raises(
+    ctrl_c: Callable[[float], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inorder, "_BATCH_CALLS", 1)  # each call a batch: the queue fills
+    gate = threading.Event()
+    ran: list[int] = []
+    work = InOrder("test-inorder-interrupted")
+    work.call(gate.wait)  # the thread waits in it
+    for number in range(inorder._WAITING):
+        work.call(ran.append, number)
+    threading.Timer(0.6, gate.set).start()
+    ctrl_c(0.2)  # while finish waits to put its end mark
+    with pytest.raises(KeyboardInterrupt):
+        work.finish()
+    assert not work.running  # stopped before the caller goes on (and closes the file)
+    assert ran == []  # what had not run is dropped
+    with pytest.raises(RuntimeError, match="ended"):
+        work.call(ran.append, -1)
+    work.abandon()  # and again: returns at once
+
+
+def test_a_ctrl_c_while_finish_waits_for_the_last_calls_stops_them(
+    ctrl_c: Callable[[float], None],
+) -> None:
+    gate = threading.Event()
+    ran: list[int] = []
+    work = InOrder("test-inorder-interrupted-wait")
+    work.call(gate.wait)
+    work.call(ran.append, 1)
+    threading.Timer(0.6, gate.set).start()
+    ctrl_c(0.2)  # while finish waits for the thread
+    with pytest.raises(KeyboardInterrupt):
+        work.finish()
+    assert not work.running
+    assert gate.is_set()  # so finish waited for the call under way to end
+    threading.Event().wait(0.3)
+    assert ran == []  # and the one after it never ran, then or later
+
+
+def test_finish_raising_an_error_already_met_ends_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inorder, "_BATCH_CALLS", 1)
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    work = InOrder("test-inorder-failed")
+    work.call(fail)
+    with pytest.raises(OSError, match="No space"):  # met at a later call, once the thread ran it
+        for _ in range(500):
+            work.call(threading.Event().wait, 0.01)
+    with pytest.raises(OSError, match="No space"):
+        work.finish()
+    assert not work.running

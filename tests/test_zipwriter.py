@@ -149,6 +149,22 @@ def test_a_second_streamed_entry_cannot_start_inside_a_streamed_one(background: 
     assert zipfile.ZipFile(buffer).namelist() == ["project.qde"]
 
 
+@pytest.mark.parametrize("background", [False, True])
+def test_after_a_streamed_entry_fails_the_writer_refuses_everything(background: bool) -> None:
+    """The archive is incomplete: nothing more is quietly held or written to it."""
+    buffer = io.BytesIO()
+    archive = ZipWriter(buffer, datetime(2026, 1, 1), background=background)
+    with pytest.raises(OSError, match="gone"), archive.stream("project.qde") as sink:
+        sink.write(b"<Project>")
+        raise OSError("the source is gone")
+    for later in (lambda: archive.add("sources/a.txt", b"a"), archive.close):
+        with pytest.raises(RuntimeError, match="incomplete"):
+            later()
+    with pytest.raises(RuntimeError, match="incomplete"), archive.stream("other.xml"):
+        pass
+    archive.__exit__(OSError, None, None)  # as a `with` block would: the thread stops
+
+
 @pytest.mark.parametrize("name", ["/etc/passwd", "sources/../../x.txt", "..", "a\\b.txt", "a\x00b", ""])
 def test_a_name_that_could_write_outside_the_folder_is_refused(name: str) -> None:
     archive = ZipWriter(io.BytesIO(), datetime(2026, 1, 1))

@@ -144,12 +144,14 @@ class ZipWriter:
         self._sink: _Sink | None = None
         self._held: list[tuple[bytes, int, bytes, int, int]] = []  # added while streaming
         self._streaming = False
+        self._broken = False  # a streamed entry failed: the archive can only be thrown away
         self._worker = InOrder("fieldnotes-zip") if background else None
         self._call: Callable[..., object] = self._worker.call if self._worker else _now
 
     def add(self, name: str, data: bytes) -> None:
         """One entry, deflated whole. Added while an entry is streamed, it is deflated at
         once and written after that one, in the order added (held deflated meanwhile)."""
+        self._check_whole()
         encoded, flags = _name(name)
         self._call(self._add, encoded, flags, data, size=len(data))
 
@@ -171,14 +173,23 @@ class ZipWriter:
         """One entry written in pieces (`sink.write(bytes)`); its header is patched at the end.
         An exception inside leaves the writer refusing every later call: the archive is
         incomplete and must be thrown away (the exports write it to a temp file)."""
+        self._check_whole()
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
         self._streaming = True
         encoded, flags = _name(name)
         self._call(self._start_stream, encoded, flags)
-        yield _Stream(self._call, self._stream_write)
+        try:
+            yield _Stream(self._call, self._stream_write)
+        except BaseException:
+            self._broken = True
+            raise
         self._call(self._end_stream, encoded, flags)
         self._streaming = False
+
+    def _check_whole(self) -> None:
+        if self._broken:
+            raise RuntimeError("a streamed entry failed: the archive is incomplete")
 
     def _start_stream(self, encoded: bytes, flags: int) -> None:
         placeholder, _ = entry_headers(encoded, 0, 0, 0, self._offset, self._stamp, flags)
@@ -206,6 +217,7 @@ class ZipWriter:
             self._write_entry(*entry)
 
     def close(self) -> None:
+        self._check_whole()
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
         self._call(self._close)
