@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,22 @@ def test_a_helper_killed_while_the_texts_are_sent_gives_no_answer_and_no_hang() 
         assert names.result() is None  # the sender's write failed; the caller checks itself
     assert time.monotonic() - started < 10
     assert not any(thread.name == "fieldnotes-names-beside" for thread in threading.enumerate())
+
+
+def test_a_ctrl_c_while_waiting_for_the_sender_stops_it_before_the_pipe_is_closed(
+    ctrl_c: Callable[[float], None],
+) -> None:
+    """On Python 3.11 and 3.12 an interrupted `join` marks a thread stopped whether it is or
+    not: the wait is on the sender's own event, and the sender closes the pipe itself."""
+    many = [make_note(title=f"Visit {number}", body="Officer Brandt came. " * 200) for number in range(300)]
+    texts, layout = _gathered(many)
+    names = NamesBeside(KNOWN)
+    helper = _helper_of(names)
+    os.kill(helper.pid, signal.SIGSTOP)  # reads nothing: the sender blocks on the full pipe
+    names.send(texts, layout)
+    ctrl_c(0.3)  # while `result` waits for the sender
+    with pytest.raises(KeyboardInterrupt):
+        names.result()
+    assert not any(thread.name == "fieldnotes-names-beside" for thread in threading.enumerate())
+    assert helper.poll() is not None  # killed and reaped
+    assert names.result() is None  # and nothing more to say

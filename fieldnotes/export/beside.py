@@ -56,6 +56,7 @@ class NamesBeside:
         self._limit = limit_places
         self._pipe: IO[bytes] | None = None
         self._sender: threading.Thread | None = None
+        self._sent = threading.Event()  # set by the sender as it ends (it closes the pipe)
         self._helper = _spawn()
         if self._helper is not None:
             self._pipe = self._helper.stdin
@@ -99,6 +100,7 @@ class NamesBeside:
             self._write(_LENGTH.pack(0))
         finally:
             self._close_pipe()
+            self._sent.set()
 
     def _send_piece(self, batch: list[str]) -> bool:
         data = ("\n".join(batch) + "\n").encode("utf-8", "surrogatepass")
@@ -107,24 +109,30 @@ class NamesBeside:
     def _write(self, data: bytes) -> bool:
         """Whether `data` went down the pipe (if not, the helper is gone: no answer will
         come, and the caller checks itself)."""
-        if self._pipe is None:
+        pipe = self._pipe
+        if pipe is None:
             return False
         try:
-            self._pipe.write(data)
-        except (OSError, ValueError):  # ValueError: the pipe was closed by `cancel`
+            pipe.write(data)
+        except (OSError, ValueError):  # ValueError: a pipe closed already
             return False
         return True
 
     def _wait_for_sender(self) -> None:
+        """Until the sender has ended. Known from its event, not from `Thread.join`, which
+        on Python 3.11 and 3.12 marks a thread stopped when a Ctrl-C interrupts the join:
+        the pipe would then be closed under a sender still writing to it."""
         if self._sender is not None:
-            self._sender.join()
+            self._sent.wait()
+            self._sender.join()  # it has closed the pipe: only its return is left
             self._sender = None
 
     def _close_pipe(self) -> None:
-        if self._pipe is not None:
+        """Close the pipe to the helper: the sender's own while it runs, else the caller's."""
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
             with contextlib.suppress(OSError):
-                self._pipe.close()
-            self._pipe = None
+                pipe.close()
 
     def result(self) -> list[PossibleName] | None:
         """The helper's answer, or None when it gave none: then the caller checks itself."""
@@ -158,7 +166,7 @@ class NamesBeside:
             return
         if helper.poll() is None:
             helper.kill()  # first: a sender blocked on the full pipe then fails at once
-        self._wait_for_sender()
+        self._wait_for_sender()  # interrupted again, the sender still closes the pipe itself
         self._close_pipe()
         if helper.stdout is not None:
             with contextlib.suppress(OSError):
