@@ -44,6 +44,7 @@ HELPER_MIN_NOTES = 2_000
 of the other core to start, about what the check of 2,000 notes takes."""
 _CHUNK = 1 << 20  # characters of text sent at once
 _LENGTH = struct.Struct(">Q")
+_PIPE_BYTES = 1 << 20  # what a pipe to a helper holds, where the system allows it
 
 
 class NamesBeside:
@@ -190,6 +191,11 @@ def _names(value: object) -> bool:
 
 def _spawn() -> subprocess.Popen[bytes] | None:
     """The helper, started; None when it cannot be."""
+    return spawn_helper("fieldnotes.export.beside")
+
+
+def spawn_helper(module: str) -> subprocess.Popen[bytes] | None:
+    """`python -m module` with pipes to and from it, started; None when it cannot be."""
     if not sys.executable or getattr(sys, "frozen", False):  # a bundled app: no interpreter to run
         return None
     # The helper imports fieldnotes as this process does (from an install or a checkout), and
@@ -197,9 +203,9 @@ def _spawn() -> subprocess.Popen[bytes] | None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("FIELDNOTES")}
     env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
     try:
-        return subprocess.Popen(
+        helper = subprocess.Popen(
             # -P: never the working folder's own `fieldnotes`, should there be one.
-            [sys.executable, "-P", "-m", "fieldnotes.export.beside"],
+            [sys.executable, "-P", "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -208,6 +214,21 @@ def _spawn() -> subprocess.Popen[bytes] | None:
         )
     except OSError:
         return None
+    for pipe in (helper.stdin, helper.stdout):
+        if pipe is not None:
+            _widen(pipe.fileno())
+    return helper
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a megabyte (Linux; 64 KB by default): a thread reading a batch
+    back then leaves the interpreter, and waits to come back, a few times, not dozens."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # another system, or a lower limit: as it is
+        pass
 
 
 def _piece(source: IO[bytes]) -> bytes:
