@@ -17,6 +17,7 @@ counted over exactly the exported `.txt`, in the unit of the target profile
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import re
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from fieldnotes import __version__
 from fieldnotes.dates import span
 from fieldnotes.errors import NothingToExportError
+from fieldnotes.export.beside import HELPER_MIN_NOTES
 from fieldnotes.export.common import (
     ExportReport,
     OrgTypes,
@@ -40,6 +42,7 @@ from fieldnotes.export.common import (
     prepare_file,
     xml_safe,
 )
+from fieldnotes.export.deflater import DeflateBeside
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.profiles import Profile, profile
 from fieldnotes.export.xml_writer import XmlWriter, attr_value, needs_text_escape, text_value
@@ -456,6 +459,13 @@ class _SourceXml:
         return "".join(parts), memo_guid
 
 
+# Sources (or memos) written to project.qde's stream at once: each write crosses to the
+# archive's thread, which leaves the interpreter three times for it (CRC, deflate, write)
+# and waits up to 5 ms to come back each time while the export computes. 2,000 sources
+# are a few megabytes.
+_DRAIN_EVERY = 2000
+
+
 def project_files(
     job: ExportJob,
     *,
@@ -526,7 +536,7 @@ def project_files(
         if memo_guid:
             memos.append((note, memo_guid))
         if index % 500 == 0:
-            if sink is not None:
+            if sink is not None and index % _DRAIN_EVERY == 0:
                 xml.drain(sink)
             if progress:
                 progress(index, len(notes))
@@ -543,7 +553,7 @@ def project_files(
                     f'creatingUser="{attr_value(user)}" creationDateTime="{created}">'
                     f"<PlainTextContent>{text_value(lf(note.memo))}</PlainTextContent></Note>"
                 )
-                if sink is not None and number % 500 == 0:
+                if sink is not None and number % _DRAIN_EVERY == 0:
                     xml.drain(sink)
             for guid, name, created, description, text in links.notes:
                 with xml.element(
@@ -664,9 +674,11 @@ def write_qdpx(
     when = moment or datetime.now(UTC)
     local = when.astimezone() if moment is None else when
     with (
+        # Many sources: deflated in a helper process, on the other core (export/deflater.py).
+        DeflateBeside() if len(notes) >= HELPER_MIN_NOTES else contextlib.nullcontext() as deflater,
         atomic_writer(path) as fd,
         open(fd, "wb", closefd=False) as raw,
-        ZipWriter(raw, local, background=True) as archive,
+        ZipWriter(raw, local, background=True, deflater=deflater) as archive,
     ):
         include_private = job.protections.include_private
 

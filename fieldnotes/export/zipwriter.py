@@ -22,12 +22,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from isal import isal_zlib
 
 from fieldnotes.export.inorder import InOrder
 from fieldnotes.files import PRIVATE_FILE
+
+if TYPE_CHECKING:
+    from fieldnotes.export.deflater import DeflateBeside
 
 LEVEL = 1  # ISA-L's levels run 0-3; at 1, text deflates as small as with zlib at 1, twice as fast
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -42,6 +45,7 @@ _DEFLATED = 8
 _UTF8_NAME = 0x800
 _MAX32 = 0xFFFFFFFF
 _MAX16 = 0xFFFF
+_BATCH = 4 << 20  # bytes of entries sent to a helper at once (`DeflateBeside`)
 
 
 def dos_stamp(moment: datetime) -> tuple[int, int]:
@@ -136,7 +140,14 @@ class ZipWriter:
     for the thread, and on an error stops it first (the archive is unfinished). Its
     errors (a full disk) come out of the next call, or of `close`."""
 
-    def __init__(self, raw: BinaryIO, moment: datetime, *, background: bool = False) -> None:
+    def __init__(
+        self,
+        raw: BinaryIO,
+        moment: datetime,
+        *,
+        background: bool = False,
+        deflater: DeflateBeside | None = None,
+    ) -> None:
         self._raw = raw
         self._stamp = dos_stamp(moment)
         self._offset = 0  # these belong to whoever runs the calls (`_call`)
@@ -147,16 +158,42 @@ class ZipWriter:
         self._broken = False  # a streamed entry failed: the archive can only be thrown away
         self._worker = InOrder("fieldnotes-zip") if background else None
         self._call: Callable[..., object] = self._worker.call if self._worker else _now
+        # With a helper (background only), entries go to it a batch at a time.
+        self._deflater = deflater if background else None
+        self._batch: list[tuple[bytes, int, bytes]] = []
+        self._batch_bytes = 0
 
     def add(self, name: str, data: bytes) -> None:
         """One entry, deflated whole. Added while an entry is streamed, it is deflated at
         once and written after that one, in the order added (held deflated meanwhile)."""
         self._check_whole()
         encoded, flags = _name(name)
-        self._call(self._add, encoded, flags, data, size=len(data))
+        if self._deflater is None:
+            self._call(self._add, encoded, flags, data, size=len(data))
+            return
+        self._batch.append((encoded, flags, data))
+        self._batch_bytes += len(data)
+        if self._batch_bytes >= _BATCH:
+            self._send_batch()
+
+    def _send_batch(self) -> None:
+        """Hand the entries added so far to the archive's thread, to go to the helper."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._call(self._add_batch, batch, size=self._batch_bytes)
+            self._batch_bytes = 0
+
+    def _add_batch(self, batch: list[tuple[bytes, int, bytes]]) -> None:
+        assert self._deflater is not None
+        datas = [data for _, _, data in batch]
+        deflated = self._deflater.deflate_all(datas) or [deflate(data) for data in datas]
+        for (encoded, flags, _), (packed, crc, size) in zip(batch, deflated, strict=True):
+            self._add_deflated(encoded, flags, packed, crc, size)
 
     def _add(self, encoded: bytes, flags: int, data: bytes) -> None:
-        packed, crc, size = deflate(data)
+        self._add_deflated(encoded, flags, *deflate(data))
+
+    def _add_deflated(self, encoded: bytes, flags: int, packed: bytes, crc: int, size: int) -> None:
         if self._sink is not None:
             self._held.append((encoded, flags, packed, crc, size))
         else:
@@ -178,12 +215,14 @@ class ZipWriter:
             raise RuntimeError("an entry is still being streamed")
         self._streaming = True
         encoded, flags = _name(name)
+        self._send_batch()  # entries added before it are written before it
         self._call(self._start_stream, encoded, flags)
         try:
             yield _Stream(self._call, self._stream_write)
         except BaseException:
             self._broken = True
             raise
+        self._send_batch()  # and those added while it streamed, after it
         self._call(self._end_stream, encoded, flags)
         self._streaming = False
 
@@ -220,6 +259,7 @@ class ZipWriter:
         self._check_whole()
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
+        self._send_batch()
         self._call(self._close)
         if self._worker is not None:
             self._worker.finish()
@@ -237,6 +277,8 @@ class ZipWriter:
             if kind is None:
                 self._worker.finish()
             else:
+                if self._deflater is not None:
+                    self._deflater.kill()  # the thread may wait on it: it stops at once
                 self._worker.abandon()
 
 
