@@ -151,10 +151,12 @@ def test_a_helper_that_cannot_start_leaves_the_deflating_here(monkeypatch: pytes
     [
         b"",  # nothing
         b"\x00\x00\x00\x07",  # another count
-        b"\x00\x00\x00\x01" + b"\x00" * 12,  # a table, then nothing of what it promised
+        b"\x00\x00\x00\x01" + b"\x00" * 12,  # an empty deflate stream, and a CRC of nothing
         b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00" + (1 << 40).to_bytes(8, "big"),  # a terabyte promised
+        # not its CRC:
+        b"\x00\x00\x00\x01" + (12345).to_bytes(4, "big") + (2).to_bytes(8, "big") + b"\x03\x00",
     ],
-    ids=["silent", "wrong-count", "short", "absurd-size"],
+    ids=["silent", "wrong-count", "empty-stream", "absurd-size", "wrong-crc"],
 )
 def test_a_helper_that_answers_the_wrong_thing_is_given_up_and_nothing_is_lost(
     answer: bytes, monkeypatch: pytest.MonkeyPatch
@@ -168,10 +170,22 @@ def test_a_helper_that_answers_the_wrong_thing_is_given_up_and_nothing_is_lost(
         return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     monkeypatch.setattr(beside, "spawn_helper", liar)
+    monkeypatch.setattr(zipwriter, "_BATCH", 1)  # one entry a batch: the count can fit, what follows not
     with DeflateBeside() as deflater:
         written = _archive_of(ENTRY_SET[:50], deflater)
         assert not deflater.running
     assert written == {f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET[:50])}
+
+
+@given(st.binary(max_size=200_000) | st.text(max_size=5000).map(str.encode))
+@settings(max_examples=200, deadline=None)
+def test_the_bound_on_a_deflated_size_holds_for_incompressible_and_compressible_bytes(data: bytes) -> None:
+    assert len(deflate(data)[0]) <= deflater_module._most_deflated(len(data))
+
+
+def test_the_bound_holds_for_megabytes_of_noise() -> None:
+    noise = os.urandom(5 << 20)
+    assert len(deflate(noise)[0]) <= deflater_module._most_deflated(len(noise))
 
 
 def test_a_stuck_helper_is_given_up_and_the_archive_is_finished_here(monkeypatch: pytest.MonkeyPatch) -> None:
