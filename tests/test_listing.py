@@ -129,12 +129,16 @@ def full_notes(path: Path) -> dict[str, Any]:
     return dict(engine.tables.get(NOTES, {}))
 
 
-@given(start=st.lists(TRICKY, min_size=1, max_size=6), steps=STEPS)
+@given(
+    start=st.lists(TRICKY, min_size=1, max_size=6),
+    steps=STEPS,
+    chunk=st.sampled_from([1, 40, 1 << 20]),  # the size from which a run of notes is copied by the kernel
+)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_a_light_process_sees_and_folds_exactly_what_a_full_parse_sees(
-    start: list[str], steps: list[Any]
+    start: list[str], steps: list[Any], chunk: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(durable, "_WRITE_CHUNK", chunk):
         path = Path(folder) / "notes.json"
         writer = DurableStorage(path)
         writer.load(full=True)
@@ -385,3 +389,106 @@ def test_a_sidecar_whose_listing_cannot_be_read_is_rebuilt(db_path: Path) -> Non
         assert [note.title for note in svc.note_views()] == ["kept"]  # read whole
     with FieldNotes.open(db_path) as svc:
         assert svc.store.listed_notes() is not None  # and listed again
+
+
+def _light_fold(path: Path, *, chunk: int = 1) -> dict[str, Any]:
+    """Thirty notes folded; then, after a light load, a codebook entry saved and one note
+    edited in the middle; folded again with runs of notes copied from `chunk` bytes up.
+    Returns the tables a full parse of the result must give."""
+    writer = DurableStorage(path)
+    writer.load(full=True)
+    writer.apply(
+        {"set": {NOTES: {str(n): note_doc(n, {"title": f'note {n} \u05d0 "q"'}) for n in range(1, 31)}}}
+    )
+    writer.fold()
+    expected = full_tables(path)
+    engine = DurableStorage(path)
+    engine.load(full=False)
+    engine.apply({"set": {"codes": {"1": {"name": "legitimacy", "guid": "g"}}}})
+    edited = note_doc(12, {"title": "edited"})
+    engine.apply({"set": {NOTES: {"12": edited}}})
+    expected.setdefault("codes", {})["1"] = {"name": "legitimacy", "guid": "g"}
+    expected[NOTES]["12"] = edited
+    with mock.patch.object(durable, "_WRITE_CHUNK", chunk):
+        engine.fold()
+    assert not engine.full
+    return expected
+
+
+def full_tables(path: Path) -> dict[str, Any]:
+    engine = DurableStorage(path)
+    engine.load(full=True)
+    return {name: dict(table) for name, table in engine.tables.items()}
+
+
+def assert_written_as_orjson(path: Path, expected: dict[str, Any]) -> None:
+    """The main file alone is exactly orjson's dump of the tables, notes last, and listed."""
+    raw = path.read_bytes()
+    records = {name: table for name, table in expected.items() if name != NOTES}
+    assert raw == orjson.dumps({**records, NOTES: expected[NOTES]})
+    assert plain_tinydb_titles(path) == sorted(doc["title"] for doc in expected[NOTES].values())
+    engine = DurableStorage(path)
+    engine.load(full=False)
+    listed = engine.listed_notes()
+    assert listed is not None and listed_docs(listed) == {d["id"]: d for d in expected[NOTES].values()}
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="the kernel copy is Linux's")
+def test_a_light_fold_copies_the_notes_it_left_alone_inside_the_kernel(tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    calls: list[int] = []
+    real = os.copy_file_range
+
+    def counted(source: int, target: int, count: int, offset_src: int | None = None, *rest: Any) -> int:
+        calls.append(count)
+        return real(source, target, count, offset_src, *rest)
+
+    with mock.patch.object(os, "copy_file_range", counted):
+        expected = _light_fold(path)
+    # Two runs copied (the notes before the edited one, those after it), the edit written.
+    assert len(calls) == 2
+    assert_written_as_orjson(path, expected)
+
+
+def _partial_copy(source: int, target: int, count: int, offset_src: int | None = None, *rest: Any) -> int:
+    """A kernel copy that stops short: a few bytes, then nothing (as at an early end of file)."""
+    if count > 5:
+        return os.write(target, os.pread(source, 5, offset_src or 0))
+    return 0
+
+
+def _refused_copy(*args: Any) -> int:
+    raise OSError(18, "Invalid cross-device link")
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [None, _refused_copy, _partial_copy],
+    ids=["no kernel copy (macOS)", "refused by the file system", "stops short"],
+)
+def test_a_light_fold_writes_from_memory_what_the_kernel_did_not_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: Any
+) -> None:
+    if copy is None:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    else:
+        monkeypatch.setattr(os, "copy_file_range", copy, raising=False)
+    path = tmp_path / "notes.json"
+    expected = _light_fold(path)
+    assert_written_as_orjson(path, expected)
+
+
+def test_the_copier_copies_nothing_from_a_file_that_is_not_the_listed_one(tmp_path: Path) -> None:
+    listed = tmp_path / "notes.json"
+    listed.write_bytes(b'{"notes":{}}')
+    stamp = durable._fd_stamp(listed)
+    listed.write_bytes(b'{"notes":{"1":{}}}')  # another content since it was listed
+    target = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT, 0o600)
+    copier = durable._Copier(listed, stamp, target, lambda: None)
+    try:
+        assert copier(0, 5) == 0
+        assert copier(0, 5) == 0  # and it does not try again
+    finally:
+        copier.close()
+        os.close(target)
+    assert (tmp_path / "out").read_bytes() == b""

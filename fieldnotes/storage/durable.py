@@ -45,6 +45,7 @@ import gc
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,66 @@ def spans_hold(listing: Listing, plain: bytes) -> bool:
     return not listing.keys or starts_with(b"}", end)
 
 
+def _run(listing: Listing, view: memoryview, first: int, last: int) -> NoteRun:
+    """Notes `first` to `last` of the listing, as their bytes in the main file."""
+    spans = listing.spans[2 * first : 2 * last + 2]
+    begin = spans[0]
+    return NoteRun(
+        listing.keys[first : last + 1],
+        view[begin : spans[-1]],
+        listing.starts[first : last + 1],
+        listing.createds[first : last + 1],
+        [offset - begin for offset in spans],
+        begin,
+    )
+
+
+class _Copier:
+    """Copies byte ranges of the main file a light load listed into the file being
+    written, inside the kernel (`os.copy_file_range`): a fold that left most notes alone
+    moves their 144 MB (at 50,000 notes) without passing them through Python, in a tenth of
+    the time of a write on the test machine. Only the file the listing was made from is
+    copied (its stamp); anything else, or a system without the call, copies nothing and the
+    bytes are written from memory."""
+
+    def __init__(
+        self, path: Path, listed: tuple[int, int, int] | None, target: int, flush: Callable[[], object]
+    ) -> None:
+        self.path, self.listed, self.target, self.flush = path, listed, target, flush
+        self.source: int | None = None
+        self.usable = hasattr(os, "copy_file_range") and listed is not None
+
+    def __call__(self, offset: int, length: int) -> int:
+        if not self.usable:
+            return 0
+        try:
+            if self.source is None:
+                self.source = os.open(self.path, os.O_RDONLY)
+                if _fd_stamp(self.source) != self.listed:
+                    self.usable = False
+                    return 0
+            self.flush()  # the copy lands at the descriptor's position: after what was written
+        except OSError:
+            self.usable = False
+            return 0
+        copied = 0
+        while copied < length:
+            try:
+                done = os.copy_file_range(self.source, self.target, length - copied, offset + copied)
+            except OSError:
+                done = 0
+            if done <= 0:  # not supported here, or the file ended early: the rest from memory
+                self.usable = False
+                break
+            copied += done
+        return copied
+
+    def close(self) -> None:
+        if self.source is not None:
+            os.close(self.source)
+            self.source = None
+
+
 def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
     """A note's start and creation time, as the note index sorts by them."""
     start, created = doc.get("start"), doc.get("created")
@@ -227,6 +288,22 @@ NotePiece = tuple[str, "bytes | memoryview", str, str]
 """A note as the main file is written: its key, its document's bytes, its start and created."""
 
 
+@dataclass(frozen=True, slots=True)
+class NoteRun:
+    """Notes that follow each other unchanged in the main file, copied as one piece: the
+    bytes from the first document's `{` to the last one's `}` (the `,"key":` between them
+    included), and each document's span within those bytes. A fold after a light load
+    writes the notes the journal left alone this way: a few pieces, not one per note (the
+    50,000 pieces of a fold that changed no note took half of its second)."""
+
+    keys: list[str]
+    data: bytes | memoryview
+    starts: list[str]
+    createds: list[str]
+    spans: list[int]  # offsets within `data`
+    offset: int  # where `data` is in the main file's plaintext
+
+
 _WRITE_CHUNK = 1 << 20  # bytes gathered before a write (see write_layout)
 
 
@@ -235,11 +312,18 @@ class _Unlisted(Exception):
 
 
 def write_layout(
-    write: Callable[[bytes | memoryview], object], records: Tables, notes: Iterable[NotePiece] | None
+    write: Callable[[bytes | memoryview], object],
+    records: Tables,
+    notes: Iterable[NotePiece | NoteRun] | None,
+    copy: Callable[[int, int], int] | None = None,
 ) -> Listing:
     """Write a main file through `write`, a piece at a time (nothing is held whole): the
-    record tables, then the notes (no notes table when `notes` is None), exactly as orjson
-    writes such tables compactly. Returns the listing of what was written.
+    record tables, then the notes (no notes table when `notes` is None; a note alone or in
+    a `NoteRun`), exactly as orjson writes such tables compactly. Returns the listing of
+    what was written.
+
+    With `copy(offset, length)`, a large run is copied from the main file it was read from
+    by the kernel (it returns how many bytes it copied; the rest is written from memory).
 
     Pieces are gathered and written ~1 MB at a time: a write and a CRC update per piece
     were 100,000 calls for 50,000 notes."""
@@ -278,7 +362,26 @@ def write_layout(
     spans: list[int] = []
     if notes is not None:
         put((b"," if records else b"") + dumps(NOTES) + b":{")
-        for key, data, start, created in notes:
+        for piece in notes:
+            if type(piece) is NoteRun:
+                put((b"," if keys else b"") + dumps(piece.keys[0]) + b":")
+                base = pos
+                spans += [base + offset for offset in piece.spans]
+                data = piece.data
+                if copy is not None and len(data) >= _WRITE_CHUNK:
+                    drain()
+                    copied = copy(piece.offset, len(data))
+                    if copied < len(data):
+                        write(data[copied:])
+                    crc = zlib.crc32(data, crc)  # what the copy holds: the same bytes
+                    pos += len(data)
+                else:
+                    put(data)
+                keys += piece.keys
+                starts += piece.starts
+                createds += piece.createds
+                continue
+            key, data, start, created = piece
             put((b"," if keys else b"") + dumps(key) + b":")
             spans += (pos, pos + len(data))
             put(data)
@@ -529,11 +632,12 @@ class DurableStorage:
                 self.refuse_listing()  # unreadable: the next full load writes a good one
         return self._listing
 
-    def _note_pieces(self) -> Iterator[NotePiece]:
+    def _note_pieces(self) -> Iterator[NotePiece | NoteRun]:
         """Every note as the main file is written: from the documents when every note is
-        loaded; after a light load, each note the journal left alone copied from the main
-        file's bytes (never parsed), the others from the journal's documents (raises
-        _Unlisted when that cannot be done: then the file is read whole)."""
+        loaded; after a light load, the notes the journal left alone copied from the main
+        file's bytes (never parsed), a run of neighbours at a time (`NoteRun`), the others
+        from the journal's documents (raises _Unlisted when that cannot be done: then the
+        file is read whole)."""
         dumps = orjson.dumps
         if self.full:
             for key, doc in self.tables.get(NOTES, {}).items():
@@ -548,16 +652,22 @@ class DurableStorage:
             raise _Unlisted
         number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
         view = memoryview(plain)
+        first = last = -1  # the run of the main file's notes [first, last] not yet given
         for key in self.note_ids:
             doc = self.light_docs.get(key)
-            if doc is not None:
-                yield (key, dumps(doc), *_sort_fields(doc))
-                continue
-            number = number_of.get(key)
+            number = -1 if doc is not None else number_of.get(key)
             if number is None:
                 raise _Unlisted
-            begin, end = listing.spans[2 * number], listing.spans[2 * number + 1]
-            yield key, view[begin:end], listing.starts[number], listing.createds[number]
+            if number >= 0 and number == last + 1 and first >= 0:
+                last = number
+                continue
+            if first >= 0:
+                yield _run(listing, view, first, last)
+            first = last = number
+            if doc is not None:
+                yield (key, dumps(doc), *_sort_fields(doc))
+        if first >= 0:
+            yield _run(listing, view, first, last)
 
     def _records(self) -> Tables:
         return {name: table for name, table in self.tables.items() if name != NOTES}
@@ -1145,9 +1255,13 @@ class DurableStorage:
                 main_stamp = _fd_stamp(fd)  # the file written, whatever the path holds later
             del sealed
         else:
-            with atomic_writer(self.path) as fd:
-                with open(fd, "wb", buffering=1 << 20, closefd=False) as handle:
-                    listing = write_layout(handle.write, self._records(), self._notes_to_write())
+            with atomic_writer(self.path) as fd, contextlib.ExitStack() as stack:
+                handle = stack.enter_context(open(fd, "wb", buffering=1 << 20, closefd=False))
+                copier = None if self.full else _Copier(self.path, self._listing_main, fd, handle.flush)
+                if copier is not None:
+                    stack.callback(copier.close)
+                listing = write_layout(handle.write, self._records(), self._notes_to_write(), copier)
+                handle.flush()
                 main_stamp = _fd_stamp(fd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal_path)
