@@ -179,6 +179,11 @@ def exports(db: Path, work: Path) -> dict[str, float]:
 
     copy = work / "exports.json"
     shutil.copy(db, copy)
+    # A copy is a new file to its index (the sidecar names the file it lists): opened once
+    # first, as a researcher's database has been, so the exports run as they do for her
+    # (from the listed notes), not after the full load that rebuilds a lost index.
+    with FieldNotes.open(copy) as svc:
+        svc.count()
     results: dict[str, float] = {}
     counter = iter(range(1000))
     with FieldNotes.open(copy) as svc:
