@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fieldnotes.cli.main import cli
 from fieldnotes.errors import NothingToExportError, OutputExistsError
@@ -14,6 +18,7 @@ from fieldnotes.export.job import Protections
 from fieldnotes.index import NoteFilter
 from fieldnotes.model import Informant
 from fieldnotes.service import FieldNotes
+from fieldnotes.storage import Store
 from tests.conftest import make_note
 
 
@@ -198,3 +203,98 @@ def test_the_ledger_stores_note_ids_as_one_string_and_reads_either_form(
     )
     records = ledger.records()
     assert records[0].note_ids == ids and records[1].note_ids == ["a b", ""]
+
+
+# --------------------------------------------------------------- compact note ids
+IDS = st.sampled_from([f"n{number}" for number in range(10)] + ["é-1", "id with space", ""])
+
+
+@st.composite
+def export_series(draw: st.DrawFn) -> list[list[str]]:
+    """What a researcher's exports carry: the same notes again, some left out, new notes
+    first or last, or other notes altogether (ids with spaces or twice included)."""
+    series = [draw(st.lists(IDS, max_size=12))]
+    for _ in range(draw(st.integers(0, 7))):
+        last = series[-1]
+        how = draw(st.sampled_from(["again", "drop", "first", "last", "other"]))
+        if how == "again":
+            series.append(list(last))
+        elif how == "drop" and last:
+            gone = draw(st.integers(0, len(last) - 1))
+            series.append(last[:gone] + last[gone + 1 :])
+        elif how in ("first", "last"):
+            new = [f"m{len(series)}"]
+            series.append(new + last if how == "first" else last + new)
+        else:
+            series.append(draw(st.lists(IDS, max_size=12)))
+    return series
+
+
+@given(exports=export_series(), base_gone=st.booleans())
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_export_reads_back_exactly_the_ids_it_carried(
+    tmp_path_factory: pytest.TempPathFactory, exports: list[list[str]], base_gone: bool
+) -> None:
+    from fieldnotes.ledger import TABLE, ExportRecord, Ledger
+
+    with Store(tmp_path_factory.mktemp("ledger") / "notes.json") as store:
+        ledger = Ledger(store)
+        for number, ids in enumerate(exports):
+            when = f"2016-01-01T00:00:{number:02d}"
+            ledger.append(ExportRecord(when=when, format="qdpx", path="", notes=len(ids), note_ids=list(ids)))
+        assert [record.note_ids for record in ledger.records()] == exports
+        stored = store.records(TABLE)
+        for doc in stored:
+            if isinstance(doc["note_ids"], dict):  # stored against a base that holds its ids whole
+                base = next(other for other in stored if other["guid"] == doc["note_ids"]["like"])
+                assert isinstance(base["note_ids"], str)
+        if base_gone and any(isinstance(doc["note_ids"], dict) for doc in stored):
+            # A base lost (a hand-edited file): its followers read with no ids, the rest whole.
+            gone = next(doc["note_ids"]["like"] for doc in stored if isinstance(doc["note_ids"], dict))
+            store.delete_records(TABLE, [gone])
+            by_guid = {doc["guid"]: doc for doc in stored}
+            for record in ledger.records():
+                doc = by_guid[record.guid]
+                if isinstance(doc["note_ids"], dict) and doc["note_ids"]["like"] == gone:
+                    assert record.note_ids == []
+                else:
+                    assert record.note_ids == exports[int(record.when[-2:])]
+
+
+def test_exporting_the_same_notes_again_stores_their_ids_once(service: FieldNotes, tmp_path: Path) -> None:
+    from fieldnotes.ledger import TABLE
+
+    days = [date(2016, 1, 1) + timedelta(days=number) for number in range(400)]
+    service.upsert_many([make_note(title=f"note {day}", start=f"{day}T10:00") for day in days])
+    for number in range(6):
+        service.export_nvivo(tmp_path / f"n{number}", format="csv")
+    added = service.add(make_note(title="the week after", start="2017-06-01T10:00"))  # fieldwork goes on
+    service.export_qdpx(tmp_path / "p.qdpx")
+    stored = service.store.records(TABLE)
+    assert len(stored) == 7 and isinstance(stored[0]["note_ids"], str)
+    deltas = [doc["note_ids"] for doc in stored[1:]]  # the others: its guid and what differs
+    assert all(isinstance(delta, dict) and delta["like"] == stored[0]["guid"] for delta in deltas)
+    assert [delta["before"] + delta["after"] + delta["minus"] for delta in deltas[:5]] == [""] * 5
+    assert deltas[5]["before"] + deltas[5]["after"] == added.id and deltas[5]["minus"] == ""
+    records = service.exports()
+    assert len(records[0].note_ids) == 401 and all(len(record.note_ids) == 400 for record in records[1:])
+    assert len(orjson.dumps(stored)) < 2 * len(stored[0]["note_ids"])
+
+
+def test_a_base_whose_guid_another_record_shares_is_never_used(service: FieldNotes) -> None:
+    from fieldnotes.ledger import TABLE, ExportRecord, Ledger
+
+    ledger = Ledger(service.store)
+    same = {"format": "qdpx", "path": "", "notes": 2, "guid": "twice"}
+    service.store.put_records(TABLE, [{**same, "when": "2016-01-01T00:00:00", "note_ids": "a b"}])
+    service.store.put_records(
+        TABLE, [{**same, "guid": "x", "when": "2016-01-01T00:00:01", "note_ids": "c d"}]
+    )
+    service.store.put_records(
+        TABLE, [{**same, "guid": "twice", "when": "2016-01-01T00:00:02", "note_ids": "e f"}]
+    )
+    # put_records replaced the first "twice" (same guid); a crafted file can hold two.
+    ledger.append(
+        ExportRecord(when="2016-01-01T00:00:03", format="qdpx", path="", notes=2, note_ids=["e", "f"])
+    )
+    assert ledger.records()[-1].note_ids == ["e", "f"]
