@@ -492,3 +492,29 @@ def test_the_copier_copies_nothing_from_a_file_that_is_not_the_listed_one(tmp_pa
         copier.close()
         os.close(target)
     assert (tmp_path / "out").read_bytes() == b""
+
+
+def _zeros_copy(source: int, target: int, count: int, offset_src: int | None = None, *rest: Any) -> int:
+    """A kernel copy that says it copied and wrote zeros (as block cloning on OpenZFS 2.2.0
+    did): what it wrote must be caught, and written again from the checked bytes."""
+    return os.write(target, bytes(count))
+
+
+def _file_changed_copy(
+    source: int, target: int, count: int, offset_src: int | None = None, *rest: Any
+) -> int:
+    """The source file rewritten in place (same size and time) by another program while
+    the fold copies it: the copy carries its bytes, not those the fold checked."""
+    data = bytearray(os.pread(source, count, offset_src or 0))
+    data[len(data) // 2] ^= 1
+    return os.write(target, bytes(data))
+
+
+@pytest.mark.parametrize("copy", [_zeros_copy, _file_changed_copy], ids=["zeros", "changed in place"])
+def test_a_kernel_copy_that_went_wrong_is_written_again_from_the_checked_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: Any
+) -> None:
+    monkeypatch.setattr(os, "copy_file_range", copy, raising=False)
+    path = tmp_path / "notes.json"
+    expected = _light_fold(path)
+    assert_written_as_orjson(path, expected)
