@@ -21,7 +21,7 @@ import contextlib
 import getpass
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -45,10 +45,16 @@ from fieldnotes.export.common import (
 from fieldnotes.export.deflater import DeflateBeside
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.profiles import Profile, profile
-from fieldnotes.export.xml_writer import XmlWriter, attr_value, needs_text_escape, text_value
+from fieldnotes.export.xml_writer import (
+    XmlWriter,
+    attr_value,
+    needs_attr_escape,
+    needs_text_escape,
+    text_value,
+)
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_writer, write_all
-from fieldnotes.model import COMMON_FIELDS, FIELD, KIND_FIELDS, Code, Note, stable_guid
+from fieldnotes.model import COMMON_FIELDS, FIELD, KIND_FIELDS, Code, Note, guid_maker, stable_guid
 from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
@@ -382,6 +388,14 @@ def project_description(target: Profile, include_private: bool) -> str:
     )
 
 
+# The GUIDs of each source's selections, codings and memo: stable_guid(kind, note id, ...).
+_SELECTION_GUID = guid_maker("selection")
+_CODING_GUID = guid_maker("coding")
+_CASE_SELECTION_GUID = guid_maker("case-selection")
+_CASE_CODING_GUID = guid_maker("case-coding")
+_MEMO_GUID = guid_maker("memo")
+
+
 @dataclass
 class _SourceXml:
     """A note's `<TextSource>`, written as one string: the selections and codings of its
@@ -398,9 +412,10 @@ class _SourceXml:
     names: dict[str, str]
     code_guid: dict[str, str]  # tag key -> the code's guid, escaped
     org_types: OrgTypes
-    cases_of: dict[str, list[str]]
+    cases_of: dict[str, list[tuple[str, str]]]  # note id -> (guid, guid escaped) of its cases
     memo_refs: dict[str, list[str]]  # note id -> guids of the analytic memos about it, escaped
     on_source: Callable[[Note, str], object] | None = None  # given each note and its source header
+    _code_names: dict[str, str] = field(default_factory=dict)  # code -> its name escaped (codes recur)
 
     def xml(self, note: Note) -> tuple[str, str]:
         """The element, and the guid of the note's memo ("" without a memo)."""
@@ -417,12 +432,15 @@ class _SourceXml:
             start, end = str(body_start), str(body_end)
         else:
             start, end = "0", whole
-        note_id = attr_value(note.id)
         user = self.user
-        created = attr_value(_stamp(note.created or note.start))
-        modified = attr_value(_stamp(note.updated or note.created or note.start))
+        note_id, name = note.id, self.names[note.id]
+        created = _stamp(note.created or note.start)
+        modified = _stamp(note.updated or note.created or note.start)
+        if needs_attr_escape(f"{note_id}{name}{created}{modified}"):  # seldom: one look at all four
+            note_id, name = attr_value(note_id), attr_value(name)
+            created, modified = attr_value(created), attr_value(modified)
         parts = [
-            f'<TextSource guid="{note_id}" name="{attr_value(self.names[note.id])}" '
+            f'<TextSource guid="{note_id}" name="{name}" '
             f'plainTextPath="internal://{source_file(note.id)}.txt" creatingUser="{user}" '
             f'creationDateTime="{created}" '
             f'modifyingUser="{user}" modifiedDateTime="{modified}">'
@@ -431,26 +449,31 @@ class _SourceXml:
         if memo:
             parts.append(f"<Description>{text_value(memo)}</Description>")
         stamp = f'creatingUser="{user}" creationDateTime="{created}"'
+        code_names = self._code_names
+        of_note = note.id + "\x1f"  # each GUID below: stable_guid(kind, note.id, ...)
         for code in note.codes:
             key = tag_key(code)
             target_guid = self.code_guid.get(key)
             if target_guid is None:
                 continue
-            guid = stable_guid("selection", note.id, key)
+            guid = _SELECTION_GUID(of_note + key)
+            code_name = code_names.get(code)
+            if code_name is None:
+                code_name = code_names[code] = attr_value(code)
             parts.append(
-                f'<PlainTextSelection guid="{guid}" name="{attr_value(code)}" '
+                f'<PlainTextSelection guid="{guid}" name="{code_name}" '
                 f'startPosition="{start}" endPosition="{end}" {stamp}>'
-                f'<Coding guid="{stable_guid("coding", note.id, key)}" {stamp}>'
+                f'<Coding guid="{_CODING_GUID(of_note + key)}" {stamp}>'
                 f'<CodeRef targetGUID="{target_guid}"/></Coding></PlainTextSelection>'
             )
-        for case_guid in self.cases_of.get(note.id, ()):
+        for case_guid, case_attr in self.cases_of.get(note.id, ()):
             parts.append(
-                f'<PlainTextSelection guid="{stable_guid("case-selection", note.id, case_guid)}" '
+                f'<PlainTextSelection guid="{_CASE_SELECTION_GUID(of_note + case_guid)}" '
                 f'startPosition="0" endPosition="{whole}" {stamp}>'
-                f'<Coding guid="{stable_guid("case-coding", note.id, case_guid)}" {stamp}>'
-                f'<CodeRef targetGUID="{attr_value(case_guid)}"/></Coding></PlainTextSelection>'
+                f'<Coding guid="{_CASE_CODING_GUID(of_note + case_guid)}" {stamp}>'
+                f'<CodeRef targetGUID="{case_attr}"/></Coding></PlainTextSelection>'
             )
-        memo_guid = stable_guid("memo", note.id) if memo else ""
+        memo_guid = _MEMO_GUID(note.id) if memo else ""
         if memo_guid:
             parts.append(f'<NoteRef targetGUID="{memo_guid}"/>')
         parts += [f'<NoteRef targetGUID="{guid}"/>' for guid in self.memo_refs.get(note.id, ())]
@@ -488,11 +511,11 @@ def project_files(
     now = (moment or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     cases = _cases(job)
     case_codes = [(case.guid, case.name) for case in cases] if target.case_codes else []
-    cases_of: dict[str, list[str]] = {}
+    cases_of: dict[str, list[tuple[str, str]]] = {}
     if target.case_codes:
         for case in cases:
             for note_id in case.sources:
-                cases_of.setdefault(note_id, []).append(case.guid)
+                cases_of.setdefault(note_id, []).append((case.guid, attr_value(case.guid)))
     xml = XmlWriter()
     xml.start(
         "Project",

@@ -35,6 +35,11 @@ def text_value(text: str) -> str:
     return escape_text(text) if _NEEDS_TEXT.search(text) else text
 
 
+def needs_attr_escape(text: str) -> bool:
+    """Whether `attr_value` would change `text` (ask once of several values joined)."""
+    return _NEEDS_ATTR.search(text) is not None
+
+
 def needs_text_escape(text: str) -> bool:
     """Whether `text_value` would change `text` (ask once of several texts joined)."""
     return _NEEDS_TEXT.search(text) is not None
