@@ -71,6 +71,14 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def write_all_at(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """All of `data` at `offset` of `fd`, its position left where it was."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path) as fd:
         write_all(fd, data)

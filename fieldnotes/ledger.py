@@ -113,14 +113,17 @@ class Ledger:
         `export documents --new-only` then offers its notes again rather than skipping them."""
         docs = self.store.records(TABLE)
         whole = _whole_ids(docs)
+        split: dict[str, list[str]] = {}  # each base's ids, split once however many refer to it
         records = []
         for doc in docs:
             ids = doc.get("note_ids")
             if isinstance(ids, str):
                 doc["note_ids"] = ids.split()
             elif isinstance(ids, dict):
-                base = whole.get(str(ids.get("like", "")))
-                doc["note_ids"] = _apply_delta(base[1].split(), ids) if base else []
+                like = str(ids.get("like", ""))
+                if like in whole and like not in split:
+                    split[like] = whole[like][1].split()
+                doc["note_ids"] = _apply_delta(split[like], ids) if like in whole else []
             records.append(ExportRecord.from_dict(doc))
         return sorted(records, key=lambda record: record.when)
 

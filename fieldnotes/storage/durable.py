@@ -65,6 +65,7 @@ from fieldnotes.files import (
     fsync_dir,
     not_writable,
     write_all,
+    write_all_at,
 )
 from fieldnotes.storage.crypto import (
     HEADER_LIMIT,
@@ -274,7 +275,7 @@ class _Copier:
             copied += done
         if copied and not self._holds(start, data, copied):
             self.usable = False
-            _write_at(self.target, memoryview(data)[:copied], start)
+            write_all_at(self.target, memoryview(data)[:copied], start)
         return copied
 
     def _holds(self, start: int, data: bytes | memoryview, length: int) -> bool:
@@ -293,13 +294,6 @@ class _Copier:
 
 
 _VERIFY_CHUNK = 8 << 20  # bytes of a copy read back at once
-
-
-def _write_at(fd: int, data: memoryview, offset: int) -> None:
-    """All of `data` at `offset` of `fd` (its position unchanged)."""
-    while data:
-        done = os.pwrite(fd, data, offset)
-        data, offset = data[done:], offset + done
 
 
 def _sort_fields(doc: dict[str, Any]) -> tuple[str, str]:
@@ -1284,11 +1278,12 @@ class DurableStorage:
                 main_stamp = _fd_stamp(fd)  # the file written, whatever the path holds later
             del sealed
         else:
-            with atomic_writer(self.path) as fd, contextlib.ExitStack() as stack:
-                handle = stack.enter_context(open(fd, "wb", buffering=1 << 20, closefd=False))
-                copier = None if self.full else _Copier(self.path, self._listing_main, fd, handle.flush)
-                if copier is not None:
-                    stack.callback(copier.close)
+            listed = None if self.full else self._listing_main  # notes copied after a light load only
+            with (
+                atomic_writer(self.path) as fd,
+                open(fd, "wb", buffering=1 << 20, closefd=False) as handle,
+                contextlib.closing(_Copier(self.path, listed, fd, handle.flush)) as copier,
+            ):
                 listing = write_layout(handle.write, self._records(), self._notes_to_write(), copier)
                 handle.flush()
                 main_stamp = _fd_stamp(fd)
