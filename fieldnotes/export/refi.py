@@ -371,7 +371,10 @@ def _write_cases(xml: XmlWriter, cases: list[_Case]) -> None:
             with xml.element("Case", guid=case.guid, name=case.name):
                 if case.value:
                     _value(xml, *case.value)
-                xml.parts += [f'<SourceRef targetGUID="{attr_value(note_id)}"/>' for note_id in case.sources]
+                ids = case.sources
+                if needs_attr_escape("".join(ids)):  # seldom: one look at every id
+                    ids = [attr_value(note_id) for note_id in ids]
+                xml.parts.append("".join([f'<SourceRef targetGUID="{note_id}"/>' for note_id in ids]))
 
 
 def project_description(target: Profile, include_private: bool) -> str:
@@ -414,16 +417,18 @@ class _SourceXml:
     org_types: OrgTypes
     cases_of: dict[str, list[tuple[str, str]]]  # note id -> (guid, guid escaped) of its cases
     memo_refs: dict[str, list[str]]  # note id -> guids of the analytic memos about it, escaped
-    on_source: Callable[[Note, str], object] | None = None  # given each note and its source header
+    on_source: Callable[[str, str], object] | None = None  # given each source's file name and text
     _code_names: dict[str, str] = field(default_factory=dict)  # code -> its name escaped (codes recur)
 
     def xml(self, note: Note) -> tuple[str, str]:
-        """The element, and the guid of the note's memo ("" without a memo)."""
+        """The element, and the memo's `<Note>` for the project's Notes ("" without a memo).
+        `on_source` is given the source's file name and text (`source_text`'s) meanwhile."""
         header = source_header(note)
+        body = xml_safe(lf(note.body)) if note.body else ""  # xml_safe keeps every length
+        tail = PRIVATE_MARK + xml_safe(lf(note.private)) if self.include_private and note.private else ""
+        file = source_file(note.id)
         if self.on_source is not None:
-            self.on_source(note, header)
-        body = lf(note.body) if note.body else ""
-        tail = PRIVATE_MARK + lf(note.private) if self.include_private and note.private else ""
+            self.on_source(file, header + body + tail if body or tail else header)
         measure = self.target.length
         body_start = measure(header)
         body_end = body_start + measure(body)
@@ -441,13 +446,13 @@ class _SourceXml:
             created, modified = attr_value(created), attr_value(modified)
         parts = [
             f'<TextSource guid="{note_id}" name="{name}" '
-            f'plainTextPath="internal://{source_file(note.id)}.txt" creatingUser="{user}" '
+            f'plainTextPath="internal://{file}.txt" creatingUser="{user}" '
             f'creationDateTime="{created}" '
             f'modifyingUser="{user}" modifiedDateTime="{modified}">'
         ]
-        memo = lf(note.memo) if note.memo.strip() else ""
+        memo = text_value(lf(note.memo)) if note.memo.strip() else ""  # escaped once, for both places
         if memo:
-            parts.append(f"<Description>{text_value(memo)}</Description>")
+            parts.append(f"<Description>{memo}</Description>")
         stamp = f'creatingUser="{user}" creationDateTime="{created}"'
         code_names = self._code_names
         of_note = note.id + "\x1f"  # each GUID below: stable_guid(kind, note.id, ...)
@@ -473,13 +478,19 @@ class _SourceXml:
                 f'<Coding guid="{_CASE_CODING_GUID(of_note + case_guid)}" {stamp}>'
                 f'<CodeRef targetGUID="{case_attr}"/></Coding></PlainTextSelection>'
             )
-        memo_guid = _MEMO_GUID(note.id) if memo else ""
-        if memo_guid:
+        memo_note = ""
+        if memo:
+            memo_guid = _MEMO_GUID(note.id)  # hex and dashes: never escaped
             parts.append(f'<NoteRef targetGUID="{memo_guid}"/>')
+            # "Memo: " holds nothing to escape: the escaped name follows it as it is.
+            memo_note = (
+                f'<Note guid="{memo_guid}" name="Memo: {name}" creatingUser="{user}" '
+                f'creationDateTime="{created}"><PlainTextContent>{memo}</PlainTextContent></Note>'
+            )
         parts += [f'<NoteRef targetGUID="{guid}"/>' for guid in self.memo_refs.get(note.id, ())]
         parts.append(_values_xml(note, self.org_types))
         parts.append("</TextSource>")
-        return "".join(parts), memo_guid
+        return "".join(parts), memo_note
 
 
 # Sources (or memos) written to project.qde's stream at once: each write crosses to the
@@ -497,13 +508,14 @@ def project_files(
     moment: datetime | None = None,
     progress: Progress | None = None,
     sink: BinaryIO | None = None,
-    on_source: Callable[[Note, str], object] | None = None,
+    on_source: Callable[[str, str], object] | None = None,
 ) -> bytes:
     """project.qde, in the schema's order (the sources' texts are `source_entry`'s).
 
     With a `sink`, project.qde is written to it as it is built (and b"" returned).
-    `on_source` is given each note and its source header as its source is written, in the
-    notes' order: the texts are made then, not kept (see `write_qdpx`)."""
+    `on_source` is given each source's file name (`source_file`) and text (`source_text`'s)
+    as its element is written, in the notes' order: the texts are made then, not kept (see
+    `write_qdpx`)."""
     target = target or profile(None)
     notes, orgs, codes = job.notes, job.organizations, job.codes
     include_private = job.protections.include_private
@@ -549,15 +561,14 @@ def project_files(
         memo_refs={note_id: [attr_value(guid) for guid in guids] for note_id, guids in links.sources.items()},
         on_source=on_source,
     )
-    names = sources.names
-    memos: list[tuple[Note, str]] = []
+    memos: list[str] = []  # the memos' <Note>s, escaped as their sources were
     if notes:
         xml.start("Sources")
     for index, note in enumerate(notes):
-        element, memo_guid = sources.xml(note)
+        element, memo_note = sources.xml(note)
         xml.parts.append(element)
-        if memo_guid:
-            memos.append((note, memo_guid))
+        if memo_note:
+            memos.append(memo_note)
         if index % 500 == 0:
             if sink is not None and index % _DRAIN_EVERY == 0:
                 xml.drain(sink)
@@ -567,16 +578,11 @@ def project_files(
         xml.end("Sources")
     if memos or links.notes:
         with xml.element("Notes"):
-            for number, (note, memo_guid) in enumerate(memos, start=1):
-                # One string a memo, as `_SourceXml` writes a source (through `element`, the
-                # memos of 50,000 notes took 0.5 s); drained as the sources are.
-                created = attr_value(_stamp(note.created or note.start))
-                xml.parts.append(
-                    f'<Note guid="{attr_value(memo_guid)}" name="{attr_value("Memo: " + names[note.id])}" '
-                    f'creatingUser="{attr_value(user)}" creationDateTime="{created}">'
-                    f"<PlainTextContent>{text_value(lf(note.memo))}</PlainTextContent></Note>"
-                )
-                if sink is not None and number % _DRAIN_EVERY == 0:
+            # One string a memo, made with its source (through `element`, the memos of
+            # 50,000 notes took 0.5 s); drained as the sources are.
+            for start in range(0, len(memos), _DRAIN_EVERY):
+                xml.parts += memos[start : start + _DRAIN_EVERY]
+                if sink is not None:
                     xml.drain(sink)
             for guid, name, created, description, text in links.notes:
                 with xml.element(
@@ -617,13 +623,12 @@ def source_file(note_id: str) -> str:
     return note_id if _SAFE_FILE_NAME.fullmatch(note_id) else stable_guid("source", note_id)
 
 
-def source_entry(note: Note, target: Profile, include_private: bool, header: str) -> tuple[str, bytes]:
-    """A note's source in the archive: its path (`sources/` + `source_file` + `.txt`) and
-    its text as written (`source_text`, with the target's line endings), UTF-8."""
-    text, _ = source_text(note, include_private=include_private, header=header)
+def source_entry(file: str, text: str, target: Profile) -> tuple[str, bytes]:
+    """A source in the archive: its path (`sources/` + `source_file` + `.txt`) and its text
+    (`source_text`) as written, with the target's line endings, UTF-8."""
     if target.newline == "\r\n":
         text = text.replace("\n", "\r\n")
-    return f"sources/{source_file(note.id)}.txt", text.encode("utf-8")
+    return f"sources/{file}.txt", text.encode("utf-8")
 
 
 @dataclass
@@ -703,12 +708,11 @@ def write_qdpx(
         open(fd, "wb", closefd=False) as raw,
         ZipWriter(raw, local, background=True, deflater=deflater) as archive,
     ):
-        include_private = job.protections.include_private
 
-        def add_source(note: Note, header: str) -> None:
+        def add_source(file: str, text: str) -> None:
             # Added beside project.qde as it is written: the texts are deflated on the
             # archive's thread meanwhile, and written after it (never all held as text).
-            archive.add(*source_entry(note, chosen, include_private, header))
+            archive.add(*source_entry(file, text, chosen))
 
         with archive.stream("project.qde") as sink:
             project_files(
