@@ -25,15 +25,18 @@ NAME_BYTES = 200
 
 def safe_title(title: str) -> str:
     """The title as part of a file name: NFC, one line, unsafe characters as ' - ', at most 80 characters."""
-    text = unicodedata.normalize("NFC", one_line(title))
-    text = one_line(_UNSAFE.sub(" - ", text)).strip(" -.")
+    text = one_line(title)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    safe = _UNSAFE.sub(" - ", text)
+    text = (text if safe == text else one_line(safe)).strip(" -.")  # one line already, unless replaced
     if len(text) > TITLE_CHARS:
         text = text[:TITLE_CHARS]
         # never end inside a combining sequence or on a joiner
         while text and (unicodedata.combining(text[-1]) or text[-1] in "\u200d\ufe0f"):
             text = text[:-1]
         text = text.rstrip(" -.") + "…"
-    while len(text.encode("utf-8")) > NAME_BYTES:
+    while not text.isascii() and len(text.encode("utf-8")) > NAME_BYTES:  # ASCII: 81 bytes at most
         text = text[:-2] + "…"
     return text or "untitled"
 
