@@ -25,10 +25,10 @@ import struct
 import subprocess
 import sys
 import threading
-import zlib
 from typing import IO
 
 from isal import isal_zlib
+from isal.isal_zlib import crc32
 
 from fieldnotes.export.zipwriter import LEVEL
 
@@ -78,7 +78,7 @@ class DeflateBeside:
                 # Checked before a byte is read: a deflate stream is 2 bytes or more, and
                 # never much longer than what it holds; the CRC is of the bytes sent (a
                 # helper out of step with the pipe would give another).
-                if not 2 <= length <= _most_deflated(len(entry)) or crc != zlib.crc32(entry):
+                if not 2 <= length <= _most_deflated(len(entry)) or crc != crc32(entry):
                     raise EOFError("the helper's answer does not fit what it was sent")
             packed = _read(helper.stdout, sum(length for _, length in answers))
             if packed is None:
@@ -163,7 +163,7 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
             entry = view[at : at + size]
             at += size
             out = isal_zlib.compress(entry, LEVEL, -15)
-            answers.append(_ANSWER.pack(zlib.crc32(entry), len(out)))
+            answers.append(_ANSWER.pack(crc32(entry), len(out)))
             packed.append(out)
         sink.write(_COUNT.pack(count) + b"".join(answers) + b"".join(packed))
         sink.flush()

@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +50,7 @@ from typing import Any
 
 import orjson
 from filelock import FileLock, Timeout
+from isal.isal_zlib import crc32  # zlib's CRC-32, four times as fast (a fold checks 2 x 144 MB)
 
 from fieldnotes.errors import (
     DamagedError,
@@ -194,7 +194,7 @@ def note_spans(tables: Tables, plain: bytes) -> Listing | None:
         keys.append(key)
         starts.append(start)
         createds.append(created)
-    return Listing(keys, starts, createds, spans, zlib.crc32(plain))
+    return Listing(keys, starts, createds, spans, crc32(plain))
 
 
 def spans_hold(listing: Listing, plain: bytes) -> bool:
@@ -360,7 +360,7 @@ def write_layout(
         if len(data) >= _WRITE_CHUNK:  # a large note goes as it is, never copied
             drain()
             write(data)
-            crc = zlib.crc32(data, crc)
+            crc = crc32(data, crc)
             return
         pending.append(data)
         held += len(data)
@@ -372,7 +372,7 @@ def write_layout(
         if pending:
             chunk = b"".join(pending)
             write(chunk)
-            crc = zlib.crc32(chunk, crc)
+            crc = crc32(chunk, crc)
             pending.clear()
             held = 0
 
@@ -396,7 +396,7 @@ def write_layout(
                     copied = copy(piece.offset, data)
                     if copied < len(data):
                         write(data[copied:])
-                    crc = zlib.crc32(data, crc)  # what the copy holds: the same bytes
+                    crc = crc32(data, crc)  # what the copy holds: the same bytes
                     pos += len(data)
                 else:
                     put(data)
@@ -1043,7 +1043,7 @@ class DurableStorage:
                 except (FieldnotesError, ValueError):
                     plain = None  # the full load that follows names what is wrong
             del raw
-            if plain is None or zlib.crc32(plain) != listing.crc:
+            if plain is None or crc32(plain) != listing.crc:
                 self.refuse_listing()
                 return None
         return plain
