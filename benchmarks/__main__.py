@@ -190,11 +190,8 @@ def run_size(count: int, work: Path, minimal_ms: float) -> Row:
     measure.clean_heap()
     row.update(asyncio.run(measure.tui_interactions(db)))
     measure.clean_heap()
-    row["parse_ms"] = scale.parse_file(db)
-    row.update(measure.exports(db, work))
+    row.update(measure.exports(db, work, baseline=lambda: scale.parse_file(db, runs=1)))
     measure.clean_heap()
-    row["export_nvivo_ratio"] = row["export_nvivo_ms"] / row["parse_ms"]
-    row["export_qdpx_ratio"] = row["export_qdpx_ms"] / row["parse_ms"]
     row.update(measure.reports(db))
     peaks = [add_mb, import_mb, list_mb, tui_mb, cold["cold_export_nvivo_mb"], cold["cold_export_qdpx_mb"]]
     row["peak_mb"] = max(peaks)

@@ -171,10 +171,20 @@ EXPORT_FORMATS: dict[str, Callable[[FieldNotes, Path], object]] = {
 }
 
 
-def exports(db: Path, work: Path) -> dict[str, float]:
+# The exports whose goal is a ratio to the parse of the file (`exports`' `baseline`).
+AGAINST_PARSE = {"export_nvivo_ms": "export_nvivo_ratio", "export_qdpx_ms": "export_qdpx_ratio"}
+
+
+def exports(db: Path, work: Path, baseline: Callable[[], float] | None = None) -> dict[str, float]:
     """Every export format of every note (median of 3), on a copy of the database (each
     export adds to its ledger); then the peak memory each one allocates (tracemalloc,
-    one run each), the largest as `export_peak_mb` and against the file's size."""
+    one run each), the largest as `export_peak_mb` and against the file's size.
+
+    With a `baseline` (milliseconds of one parse of the file), each sample of the exports in
+    `AGAINST_PARSE` follows a sample of the baseline taken just before it, and the ratio is
+    the median of the pairs': this machine's speed drifts by 10 to 40% over minutes, and a
+    ratio of two medians taken a minute apart carried that drift. `parse_ms` is then the
+    median of every baseline sample."""
     import tracemalloc
 
     copy = work / "exports.json"
@@ -191,8 +201,24 @@ def exports(db: Path, work: Path) -> dict[str, float]:
         # What the app's export dialog does on its UI thread before the export's own thread
         # takes over (the name checks run there): the time it does not answer keys.
         results["export_prepare_ms"] = timed(lambda: svc.prepare_export(check=False), 3)
+        parses: list[float] = []
         for key, export in EXPORT_FORMATS.items():
-            results[key] = timed(lambda export=export: export(svc, work / f"export-{next(counter)}"), 3)
+
+            def run(export: Callable[[FieldNotes, Path], object] = export) -> object:
+                return export(svc, work / f"export-{next(counter)}")
+
+            if baseline is None or key not in AGAINST_PARSE:
+                results[key] = timed(run, 3)
+                continue
+            pairs = []
+            for _ in range(3):
+                parse_ms = baseline()
+                pairs.append((timed(run, 1), parse_ms))
+            parses += [parse_ms for _, parse_ms in pairs]
+            results[key] = statistics.median(ms for ms, _ in pairs)
+            results[AGAINST_PARSE[key]] = statistics.median(ms / parse_ms for ms, parse_ms in pairs)
+        if parses:
+            results["parse_ms"] = statistics.median(parses)
         peaks = []
         for export in EXPORT_FORMATS.values():
             tracemalloc.start()
