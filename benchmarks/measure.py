@@ -181,7 +181,7 @@ def exports(db: Path, work: Path, baseline: Callable[[], float] | None = None) -
     one run each), the largest as `export_peak_mb` and against the file's size.
 
     With a `baseline` (milliseconds of one parse of the file), each sample of the exports in
-    `AGAINST_PARSE` follows a sample of the baseline taken just before it, and the ratio is
+    `AGAINST_PARSE` (5 of them) follows a sample of the baseline taken just before it; the ratio is
     the median of the pairs': this machine's speed drifts by 10 to 40% over minutes, and a
     ratio of two medians taken a minute apart carried that drift. `parse_ms` is then the
     median of every baseline sample."""
@@ -211,7 +211,7 @@ def exports(db: Path, work: Path, baseline: Callable[[], float] | None = None) -
                 results[key] = timed(run, 3)
                 continue
             pairs = []
-            for _ in range(3):
+            for _ in range(5):  # the two goals nearest their line: two samples more
                 parse_ms = baseline()
                 pairs.append((timed(run, 1), parse_ms))
             parses += [parse_ms for _, parse_ms in pairs]
