@@ -190,7 +190,7 @@ def run_size(count: int, work: Path, minimal_ms: float) -> Row:
     measure.clean_heap()
     row.update(asyncio.run(measure.tui_interactions(db)))
     measure.clean_heap()
-    row.update(measure.exports(db, work, baseline=lambda: scale.parse_file(db, runs=1)))
+    row.update(measure.exports(db, work, baseline=lambda: scale.parse_file(db)))
     measure.clean_heap()
     row.update(measure.reports(db))
     peaks = [add_mb, import_mb, list_mb, tui_mb, cold["cold_export_nvivo_mb"], cold["cold_export_qdpx_mb"]]
