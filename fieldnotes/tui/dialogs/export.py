@@ -217,6 +217,7 @@ class ExportDialog(FieldnotesModal[None]):
                 include_unconsented=self.query_one("#x-unconsented", Checkbox).value,
             ),
             check=False,  # on the export's thread: the dialog answers keys meanwhile
+            followups=self.format in NVIVO_SHEETS,  # the only sheets with the follow-up items
         )
         options: dict[str, Any] = {"force": self.query_one("#x-force", Checkbox).value}
         if self.format == "qdpx":
