@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fieldnotes.cli.main import cli
 from fieldnotes.errors import NotFoundError, ValidationError
+from fieldnotes.export.nvivo import FOLLOWUPS
 from fieldnotes.followups import item_ids, parse_due
 from fieldnotes.model import Informant, Organization
 from fieldnotes.service import FieldNotes
@@ -228,3 +229,19 @@ async def test_a_new_note_with_an_organization_shows_its_open_followups(service:
         await pilot.press("enter")
         await pilot.pause()
         assert panel.display and [item.text for item in panel.items] == ["Ask about records clearing"]
+
+
+def test_only_the_nvivo_sheets_take_the_follow_up_items(service: FieldNotes, tmp_path: Path) -> None:
+    """The items go into an export's snapshot (and its name check) for the NVivo sheets only;
+    the other formats, which never write them, do not build them."""
+    note = service.add(make_note(followups="Send minutes\nCall back"))
+    service.followups.edit(service.followups.of_note(note)[0].id, concerns="Eastgate")
+    assert [item.text for item in service.prepare_export(check=False).followups] == [
+        "Send minutes",
+        "Call back",
+    ]
+    assert service.prepare_export(check=False, followups=False).followups == []
+    service.export_nvivo(tmp_path / "sheets")
+    assert "Eastgate" in (tmp_path / "sheets" / f"{FOLLOWUPS}.csv").read_text(encoding="utf-8-sig")
+    service.export_qdpx(tmp_path / "project.qdpx")  # written from a snapshot without them
+    assert service.exports()[-1].notes == 1
