@@ -185,7 +185,6 @@ class Followups:
         self.index = index
         self.registries = registries
         self.save_note = save_note
-        registries.listeners.append(self._renamed)
 
     def states(self) -> dict[str, FollowupState]:
         """Every saved item state, by item id (lines never marked have none)."""
@@ -374,8 +373,9 @@ class Followups:
         if gone:
             self.store.delete_records(TABLE, gone)
 
-    def _renamed(self, kind: str, old_keys: set[str], new: str) -> None:
-        """An organization or informant was renamed or merged: what items concern follows."""
+    def renamed(self, kind: str, old_keys: set[str], new: str) -> None:
+        """An organization or informant was renamed or merged: what items concern follows
+        (same write; the service passes every rename on, see `FieldNotes.__init__`)."""
         if kind == "code":
             return
         changed = [

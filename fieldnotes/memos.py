@@ -117,7 +117,6 @@ class Memos:
         self.store = store
         self.registries = registries
         self.index = index
-        registries.listeners.append(self._renamed)
 
     # ---------------------------------------------------------------- reading
     def all(self) -> list[Memo]:
@@ -234,8 +233,9 @@ class Memos:
                 out.append(canonical)
         return out
 
-    def _renamed(self, kind: str, old_keys: set[str], new: str) -> None:
-        """A registry entry was renamed or merged: links to its old names follow (same write)."""
+    def renamed(self, kind: str, old_keys: set[str], new: str) -> None:
+        """A registry entry was renamed or merged: links to its old names follow (same write;
+        the service passes every rename on, see `FieldNotes.__init__`)."""
         link_kind = {"organization": "org", "code": "code", "informant": "informant"}[kind]
         changed = []
         for memo in self.all():

@@ -57,6 +57,14 @@ class FieldNotes:
         self.store = store
         self.index = NoteIndex(store)
         self.registries = Registries(store, self.index)
+        # Every rename or merge reaches the memos' links and the follow-up items' concerns,
+        # in the write that makes it, whether or not this process has used either yet (they
+        # load only when needed: `fieldnotes orgs rename` once left both on the old name).
+        self.registries.listeners.append(self._renamed)
+
+    def _renamed(self, kind: str, old_keys: set[str], new: str) -> None:
+        self.memos.renamed(kind, old_keys, new)
+        self.followups.renamed(kind, old_keys, new)
 
     @cached_property
     def memos(self) -> Memos:

@@ -245,3 +245,31 @@ def test_only_the_nvivo_sheets_take_the_follow_up_items(service: FieldNotes, tmp
     assert "Eastgate" in (tmp_path / "sheets" / f"{FOLLOWUPS}.csv").read_text(encoding="utf-8-sig")
     service.export_qdpx(tmp_path / "project.qdpx")  # written from a snapshot without them
     assert service.exports()[-1].notes == 1
+
+
+@pytest.mark.parametrize("first", ["nothing", "a qdpx export"])
+def test_a_rename_in_a_fresh_process_reaches_follow_ups_and_memos(
+    db_path: Path, tmp_path: Path, first: str
+) -> None:
+    """`fieldnotes orgs rename` (or the app, after an export that builds no follow-up items)
+    runs in a service that has not loaded follow-ups or memos yet: the items' concerns and
+    the memos' links follow the rename all the same, in the same write."""
+    from fieldnotes.memos import Memo
+
+    with FieldNotes.open(db_path) as service:
+        note = service.add(make_note(organizations=["Eastgate"], followups="Send minutes"))
+        service.followups.edit(service.followups.of_note(note)[0].id, concerns="Eastgate")
+        service.memos.add(Memo("On Eastgate", body="b", about=["org:Eastgate"]))
+    if first == "nothing":
+        result = CliRunner().invoke(
+            cli, ["--db", str(db_path), "orgs", "rename", "Eastgate", "Eastgate Coalition"]
+        )
+        assert result.exit_code == 0, result.output
+    else:
+        with FieldNotes.open(db_path) as service:
+            service.export_qdpx(tmp_path / "project.qdpx")
+            service.registries.rename_organization("Eastgate", "Eastgate Coalition")
+    with FieldNotes.open(db_path) as service:
+        assert [item.concerns for item in service.followups.items()] == ["Eastgate Coalition"]
+        assert [memo.about for memo in service.memos.all()] == [["org:Eastgate Coalition"]]
+        assert [n.organizations for n in service.notes()] == [["Eastgate Coalition"]]
