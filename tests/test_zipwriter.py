@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -236,3 +237,42 @@ def test_an_export_removes_the_stale_temp_file_a_killed_export_of_the_same_file_
         service.export_qdpx(exports / "out.qdpx")
     assert not stale.exists()
     assert young.exists() and other.exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=5000), min_size=1, max_size=40),
+    inside=st.integers(min_value=0, max_value=40),
+    batch=st.integers(min_value=1, max_value=6000),
+    helper=st.booleans(),
+)
+def test_entries_written_in_batches_of_any_size_read_back_whole(
+    sizes: list[int], inside: int, batch: int, helper: bool
+) -> None:
+    """Entries go to the file a batch of bytes at a time (`_BATCH`, 4 MB; here as small as one
+    byte), held while project.qde streams or not, deflated by the helper or not: every entry,
+    its offset and the directory still fit."""
+    from unittest import mock
+
+    from fieldnotes.export import zipwriter
+    from fieldnotes.export.deflater import DeflateBeside
+
+    entries = {f"sources/{number}.txt": bytes([number % 251]) * size for number, size in enumerate(sizes)}
+    items = list(entries.items())
+    buffer = io.BytesIO()
+    with (
+        mock.patch.object(zipwriter, "_BATCH", batch),
+        DeflateBeside() if helper else contextlib.nullcontext() as deflater,
+        ZipWriter(buffer, datetime(2026, 1, 2), background=True, deflater=deflater) as archive,
+    ):
+        with archive.stream("project.qde") as sink:
+            sink.write(b"<Project/>")
+            for name, data in items[:inside]:
+                archive.add(name, data)
+        for name, data in items[inside:]:
+            archive.add(name, data)
+        archive.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
+        assert read.testzip() is None
+        assert read.namelist() == ["project.qde", *entries]
+        assert all(read.read(name) == data for name, data in entries.items())
