@@ -55,19 +55,30 @@ def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
             if not streamed:
                 for name, data in items[:inside]:
                     archive.add(name, data)
-        for name, data in items[inside:]:
-            archive.add(name, data)
-        archive.close()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
+        _add_all_and_close(archive, items[inside:])
+    project, infos = _read_back(buffer.getvalue(), entries)
+    assert project == b"".join(streamed)
+    for info in infos:
+        assert info.date_time == (*moment.timetuple()[:5], moment.second // 2 * 2)
+        assert info.external_attr == 0o600 << 16
+        assert info.compress_type == zipfile.ZIP_DEFLATED
+
+
+def _add_all_and_close(archive: ZipWriter, items: list[tuple[str, bytes]]) -> None:
+    for name, data in items:
+        archive.add(name, data)
+    archive.close()
+
+
+def _read_back(data: bytes, entries: dict[str, bytes]) -> tuple[bytes, list[zipfile.ZipInfo]]:
+    """project.qde and every entry's header, once each entry and CRC are checked: project.qde
+    first, then the entries in the order added."""
+    with zipfile.ZipFile(io.BytesIO(data)) as read:
         assert read.testzip() is None  # every CRC holds
         assert read.namelist() == ["project.qde", *entries]
-        assert read.read("project.qde") == b"".join(streamed)
-        for name, data in entries.items():
-            assert read.read(name) == data
-        for info in read.infolist():
-            assert info.date_time == (*moment.timetuple()[:5], moment.second // 2 * 2)
-            assert info.external_attr == 0o600 << 16
-            assert info.compress_type == zipfile.ZIP_DEFLATED
+        for name, content in entries.items():
+            assert read.read(name) == content
+        return read.read("project.qde"), read.infolist()
 
 
 class _FailingFile(io.BytesIO):
@@ -269,10 +280,5 @@ def test_entries_written_in_batches_of_any_size_read_back_whole(
             sink.write(b"<Project/>")
             for name, data in items[:inside]:
                 archive.add(name, data)
-        for name, data in items[inside:]:
-            archive.add(name, data)
-        archive.close()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
-        assert read.testzip() is None
-        assert read.namelist() == ["project.qde", *entries]
-        assert all(read.read(name) == data for name, data in entries.items())
+        _add_all_and_close(archive, items[inside:])
+    assert _read_back(buffer.getvalue(), entries)[0] == b"<Project/>"
