@@ -191,22 +191,17 @@ class ZipWriter:
             (encoded, flags, packed, crc, size)
             for (encoded, flags, _), (packed, crc, size) in zip(batch, deflated, strict=True)
         ]
+        self._add_deflated(entries)
+
+    def _add(self, encoded: bytes, flags: int, data: bytes) -> None:
+        self._add_deflated([(encoded, flags, *deflate(data))])
+
+    def _add_deflated(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
+        """Held while an entry streams (written after it), else written now."""
         if self._sink is not None:
             self._held += entries
         else:
             self._write_entries(entries)
-
-    def _add(self, encoded: bytes, flags: int, data: bytes) -> None:
-        self._add_deflated(encoded, flags, *deflate(data))
-
-    def _add_deflated(self, encoded: bytes, flags: int, packed: bytes, crc: int, size: int) -> None:
-        if self._sink is not None:
-            self._held.append((encoded, flags, packed, crc, size))
-        else:
-            self._write_entry(encoded, flags, packed, crc, size)
-
-    def _write_entry(self, encoded: bytes, flags: int, packed: bytes, crc: int, size: int) -> None:
-        self._write_entries([(encoded, flags, packed, crc, size)])
 
     def _write_entries(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
         """Deflated entries, in order, a few megabytes to a write (the 50,000 sources of a
