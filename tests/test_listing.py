@@ -110,6 +110,8 @@ STEPS = st.lists(
         st.tuples(st.just("drop"), st.just(0), st.just("")),
         st.tuples(st.just("reopen"), st.just(0), st.just("")),
         st.tuples(st.just("fold"), st.just(0), st.just("")),
+        # A record changed and no note (an export's ledger line): the notes go as one run.
+        st.tuples(st.just("record"), st.integers(1, 3), TRICKY),
     ),
     max_size=12,
 )
@@ -146,6 +148,7 @@ def test_a_light_process_sees_and_folds_exactly_what_a_full_parse_sees(
         writer.apply({"set": {NOTES: {str(n): note_doc(n, {"title": t}) for n, t in enumerate(start, 1)}}})
         writer.fold()  # the main file and its listing
         expected = {str(n): note_doc(n, {"title": t}) for n, t in enumerate(start, 1)}
+        codes = {"1": {"name": "legitimacy", "guid": "g"}}
         engine = DurableStorage(path)
         engine.load(full=False)
         assert engine.listing is not None
@@ -160,6 +163,9 @@ def test_a_light_process_sees_and_folds_exactly_what_a_full_parse_sees(
             elif action == "drop":
                 engine.apply({"drop": [NOTES]})
                 expected.clear()
+            elif action == "record":
+                codes[str(number)] = {"name": text, "guid": str(number)}
+                engine.apply({"set": {"codes": {str(number): codes[str(number)]}}})
             elif action == "reopen":
                 engine.close()
                 engine = DurableStorage(path)
@@ -175,7 +181,8 @@ def test_a_light_process_sees_and_folds_exactly_what_a_full_parse_sees(
         engine.fold()
         assert not engine.journal_path.exists()
         assert orjson.loads(path.read_bytes())[NOTES] == expected  # the main file alone
-        assert orjson.loads(path.read_bytes())["codes"] == {"1": {"name": "legitimacy", "guid": "g"}}
+        assert orjson.loads(path.read_bytes())["codes"] == codes
+        assert set(orjson.loads(path.read_bytes())) <= {"codes", NOTES}
 
 
 def test_the_app_shows_notes_parsing_only_those_it_shows(
@@ -307,6 +314,29 @@ def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> 
     index.write_bytes(first + b"\n" + sidecar.to_bytes())
     added_and_flushed(db_path)
     assert plain_tinydb_titles(db_path) == ["added", "one", "three", "two"]
+
+
+def test_a_listing_whose_spans_miss_their_notes_is_never_copied_when_only_records_changed(
+    db_path: Path,
+) -> None:
+    """A fold that changed records only copies every note as one run, from the first span's
+    start to the last one's end: a sidecar (the file intact) whose first span starts inside
+    its note would cut the file. The spans' check refuses it; the notes are parsed instead."""
+    folded(db_path, "one", "two", "three")
+    index = sidecar_path(db_path)
+    first, body = index.read_bytes().split(b"\n", 1)
+    sidecar = Sidecar.from_bytes(body)
+    assert sidecar is not None and isinstance(sidecar.listing, str)
+    starts, createds, spans, crc = orjson.loads(sidecar.listing)
+    spans[0] += 1
+    sidecar.listing = orjson.dumps([starts, createds, spans, crc]).decode()
+    index.write_bytes(first + b"\n" + sidecar.to_bytes())
+    with Store(db_path) as store:
+        store.put_records("codes", [{"guid": "g-1", "name": "legitimacy"}])  # no note changed
+        store.flush()
+    assert plain_tinydb_titles(db_path) == ["one", "three", "two"]
+    with TinyDB(db_path) as tiny:
+        assert [doc["name"] for doc in tiny.table("codes").all()] == ["legitimacy"]
 
 
 def test_a_file_replaced_while_it_is_parsed_never_gets_the_old_files_index(

@@ -528,6 +528,9 @@ class DurableStorage:
         # set since (their documents), and the main file's bytes once read for the listing.
         self._listing: Listing | None = None
         self._listing_text: str | None = None  # the listing as the sidecar has it, until needed
+        # The listing whose spans are known to be its keys' values: checked once (`spans_hold`),
+        # or made by this process as it wrote the file (a fold after an export's, in the app).
+        self._spans_known: Listing | None = None
         self._listing_keys: list[str] = []  # and the keys it lists
         self.light_docs: dict[str, dict[str, Any]] = {}
         self._listing_main: tuple[int, int, int] | None = None
@@ -670,11 +673,17 @@ class DurableStorage:
         plain = self._listed_plain() if listing is not None else None
         if listing is None or plain is None:
             raise _Unlisted
-        if not spans_hold(listing, plain):
-            self.refuse_listing()
-            raise _Unlisted
-        number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
+        if listing is not self._spans_known:
+            if not spans_hold(listing, plain):
+                self.refuse_listing()
+                raise _Unlisted
+            self._spans_known = listing
         view = memoryview(plain)
+        if not self.light_docs and listing.keys == list(self.note_ids):
+            if listing.keys:  # the journal changed records only: every note as one run
+                yield _run(listing, view, 0, len(listing.keys) - 1)
+            return
+        number_of = dict(zip(listing.keys, range(len(listing.keys)), strict=True))
         first = last = -1  # the run of the main file's notes [first, last] not yet given
         for key in self.note_ids:
             doc = self.light_docs.get(key)
@@ -1296,6 +1305,7 @@ class DurableStorage:
         self._write_sidecar(main_stamp, listing)
         if not self.full:
             self._listing, self.light_docs, self._listing_main = listing, {}, main_stamp
+            self._spans_known = listing  # made from the bytes just written
         self._loaded_main = main_stamp
         self._stamp = (main_stamp, _stat_journal(self.journal_path))
 
