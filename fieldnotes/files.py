@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -40,12 +40,13 @@ def fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[int]:
+def atomic_writer(path: Path, *, before_replace: Callable[[], object] | None = None) -> Iterator[int]:
     """Yield a file descriptor; on success the bytes replace `path` atomically.
 
-    The steps: a private temp file in the same folder, fsync, os.replace, fsync
-    the folder. A failure at any step leaves the old file as it was and removes
-    the temp file.
+    The steps: a private temp file in the same folder, fsync, `before_replace` (what
+    the file waits for before it is in place; an exception from it counts as a
+    failure), os.replace, fsync the folder. A failure at any step leaves the old file
+    as it was and removes the temp file.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -54,6 +55,8 @@ def atomic_writer(path: Path) -> Iterator[int]:
         os.fsync(fd)
         os.close(fd)
         fd = -1
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException:

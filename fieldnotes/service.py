@@ -11,7 +11,8 @@ one open database and composes the layers below it, with no cycle:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -289,10 +290,13 @@ class FieldNotes:
         *,
         check: bool = True,
         followups: bool = True,
+        fold: bool = True,
     ) -> ExportJob:
         """A snapshot of what to export, with the protections applied (see `build_job`).
         `followups`: with the notes' follow-up items, which only the NVivo sheets carry
         (the 17,000 of 50,000 notes take 0.2 s to build, and the name check reads them).
+        `fold`: fold the journal into the main file first; without it, the caller does
+        (the service's exports fold beside the writing: `_written`).
 
         A front end that writes the job itself (on a worker thread) calls
         `record_export(job, report)` afterwards, on its own thread, for the ledger. Without
@@ -301,10 +305,12 @@ class FieldNotes:
         run first to say so."""
         from fieldnotes.export.job import Protections, build_job
 
-        if self.store.journal_bytes and self.store.writable:
+        if fold and self.store.journal_bytes and self.store.writable:
             self.store.flush()  # what leaves the laptop is also whole in the main file
         registries = self.registries
-        notes = self.note_views(flt)
+        notes: Sequence[Note] = self.note_views(flt)
+        if not fold:  # every model built now: a fold beside the writing leaves the index alone
+            notes = list(notes)
         items: list[Followup] = []
         if followups:
             states = self.followups.states()
@@ -354,16 +360,39 @@ class FieldNotes:
             *(name for person in informants for name in person.real_names),
         ]
 
-    def _written(self, job: ExportJob, write: Callable[[], ExportReport]) -> ExportReport:
-        """Run an export's writer. Files written whose name check could not finish are still
-        recorded in the ledger (what an ethics audit reads) before the error goes on."""
-        from fieldnotes.errors import UncheckedExportError
+    def _export_job(
+        self, flt: NoteFilter | None, protections: Protections | None, *, followups: bool = False
+    ) -> ExportJob:
+        """The snapshot of one of the service's exports: checked as it is written, and the
+        journal folded beside the writing (`_written`)."""
+        return self.prepare_export(flt, protections, check=False, followups=followups, fold=False)
 
+    def _written(self, job: ExportJob, write: Callable[[ExportJob], ExportReport]) -> ExportReport:
+        """Run an export's writer on `job` (a snapshot taken without folding), the journal
+        folded into the main file meanwhile on a thread of its own (`storage/folding.py`): the
+        files wait for the fold before they go in place (`ExportJob.settled`), so a fold that
+        fails stops them, as a fold before the export did. Files written whose name check
+        could not finish are still recorded in the ledger (what an ethics audit reads) before
+        the error goes on."""
+        from fieldnotes.errors import UncheckedExportError
+        from fieldnotes.storage.folding import FoldBeside
+
+        fold = None
+        if self.store.journal_bytes and self.store.writable:
+            fold = FoldBeside(self.store.flush)  # the store is the fold's until it is waited for
+            job = replace(job, settle=fold.wait)
         try:
-            return write()
-        except UncheckedExportError as exc:
-            self.record_export(job, exc.report)
+            report = write(job)
+        except BaseException as exc:
+            if fold is not None:
+                with contextlib.suppress(Exception):  # the writer's error is the one to tell
+                    fold.wait()
+            if isinstance(exc, UncheckedExportError):
+                self.record_export(job, exc.report)
             raise
+        if fold is not None:
+            fold.wait()  # each writer waited for it already: this only makes sure
+        return report
 
     def record_export(self, job: ExportJob, report: ExportReport) -> ExportRecord:
         """Append a finished export to the ledger (call it only once the files are written)."""
@@ -406,8 +435,8 @@ class FieldNotes:
         """notes, organizations, informants, codebook and the relation sheets (CSV or xlsx), and the how-to.
 
         Options: format (csv, xlsx), flatten_newlines, excel_safe, code_columns, force, progress."""
-        job = self.prepare_export(flt, protections, check=False)  # checked beside the writing
-        report = self._written(job, lambda: job.nvivo(folder, **options))
+        job = self._export_job(flt, protections, followups=True)
+        report = self._written(job, lambda job: job.nvivo(folder, **options))
         self.record_export(job, report)
         return report
 
@@ -416,8 +445,8 @@ class FieldNotes:
         from fieldnotes.export.job import Protections
 
         protections = Protections(pseudonymise=pseudonymise)
-        job = self.prepare_export(protections=protections, check=False, followups=False)
-        report = self._written(job, lambda: job.qdc(path, force=force))
+        job = self._export_job(None, protections)
+        report = self._written(job, lambda job: job.qdc(path, force=force))
         self.record_export(job, report)
         return report
 
@@ -431,8 +460,8 @@ class FieldNotes:
         """A REFI-QDA project: sources, codes, codings, cases, variables, memos.
 
         Options: target (nvivo, atlas, maxqda, qualcoder), force, researcher, moment, progress."""
-        job = self.prepare_export(flt, protections, check=False, followups=False)  # checked as written
-        report = self._written(job, lambda: job.qdpx(path, **options))
+        job = self._export_job(flt, protections)
+        report = self._written(job, lambda job: job.qdpx(path, **options))
         self.record_export(job, report)
         return report
 
@@ -453,7 +482,7 @@ class FieldNotes:
         from fieldnotes.export.common import plural
         from fieldnotes.ledger import Ledger
 
-        job = self.prepare_export(flt, protections, check=False, followups=False)  # checked as written
+        job = self._export_job(flt, protections)
         changed: list[Note] = []
         if new_only:
             seen = Ledger(self.store).exported_ids(("documents-txt", "documents-docx"))
@@ -465,7 +494,7 @@ class FieldNotes:
                     "nothing was written"
                 )
             job = job.without(set(seen))
-        report = self._written(job, lambda: job.documents(folder, **options))
+        report = self._written(job, lambda job: job.documents(folder, **options))
         if new_only:
             report.options["new_only"] = "yes"
         if changed:
@@ -589,8 +618,8 @@ class FieldNotes:
         force: bool = False,
     ) -> ExportReport:
         """The recorded ties as a weighted network in GraphML (Gephi, networkx, Cytoscape)."""
-        job = self.prepare_export(flt, protections, check=False, followups=False)  # checked as written
-        report = self._written(job, lambda: job.graphml(path, force=force))
+        job = self._export_job(flt, protections)
+        report = self._written(job, lambda job: job.graphml(path, force=force))
         self.record_export(job, report)
         return report
 

@@ -133,9 +133,12 @@ STALE_STAGING_S = 600.0
 
 
 @contextlib.contextmanager
-def staged_folder(target: Path, report: ExportReport) -> Iterator[Path]:
-    """Yield a folder to write an export into, beside `target`; on success, put it in
-    place of `target` in one step.
+def staged_folder(
+    target: Path, report: ExportReport, *, before_rename: Callable[[], object] | None = None
+) -> Iterator[Path]:
+    """Yield a folder to write an export into, beside `target`; on success (and once
+    `before_rename` has returned: what the export waits for before it is in place), put
+    it in place of `target` in one step.
 
     An existing `target` is carried over first (its files hard-linked, so what this
     export does not write stays, at no cost), then swapped out and removed. A kill
@@ -152,6 +155,8 @@ def staged_folder(target: Path, report: ExportReport) -> Iterator[Path]:
             _link_tree(target, staging)
         yield staging
         fsync_dir(staging)
+        if before_rename is not None:
+            before_rename()
         if target.exists():
             aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-", dir=parent))
             os.rename(target, aside / target.name)

@@ -232,7 +232,7 @@ def write_documents(
     report.note_ids = [note.id for note in notes]
     when = moment or datetime.now(UTC).astimezone()
     include_private = job.protections.include_private
-    with staged_folder(folder, report) as staging:
+    with staged_folder(folder, report, before_rename=job.settled) as staging:
         documents = staging / DOCUMENTS
         ensure_private_dir(documents)
         for index, note in enumerate(notes):

@@ -103,7 +103,7 @@ def write_graphml(path: Path, job: ExportJob, *, force: bool = False) -> ExportR
         )
     data, nodes, edges = graphml_bytes(job.notes, job.organizations)
     prepare_file(path, force)
-    with atomic_writer(path) as fd:
+    with atomic_writer(path, before_replace=job.settled) as fd:
         write_all(fd, data)
     report = ExportReport(
         notes=len(with_ties), format="graphml", target=path, note_ids=[note.id for note in with_ties]

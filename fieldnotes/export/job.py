@@ -147,6 +147,15 @@ class ExportJob:
     preflight: NameChecks | None = field(default=None, repr=False, compare=False)
     """The name checks, while they are still to run (see `build_job`'s `defer_check`): they
     give the warnings to add to `warnings` and to `codebook_warnings`."""
+    settle: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+    """What the files wait for before they are put in place (`settled`): the service's fold
+    of the journal into the main file, running beside the writing."""
+
+    def settled(self) -> None:
+        """Wait for `settle`; each writer calls this just before its files go in place (an
+        error from it stops them, and they are never put there)."""
+        if self.settle is not None:
+            self.settle()
 
     def checked(self) -> ExportJob:
         """The job with its name checks run and their warnings added (itself, once they have).
@@ -210,7 +219,7 @@ class ExportJob:
     def qdc(self, path: Path, *, force: bool = False) -> ExportReport:
         from fieldnotes.export.refi import write_qdc
 
-        report = write_qdc(path, self.codes, force=force, history=self.history)
+        report = write_qdc(path, self.codes, force=force, history=self.history, before_replace=self.settled)
         return report
 
     @_writer()

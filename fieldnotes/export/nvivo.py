@@ -224,7 +224,7 @@ def write_folder(
     if progress:
         progress(len(notes) // 2, len(notes))
     cells = CellOptions(options.flatten_newlines, options.excel_safe)
-    with staged_folder(folder, report) as staging:
+    with staged_folder(folder, report, before_rename=job.settled) as staging:
         for table in tables:
             if options.format == "xlsx":
                 write_xlsx(table, staging, cells, report)

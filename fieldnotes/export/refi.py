@@ -213,14 +213,20 @@ def codebook_bytes(codes: list[Code], history: Sequence[HistoryEntry] = ()) -> b
 
 
 def write_qdc(
-    path: Path, codes: list[Code], *, force: bool = False, history: Sequence[HistoryEntry] = ()
+    path: Path,
+    codes: list[Code],
+    *,
+    force: bool = False,
+    history: Sequence[HistoryEntry] = (),
+    before_replace: Callable[[], object] | None = None,
 ) -> ExportReport:
+    """`before_replace`: what the file waits for before it is in place (`ExportJob.settled`)."""
     if not codes:
         raise NothingToExportError("the codebook is empty: add codes (or tag notes with them) first")
     prepare_file(path, force)
     report = ExportReport(format="qdc", target=path)
     data = codebook_bytes(codes, history)
-    with atomic_writer(path) as fd:
+    with atomic_writer(path, before_replace=before_replace) as fd:
         write_all(fd, data)
     report.wrote(path, plural(len(codes), "code"))
     return report
@@ -704,7 +710,7 @@ def write_qdpx(
     with (
         # Many sources: deflated in a helper process, on the other core (export/deflater.py).
         DeflateBeside() if len(notes) >= HELPER_MIN_NOTES else contextlib.nullcontext() as deflater,
-        atomic_writer(path) as fd,
+        atomic_writer(path, before_replace=job.settled) as fd,
         open(fd, "wb", closefd=False) as raw,
         ZipWriter(raw, local, background=True, deflater=deflater) as archive,
     ):
