@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -299,19 +300,24 @@ def test_a_fold_from_a_light_open_after_an_in_place_change_parses_the_file(db_pa
     assert plain_tinydb_titles(db_path) == ["a-first", "added", "bb-last", "middle"]
 
 
-def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> None:
-    """A sidecar whose spans are well formed but wrong (note two's points at note one): the
-    file is intact (its CRC matches), so only the spans' own check stands between a fold and
-    a note silently replaced by another."""
-    folded(db_path, "one", "two", "three")
+def damage_spans(db_path: Path, change: Callable[[list[int]], object]) -> None:
+    """Change the spans of the database's sidecar listing in place (the main file intact)."""
     index = sidecar_path(db_path)
     first, body = index.read_bytes().split(b"\n", 1)
     sidecar = Sidecar.from_bytes(body)
     assert sidecar is not None and isinstance(sidecar.listing, str)
     starts, createds, spans, crc = orjson.loads(sidecar.listing)
-    spans[2:4] = spans[0:2]
+    change(spans)
     sidecar.listing = orjson.dumps([starts, createds, spans, crc]).decode()
     index.write_bytes(first + b"\n" + sidecar.to_bytes())
+
+
+def test_a_damaged_listing_is_never_copied_into_the_main_file(db_path: Path) -> None:
+    """A sidecar whose spans are well formed but wrong (note two's points at note one): the
+    file is intact (its CRC matches), so only the spans' own check stands between a fold and
+    a note silently replaced by another."""
+    folded(db_path, "one", "two", "three")
+    damage_spans(db_path, lambda spans: spans.__setitem__(slice(2, 4), spans[0:2]))
     added_and_flushed(db_path)
     assert plain_tinydb_titles(db_path) == ["added", "one", "three", "two"]
 
@@ -323,14 +329,7 @@ def test_a_listing_whose_spans_miss_their_notes_is_never_copied_when_only_record
     start to the last one's end: a sidecar (the file intact) whose first span starts inside
     its note would cut the file. The spans' check refuses it; the notes are parsed instead."""
     folded(db_path, "one", "two", "three")
-    index = sidecar_path(db_path)
-    first, body = index.read_bytes().split(b"\n", 1)
-    sidecar = Sidecar.from_bytes(body)
-    assert sidecar is not None and isinstance(sidecar.listing, str)
-    starts, createds, spans, crc = orjson.loads(sidecar.listing)
-    spans[0] += 1
-    sidecar.listing = orjson.dumps([starts, createds, spans, crc]).decode()
-    index.write_bytes(first + b"\n" + sidecar.to_bytes())
+    damage_spans(db_path, lambda spans: spans.__setitem__(0, spans[0] + 1))
     with Store(db_path) as store:
         store.put_records("codes", [{"guid": "g-1", "name": "legitimacy"}])  # no note changed
         store.flush()
