@@ -11,7 +11,6 @@ one open database and composes the layers below it, with no cycle:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -371,22 +370,28 @@ class FieldNotes:
         """Run an export's writer on `job` (a snapshot taken without folding), the journal
         folded into the main file meanwhile on a thread of its own (`storage/folding.py`): the
         files wait for the fold before they go in place (`ExportJob.settled`), so a fold that
-        fails stops them, as a fold before the export did. Files written whose name check
-        could not finish are still recorded in the ledger (what an ethics audit reads) before
-        the error goes on."""
+        fails stops them, as a fold before the export did. Meanwhile the store is the fold's: a
+        `progress` callback given to an export must not use the service. Files written whose
+        name check could not finish are still recorded in the ledger (what an ethics audit
+        reads) before the error goes on."""
         from fieldnotes.errors import UncheckedExportError
         from fieldnotes.storage.folding import FoldBeside
 
         fold = None
-        if self.store.journal_bytes and self.store.writable:
-            fold = FoldBeside(self.store.flush)  # the store is the fold's until it is waited for
-            job = replace(job, settle=fold.wait)
         try:
+            if self.store.journal_bytes and self.store.writable:
+                fold = FoldBeside(self.store.flush)  # the store is the fold's until it is waited for
+                job = replace(job, settle=fold.wait)
             report = write(job)
         except BaseException as exc:
             if fold is not None:
-                with contextlib.suppress(Exception):  # the writer's error is the one to tell
+                try:
                     fold.wait()
+                except Exception as failed:  # the writer's error is the one raised; this one told too
+                    exc.add_note(
+                        f"The database's journal could not be folded into its main file either "
+                        f"({failed}); every note is safe in the journal."
+                    )
             if isinstance(exc, UncheckedExportError):
                 self.record_export(job, exc.report)
             raise

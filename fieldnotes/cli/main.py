@@ -173,7 +173,7 @@ class FieldnotesGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FieldnotesError as exc:
-            fail(str(exc), exc.exit_code)
+            fail("\n".join([str(exc), *getattr(exc, "__notes__", ())]), exc.exit_code)  # what else went wrong
         except BrokenPipeError:
             raise _StdoutClosed from None
         except OSError as exc:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,15 +119,28 @@ def bulk_load() -> Iterator[None]:
     Parsed JSON and models hold no reference cycles, so nothing is lost by not
     collecting; afterwards they are frozen out of future collections, which
     otherwise slow a 50,000-note database down by half (refcounting still
-    frees them as usual)."""
-    enabled = gc.isenabled()
-    gc.disable()
+    frees them as usual). The collector is off while any thread is inside one (an
+    export's writing and the fold beside it overlap), and back as it was when the
+    last one leaves."""
+    global _bulk_depth, _bulk_gc_was_on
+    with _bulk_lock:
+        if _bulk_depth == 0:
+            _bulk_gc_was_on = gc.isenabled()
+            gc.disable()
+        _bulk_depth += 1
     try:
         yield
     finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+        with _bulk_lock:
+            _bulk_depth -= 1
+            gc.freeze()
+            if _bulk_depth == 0 and _bulk_gc_was_on:
+                gc.enable()
+
+
+_bulk_lock = threading.Lock()
+_bulk_depth = 0  # bulk_load blocks open, in every thread
+_bulk_gc_was_on = False  # whether the collector ran when the first of them opened
 
 
 def note_ids(tables: Tables) -> dict[str, str]:
