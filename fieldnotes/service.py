@@ -304,7 +304,7 @@ class FieldNotes:
         run first to say so."""
         from fieldnotes.export.job import Protections, build_job
 
-        if fold and self.store.journal_bytes and self.store.writable:
+        if fold and self.store.fold_due:
             self.store.flush()  # what leaves the laptop is also whole in the main file
         registries = self.registries
         notes: Sequence[Note] = self.note_views(flt)
@@ -379,7 +379,7 @@ class FieldNotes:
 
         fold = None
         try:
-            if self.store.journal_bytes and self.store.writable:
+            if self.store.fold_due:
                 fold = FoldBeside(self.store.flush)  # the store is the fold's until it is waited for
                 job = replace(job, settle=fold.wait)
             report = write(job)

@@ -157,6 +157,11 @@ class Store:
         return self._engine.journal_bytes
 
     @property
+    def fold_due(self) -> bool:
+        """Whether there is a journal to fold before an export (and the store may write)."""
+        return bool(self.journal_bytes) and self.writable
+
+    @property
     def generation(self) -> int:
         """Changes whenever another process's writes were loaded."""
         self._engine.refresh()
