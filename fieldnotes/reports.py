@@ -166,15 +166,25 @@ def recorded_ties(notes: Sequence[Note], orgs: Iterable[Organization]) -> list[t
     """Every tie recorded on `notes`, organizations spelled as the registry (aliases -> name).
     A tie that does not parse (an import can carry anything) is skipped."""
     lookup = _Orgs(orgs)
+    # Each tie's text read once: notes repeat their ties (one Tie, frozen, shared by them).
+    read: dict[str, Tie | None] = {}
     out = []
     for note in notes:
         for text in note.ties:
-            try:
-                tie = parse_tie(text)
-            except ValueError:
-                continue
-            a, b = lookup.canonical(tie.a)[0], lookup.canonical(tie.b)[0]
-            out.append((note, Tie(a, b, tie.type, tie.intensity)))
+            if isinstance(text, str) and text in read:
+                tie = read[text]
+            else:
+                try:
+                    parsed = parse_tie(text)
+                except ValueError:
+                    tie = None
+                else:
+                    a, b = lookup.canonical(parsed.a)[0], lookup.canonical(parsed.b)[0]
+                    tie = Tie(a, b, parsed.type, parsed.intensity)
+                if isinstance(text, str):
+                    read[text] = tie
+            if tie is not None:
+                out.append((note, tie))
     return out
 
 

@@ -12,15 +12,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldnotes.export.common import OrgTypes
+from fieldnotes.export.common import OrgTypes, looks_like_formula
 from fieldnotes.export.job import Protections
-from fieldnotes.export.nvivo import NOTE_HEADER, _minutes, note_cells
-from fieldnotes.export.sheets import csv_line
+from fieldnotes.export.nvivo import NOTE_HEADER, _minutes, codebook_table, note_cells, organizations_table
+from fieldnotes.export.sheets import csv_line, csv_line_checked
 from fieldnotes.model import (
     CONSENT_TYPES,
     EVENT_TYPES,
     GUID_NAMESPACE,
     INTERVIEW_FORMATS,
+    Code,
     Note,
     Organization,
     guid_maker,
@@ -129,6 +130,24 @@ def test_a_csv_row_is_what_the_csv_module_writes(rows: list[list[str]]) -> None:
     ]
 
 
+# Cells made of what the quick formula test looks at: separators, quotes, formula characters.
+FORMULA_CELL = st.text(st.sampled_from(['"', ",", "=", "+", "-", "@", "a", " ", "\n"]), max_size=8) | TEXT
+
+
+@given(st.lists(FORMULA_CELL, max_size=8))
+@settings(max_examples=2000, deadline=None)
+def test_the_quick_formula_test_never_misses_a_formula(cells: list[str]) -> None:
+    """`write_csv` looks at a row's cells one by one only when the joined row's one search
+    says a formula may be there: a miss would write a formula unreported (and, with
+    --excel-safe, unneutralised)."""
+    line, maybe = csv_line_checked(cells)
+    assert line == csv_line(cells)
+    if any(looks_like_formula(cell) for cell in cells):
+        assert maybe
+    if not any('"' in cell or looks_like_formula(cell) for cell in cells):
+        assert not maybe  # and it says so only for a formula, or a cell holding a quote
+
+
 @given(st.lists(st.text(st.characters(exclude_categories=("Cs",))), min_size=1, max_size=4))
 def test_stable_guids_are_the_version_5_uuids_of_their_parts(parts: list[str]) -> None:
     """Old exports' GUIDs stay valid: a tool re-importing a project matches them."""
@@ -221,3 +240,47 @@ def test_a_notes_organization_types_are_the_registrys_sorted_once_each(
         lookup.of(Note(kind="event", title="u", start="2016-01-18T08:30", organizations=list(orgs)))
         == expected
     )
+
+
+# Spellings of a few names that differ in case and spacing only (one tag key each).
+SPELLING = st.sampled_from(
+    ["Harbor House", "harbor  house", "HARBOR HOUSE", "Red Umbrella", "red umbrella", "SWOP"]
+)
+DAY = st.dates(min_value=datetime(1, 1, 1).date(), max_value=datetime(9999, 12, 31).date())
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["meeting", "event", "interview"]), DAY, st.lists(SPELLING, max_size=4)),
+        max_size=25,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_case_and_codebook_sheets_count_every_tag(rows: list[tuple[str, object, list[str]]]) -> None:
+    """organizations.csv and codebook.csv (one pass over the notes, each spelling's key made
+    once) say what the notes tagged with each name say, looked at note by note: the first
+    and last date, a count per kind; the first use and the number of uses."""
+    notes = [
+        make_note(kind=kind, start=f"{day.isoformat()}T08:30", organizations=names, codes=names)
+        for kind, day, names in rows
+    ]
+    registry = ["Harbor House", "Red Umbrella", "SWOP", "Nobody Tagged"]
+    orgs = organizations_table(notes, [Organization(name=name, type="advocacy") for name in registry])
+    codebook = codebook_table(notes, [Code(name=name) for name in registry])
+    expected_orgs, expected_codes = [], []
+    for name in registry:
+        tagged = [
+            (note, tag_count)
+            for note in notes
+            if (tag_count := sum(tag_key(org) == tag_key(name) for org in note.organizations))
+        ]
+        days = sorted(note.start[:10] for note, count in tagged for _ in range(count))
+        if days:
+            counts = [
+                sum(count for note, count in tagged if note.kind == kind)
+                for kind in ("meeting", "event", "interview")
+            ]
+            expected_orgs.append([name, "advocacy", days[0], days[-1], *map(str, counts)])
+        expected_codes.append([name, "", "", "inductive", days[0] if days else "", str(len(days))])
+    assert orgs.rows == expected_orgs
+    assert codebook.rows == expected_codes

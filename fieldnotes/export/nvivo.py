@@ -242,25 +242,41 @@ def organizations_table(notes: list[Note], orgs: list[Organization], first: str 
     header = [first, "type", "first_contact", "last_contact", "meetings", "events", "interviews"]
     kinds = {"first_contact": "date", "last_contact": "date", "meetings": "int", "events": "int"}
     table = Table(ORGANIZATIONS, header, {**kinds, "interviews": "int"})
-    seen: dict[str, list[Note]] = {}
+    # One pass over the notes: per organization (by key), its first and last date and a
+    # count per kind; the key of each spelling made once (notes repeat their organizations).
+    keys: dict[str, str] = {}
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    kinds_seen: dict[str, Counter[str]] = {}
     for note in notes:
+        day = note.start[:10]
         for org in note.organizations:
-            seen.setdefault(tag_key(org), []).append(note)
+            key = keys.get(org)
+            if key is None:
+                key = keys[org] = tag_key(org)
+            if key in kinds_seen:
+                kinds_seen[key][note.kind] += 1
+                if day < first[key]:
+                    first[key] = day
+                elif day > last[key]:
+                    last[key] = day
+            else:
+                kinds_seen[key] = Counter((note.kind,))
+                first[key] = last[key] = day
     for org in orgs:
-        tagged = seen.get(tag_key(org.name), [])
-        if not tagged:
+        key = tag_key(org.name)
+        counts = kinds_seen.get(key)
+        if counts is None:
             continue
-        kinds_seen = Counter(note.kind for note in tagged)
-        dates = sorted(note.start[:10] for note in tagged)
         table.add(
             [
                 org.name,
                 org.type,
-                dates[0],
-                dates[-1],
-                str(kinds_seen["meeting"]),
-                str(kinds_seen["event"]),
-                str(kinds_seen["interview"]),
+                first[key],
+                last[key],
+                str(counts["meeting"]),
+                str(counts["event"]),
+                str(counts["interview"]),
             ],
             org.name,
         )
@@ -281,20 +297,28 @@ def informants_table(cases: list[InformantCase], first: str = "pseudonym") -> Ta
 def codebook_table(notes: list[Note], codes: list[Code]) -> Table:
     header = ["code", "parent", "description", "origin", "first_used", "notes"]
     table = Table(CODEBOOK, header, {"first_used": "date", "notes": "int"})
-    uses: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}  # each spelling's key made once: notes repeat their codes
+    first: dict[str, str] = {}
+    uses: Counter[str] = Counter()
     for note in notes:
+        day = note.start[:10]
         for code in note.codes:
-            uses.setdefault(tag_key(code), []).append(note.start[:10])
+            key = keys.get(code)
+            if key is None:
+                key = keys[code] = tag_key(code)
+            uses[key] += 1
+            if key not in first or day < first[key]:
+                first[key] = day
     for code in codes:
-        dates = sorted(uses.get(tag_key(code.name), []))
+        key = tag_key(code.name)
         table.add(
             [
                 code.name,
                 code.parent,
                 code.description,
                 code.origin,
-                dates[0] if dates else "",
-                str(len(dates)),
+                first.get(key, ""),
+                str(uses[key]),
             ],
             code.name,
         )
