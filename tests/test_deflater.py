@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +19,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from isal import isal_zlib
 
 from fieldnotes.export import deflater as deflater_module
 from fieldnotes.export import inorder, refi, zipwriter
 from fieldnotes.export.deflater import DeflateBeside, serve
-from fieldnotes.export.zipwriter import ZipWriter, deflate
+from fieldnotes.export.zipwriter import LEVEL, SMALL_ENTRY, ZipWriter, deflate, entry_level
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
 
@@ -51,6 +53,20 @@ def test_the_helper_deflates_each_entry_as_it_is_deflated_here(
 ) -> None:
     for batch in batches:
         assert helper.deflate_all(batch) == [deflate(entry) for entry in batch]
+
+
+def test_small_entries_are_deflated_fast_and_large_ones_small(helper: DeflateBeside) -> None:
+    """Below `SMALL_ENTRY` the level that skips level 1's per-entry tables; from it, level 1:
+    in this process and in the helper alike, each inflating back to its bytes."""
+    text = b"Coalition meeting at the Harbor House; the director spoke of arrest and rescue. " * 1000
+    small, large = text[: SMALL_ENTRY - 1], text[: SMALL_ENTRY + 4096]
+    for entry in (small, large):
+        packed, crc, size = deflate(entry)
+        assert zlib.decompress(packed, -15) == entry and (crc, size) == (zlib.crc32(entry), len(entry))
+        assert packed == isal_zlib.compress(entry, entry_level(len(entry)), -15)
+    assert (entry_level(len(small)), entry_level(len(large))) == (0, LEVEL)
+    assert len(deflate(small)[0]) > len(isal_zlib.compress(small, LEVEL, -15))  # the price: a larger entry
+    assert helper.deflate_all([small, large]) == [deflate(small), deflate(large)]
 
 
 @settings(max_examples=150, deadline=None)

@@ -11,7 +11,7 @@ deflated, leaving the interpreter a few times a batch, not once an entry.
 On the pipe, a batch: `<count: 4 bytes><count sizes: 8 bytes each><the entries' bytes>`,
 and a count of 0 to end; back: `<count><count of (CRC-32: 4 bytes, deflated size: 8
 bytes)><the deflated bytes>`, each entry deflated as `zipwriter.deflate` does it (the
-same bytes: ISA-L at the same level). Big-endian throughout.
+same bytes: ISA-L at the same level, `entry_level`). Big-endian throughout.
 
 Nothing is lost when the helper is not there: `deflate_all` returns None when it could
 not start, failed, died or said something that does not fit the batch, and the archive's
@@ -30,7 +30,7 @@ from typing import IO
 from isal import isal_zlib
 from isal.isal_zlib import crc32
 
-from fieldnotes.export.zipwriter import LEVEL
+from fieldnotes.export.zipwriter import entry_level
 
 _COUNT = struct.Struct(">I")
 _SIZE = struct.Struct(">Q")
@@ -162,7 +162,7 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
         for size in sizes:
             entry = view[at : at + size]
             at += size
-            out = isal_zlib.compress(entry, LEVEL, -15)
+            out = isal_zlib.compress(entry, entry_level(size), -15)
             answers.append(_ANSWER.pack(crc32(entry), len(out)))
             packed.append(out)
         sink.write(_COUNT.pack(count) + b"".join(answers) + b"".join(packed))

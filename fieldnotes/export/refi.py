@@ -349,9 +349,13 @@ class _Case:
 def _cases(job: ExportJob) -> list[_Case]:
     """One case per organization and per informant, with the notes that tag them."""
     by_org: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}  # each spelling's key made once: notes repeat their organizations
     for note in job.notes:
         for org in note.organizations:
-            by_org.setdefault(tag_key(org), []).append(note.id)
+            key = keys.get(org)
+            if key is None:
+                key = keys[org] = tag_key(org)
+            by_org.setdefault(key, []).append(note.id)
     cases = [
         _Case(org.guid, org.name, (ORG_TYPE, org.type) if org.type else None, by_org[tag_key(org.name)])
         for org in job.organizations

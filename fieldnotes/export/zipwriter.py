@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from fieldnotes.export.deflater import DeflateBeside
 
 LEVEL = 1  # ISA-L's levels run 0-3; at 1, text deflates as small as with zlib at 1, twice as fast
+# Entries smaller than this are deflated at level 0. Level 1 sets up about 11 µs of tables
+# for each entry whatever its size: the 50,000 sources of a `.qdpx` (2 KB each) took 0.65 s
+# at level 1 and 0.31 s at level 0, and came out 21% larger (45 MB, not 37.5 MB).
+SMALL_ENTRY = 64 << 10
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
@@ -61,9 +65,14 @@ def dos_stamp(moment: datetime) -> tuple[int, int]:
     )
 
 
+def entry_level(size: int) -> int:
+    """The ISA-L level an entry of `size` bytes is deflated at (`SMALL_ENTRY`)."""
+    return 0 if size < SMALL_ENTRY else LEVEL
+
+
 def deflate(data: bytes) -> tuple[bytes, int, int]:
     """Raw deflate (as a zip entry stores it), the CRC-32 and the size of `data`."""
-    return isal_zlib.compress(data, LEVEL, -15), crc32(data), len(data)
+    return isal_zlib.compress(data, entry_level(len(data)), -15), crc32(data), len(data)
 
 
 def entry_headers(
