@@ -37,16 +37,23 @@ MOMENTS = st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2107, 
     inside=st.integers(min_value=0, max_value=8),
     moment=MOMENTS,
     background=st.booleans(),
+    last=st.booleans(),
 )
 def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
-    entries: dict[str, bytes], streamed: list[bytes], inside: int, moment: datetime, background: bool
+    entries: dict[str, bytes],
+    streamed: list[bytes],
+    inside: int,
+    moment: datetime,
+    background: bool,
+    last: bool,
 ) -> None:
     """The first `inside` entries are added while project.qde streams (as the .qdpx export
-    adds each source beside its element): they follow it, in the order added."""
+    adds each source beside its element): they follow it, in the order added; or, when it
+    is kept to go `last`, they and every later entry come before it."""
     buffer = io.BytesIO()
     items = list(entries.items())
     with ZipWriter(buffer, moment, background=background) as archive:
-        with archive.stream("project.qde") as sink:
+        with archive.stream("project.qde", last=last) as sink:
             for number, piece in enumerate(streamed):
                 sink.write(piece)
                 if number == 0:
@@ -56,7 +63,7 @@ def test_zipfile_reads_back_every_entry_its_bytes_time_and_mode(
                 for name, data in items[:inside]:
                     archive.add(name, data)
         _add_all_and_close(archive, items[inside:])
-    project, infos = _read_back(buffer.getvalue(), entries)
+    project, infos = _read_back(buffer.getvalue(), entries, last=last)
     assert project == b"".join(streamed)
     for info in infos:
         assert info.date_time == (*moment.timetuple()[:5], moment.second // 2 * 2)
@@ -70,12 +77,14 @@ def _add_all_and_close(archive: ZipWriter, items: list[tuple[str, bytes]]) -> No
     archive.close()
 
 
-def _read_back(data: bytes, entries: dict[str, bytes]) -> tuple[bytes, list[zipfile.ZipInfo]]:
+def _read_back(
+    data: bytes, entries: dict[str, bytes], *, last: bool = False
+) -> tuple[bytes, list[zipfile.ZipInfo]]:
     """project.qde and every entry's header, once each entry and CRC are checked: project.qde
-    first, then the entries in the order added."""
+    first (or `last`), the entries in the order added."""
     with zipfile.ZipFile(io.BytesIO(data)) as read:
         assert read.testzip() is None  # every CRC holds
-        assert read.namelist() == ["project.qde", *entries]
+        assert read.namelist() == ([*entries, "project.qde"] if last else ["project.qde", *entries])
         for name, content in entries.items():
             assert read.read(name) == content
         return read.read("project.qde"), read.infolist()
@@ -216,8 +225,8 @@ def test_a_note_whose_id_is_a_path_is_exported_under_a_safe_name(tmp_path: Path)
         service.export_qdpx(tmp_path / "out.qdpx")
     archive = zipfile.ZipFile(tmp_path / "out.qdpx")
     names = archive.namelist()
-    assert names[0] == "project.qde"
-    assert all(name.startswith("sources/") and ".." not in name for name in names[1:])
+    assert names[-1] == "project.qde"
+    assert all(name.startswith("sources/") and ".." not in name for name in names[:-1])
     project = ET.fromstring(archive.read("project.qde"))
     source = next(e for e in project.iter() if e.tag.endswith("TextSource") and e.get("guid") == "../../evil")
     path = source.get("plainTextPath", "").replace("internal://", "sources/")
@@ -256,9 +265,10 @@ def test_an_export_removes_the_stale_temp_file_a_killed_export_of_the_same_file_
     inside=st.integers(min_value=0, max_value=40),
     batch=st.integers(min_value=1, max_value=6000),
     helper=st.booleans(),
+    last=st.booleans(),
 )
 def test_entries_written_in_batches_of_any_size_read_back_whole(
-    sizes: list[int], inside: int, batch: int, helper: bool
+    sizes: list[int], inside: int, batch: int, helper: bool, last: bool
 ) -> None:
     """Entries go to the file a batch of bytes at a time (`_BATCH`, 4 MB; here as small as one
     byte), held while project.qde streams or not, deflated by the helper or not: every entry,
@@ -276,9 +286,9 @@ def test_entries_written_in_batches_of_any_size_read_back_whole(
         DeflateBeside() if helper else contextlib.nullcontext() as deflater,
         ZipWriter(buffer, datetime(2026, 1, 2), background=True, deflater=deflater) as archive,
     ):
-        with archive.stream("project.qde") as sink:
+        with archive.stream("project.qde", last=last) as sink:
             sink.write(b"<Project/>")
             for name, data in items[:inside]:
                 archive.add(name, data)
         _add_all_and_close(archive, items[inside:])
-    assert _read_back(buffer.getvalue(), entries)[0] == b"<Project/>"
+    assert _read_back(buffer.getvalue(), entries, last=last)[0] == b"<Project/>"

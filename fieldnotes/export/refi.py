@@ -720,11 +720,13 @@ def write_qdpx(
     ):
 
         def add_source(file: str, text: str) -> None:
-            # Added beside project.qde as it is written: the texts are deflated on the
-            # archive's thread meanwhile, and written after it (never all held as text).
+            # Added beside project.qde as it is written: the texts are deflated (by the helper)
+            # and written on the archive's thread meanwhile, never all held as text.
             archive.add(*source_entry(file, text, chosen))
 
-        with archive.stream("project.qde") as sink:
+        # project.qde is kept deflated and goes last: the sources go to the file as they
+        # come, and closing the archive writes one entry from memory, not 50,000.
+        with archive.stream("project.qde", last=True) as sink:
             project_files(
                 job,
                 researcher=researcher,

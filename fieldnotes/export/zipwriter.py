@@ -163,6 +163,7 @@ class ZipWriter:
         self._directory: list[bytes] = []
         self._sink: _Sink | None = None
         self._held: list[tuple[bytes, int, bytes, int, int]] = []  # added while streaming
+        self._last: _Last | None = None  # a streamed entry kept deflated, to go last (`stream`)
         self._streaming = False
         self._broken = False  # a streamed entry failed: the archive can only be thrown away
         self._worker = InOrder("fieldnotes-zip") if background else None
@@ -206,8 +207,8 @@ class ZipWriter:
         self._add_deflated([(encoded, flags, *deflate(data))])
 
     def _add_deflated(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
-        """Held while an entry streams (written after it), else written now."""
-        if self._sink is not None:
+        """Held while an entry streams to the file (written after it), else written now."""
+        if self._sink is not None and self._last is None:
             self._held += entries
         else:
             self._write_entries(entries)
@@ -233,17 +234,24 @@ class ZipWriter:
         self._offset = offset
 
     @contextmanager
-    def stream(self, name: str) -> Iterator[_Stream]:
+    def stream(self, name: str, *, last: bool = False) -> Iterator[_Stream]:
         """One entry written in pieces (`sink.write(bytes)`); its header is patched at the end.
         An exception inside leaves the writer refusing every later call: the archive is
-        incomplete and must be thrown away (the exports write it to a temp file)."""
+        incomplete and must be thrown away (the exports write it to a temp file).
+
+        With `last`, the entry is kept deflated in memory and written by `close`, after every
+        other entry; those added meanwhile go to the file as they come, not held until it
+        ends (the .qdpx export: its 50,000 sources, held, were written while the export
+        waited at the end; project.qde, kept instead, is a third of their size deflated)."""
         self._check_whole()
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
+        if last and self._last is not None:
+            raise RuntimeError("an entry is already kept to go last")
         self._streaming = True
         encoded, flags = _name(name)
         self._send_batch()  # entries added before it are written before it
-        self._call(self._start_stream, encoded, flags)
+        self._call(self._start_stream, encoded, flags, last)
         try:
             yield _Stream(self._call, self._stream_write)
         except BaseException:
@@ -257,7 +265,11 @@ class ZipWriter:
         if self._broken:
             raise RuntimeError("a streamed entry failed: the archive is incomplete")
 
-    def _start_stream(self, encoded: bytes, flags: int) -> None:
+    def _start_stream(self, encoded: bytes, flags: int, last: bool) -> None:
+        if last:
+            self._last = _Last()
+            self._sink = _Sink(self._last)
+            return
         placeholder, _ = entry_headers(encoded, 0, 0, 0, self._offset, self._stamp, flags)
         self._raw.write(placeholder)
         self._sink = _Sink(self._raw)
@@ -270,6 +282,10 @@ class ZipWriter:
         sink, start = self._sink, self._offset
         assert sink is not None
         packed = sink.finish()
+        if self._last is not None:  # written by `_close`
+            self._last.end(encoded, flags, packed, sink.crc, sink.size)
+            self._sink = None
+            return
         local, central = entry_headers(encoded, packed, sink.crc, sink.size, start, self._stamp, flags)
         end = self._raw.tell()
         self._raw.seek(start)
@@ -291,6 +307,9 @@ class ZipWriter:
             self._worker.finish()
 
     def _close(self) -> None:
+        if self._last is not None:
+            last, self._last = self._last, None
+            self._write_entries([last.entry()])
         directory = b"".join(self._directory)
         self._raw.write(directory + end_records(len(self._directory), len(directory), self._offset))
         self._raw.flush()
@@ -324,10 +343,38 @@ class _Stream:
         return len(data)
 
 
+class _Last:
+    """A streamed entry kept deflated in memory until the archive closes (`stream(last=True)`):
+    its sink writes here, and `entry` gives it whole once `end` has said what it is."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._entry: tuple[bytes, int, int, int, int] | None = None  # name, flags, packed, CRC, size
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self._pieces.append(data)
+        return len(data)
+
+    def end(self, encoded: bytes, flags: int, packed: int, crc: int, size: int) -> None:
+        self._entry = (encoded, flags, packed, crc, size)
+
+    def entry(self) -> tuple[bytes, int, bytes, int, int]:
+        """(name, flags, deflated bytes, CRC, size), as `_write_entries` takes an entry."""
+        if self._entry is None:
+            raise RuntimeError("the entry kept to go last was never finished")
+        encoded, flags, packed, crc, size = self._entry
+        data = b"".join(self._pieces)
+        self._pieces = []
+        if len(data) != packed:
+            raise RuntimeError("the entry kept to go last lost bytes")
+        return encoded, flags, data, crc, size
+
+
 class _Sink:
     """Deflates what is written to it into the archive, counting its CRC and sizes."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO | _Last) -> None:
         self._raw = raw
         self._packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
         self.crc = 0
