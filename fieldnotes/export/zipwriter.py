@@ -3,7 +3,8 @@
 `zipfile` spends ~50 µs of Python on every entry it writes (a ZipInfo, a writer
 object, a seek back to patch the local header): 2.5 s for the 50,000 sources of a
 large `.qdpx`. Here an entry is deflated whole and written with its header in one call
-(`add`), or streamed and its header patched once (`stream`, for `project.qde`). The
+(`add`), or streamed and its header patched once (`stream`), or streamed into memory
+deflated and written whole when the archive closes (`stream(last=True)`, for `project.qde`). The
 central directory follows the last entry, with the ZIP64 records when the archive holds
 65,535 entries or more or its directory lies past 4 GiB. The tests read every archive
 back with `zipfile`.
@@ -174,8 +175,9 @@ class ZipWriter:
         self._batch_bytes = 0
 
     def add(self, name: str, data: bytes) -> None:
-        """One entry, deflated whole. Added while an entry is streamed, it is deflated at
-        once and written after that one, in the order added (held deflated meanwhile)."""
+        """One entry, deflated whole. Added while an entry is streamed to the file, it is
+        deflated at once and written after that one, in the order added (held deflated
+        meanwhile); while one kept to go last streams (`stream(last=True)`), written now."""
         self._check_whole()
         encoded, flags = _name(name)
         if self._deflater is None:
