@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime
 from functools import cache
@@ -297,21 +297,36 @@ _GUID_HASHER = hashlib.sha1(GUID_NAMESPACE.bytes)
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-def guid_maker(first: str) -> Callable[[str], str]:
-    """`stable_guid(first, *rest)`, for one part or more in `rest`, as a function of
-    `"\x1f".join(rest)`, the first part hashed once: a `.qdpx` export makes 350,000 GUIDs
-    at 50,000 notes, a fifth faster so."""
-    base = _GUID_HASHER.copy()
-    base.update((first + "\x1f").encode("utf-8"))
-    variant = _VARIANT
+# Where each of a GUID's 36 characters comes from in its SHA-1's 40 hex digits (`stable_guid`'s
+# layout): a digit's place, or a dash, or the version.
+_DASH, _VERSION = -1, -2
+_GUID_LAYOUT = (*range(8), _DASH, *range(8, 12), _DASH, _VERSION, *range(13, 16), _DASH, *range(16, 20))
+_GUID_LAYOUT += (_DASH, *range(20, 32))
+_VARIANT_BYTES = bytes.maketrans(b"0123456789abcdef", b"89ab89ab89ab89ab")
 
-    def guid(rest: str) -> str:
-        hasher = base.copy()
-        hasher.update(rest.encode("utf-8"))
-        hexed = hasher.hexdigest()
-        return f"{hexed[:8]}-{hexed[8:12]}-5{hexed[13:16]}-{variant[hexed[16]]}{hexed[17:20]}-{hexed[20:32]}"
 
-    return guid
+def stable_guids(first: str, rests: Sequence[str]) -> list[str]:
+    """`stable_guid(first, rest)` of each of `rests`, made together: their digests hexed at
+    once and laid out as GUIDs a column at a time (C slicing of one buffer), rather than
+    each formatted in Python: a fifth less time a GUID for a few hundred of them."""
+    count = len(rests)
+    if not count:
+        return []
+    prefix = GUID_NAMESPACE.bytes + (first + "\x1f").encode("utf-8")
+    sha1 = hashlib.sha1
+    hexed = b"".join([sha1(prefix + rest.encode("utf-8")).digest() for rest in rests]).hex().encode("ascii")
+    out = bytearray(36 * count)
+    for at, source in enumerate(_GUID_LAYOUT):
+        if source == _DASH:
+            out[at::36] = b"-" * count
+        elif source == _VERSION:
+            out[at::36] = b"5" * count
+        elif source == 16:
+            out[at::36] = hexed[16::40].translate(_VARIANT_BYTES)
+        else:
+            out[at::36] = hexed[source::40]
+    text = out.decode("ascii")
+    return [text[at : at + 36] for at in range(0, 36 * count, 36)]
 
 
 def now_stamp() -> str:

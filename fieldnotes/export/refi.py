@@ -54,7 +54,7 @@ from fieldnotes.export.xml_writer import (
 )
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_writer, write_all
-from fieldnotes.model import COMMON_FIELDS, FIELD, KIND_FIELDS, Code, Note, guid_maker, stable_guid
+from fieldnotes.model import COMMON_FIELDS, FIELD, KIND_FIELDS, Code, Note, stable_guid, stable_guids
 from fieldnotes.text import one_line, tag_key
 
 if TYPE_CHECKING:
@@ -401,12 +401,14 @@ def project_description(target: Profile, include_private: bool) -> str:
     )
 
 
-# The GUIDs of each source's selections, codings and memo: stable_guid(kind, note id, ...).
-_SELECTION_GUID = guid_maker("selection")
-_CODING_GUID = guid_maker("coding")
-_CASE_SELECTION_GUID = guid_maker("case-selection")
-_CASE_CODING_GUID = guid_maker("case-coding")
-_MEMO_GUID = guid_maker("memo")
+@dataclass
+class _NoteGuids:
+    """A source's GUIDs, each stable_guid(kind, note id, ...): made for a block of notes at
+    once (`_SourceXml.guids`), the 350,000 of a 50,000-note project a fifth faster so."""
+
+    codes: list[tuple[str, str, str, str]]  # (code, its guid escaped, selection, coding) in the codebook
+    cases: list[tuple[str, str, str]]  # (case guid escaped, selection, coding)
+    memo: str  # the memo's Note, "" without a memo
 
 
 @dataclass
@@ -430,9 +432,53 @@ class _SourceXml:
     on_source: Callable[[str, str], object] | None = None  # given each source's file name and text
     _code_names: dict[str, str] = field(default_factory=dict)  # code -> its name escaped (codes recur)
 
-    def xml(self, note: Note) -> tuple[str, str]:
-        """The element, and the memo's `<Note>` for the project's Notes ("" without a memo).
-        `on_source` is given the source's file name and text (`source_text`'s) meanwhile."""
+    def guids(self, notes: Sequence[Note]) -> list[_NoteGuids]:
+        """The GUIDs of each of `notes`' sources (`xml` takes them): a selection and a coding
+        for each code in the codebook and each case, and the memo's Note."""
+        code_guid, cases_of = self.code_guid, self.cases_of
+        coded: list[list[tuple[str, str]]] = []  # each note's (code, its guid escaped)
+        code_rests: list[str] = []
+        cased: list[list[tuple[str, str]]] = []
+        case_rests: list[str] = []
+        memo_rests: list[str] = []
+        for note in notes:
+            of_note = note.id + "\x1f"
+            kept = []
+            for code in note.codes:
+                key = tag_key(code)
+                target_guid = code_guid.get(key)
+                if target_guid is not None:
+                    kept.append((code, target_guid))
+                    code_rests.append(of_note + key)
+            coded.append(kept)
+            cases = cases_of.get(note.id, [])
+            cased.append(cases)
+            case_rests += [of_note + case_guid for case_guid, _ in cases]
+            if note.memo.strip():
+                memo_rests.append(note.id)
+        selections = iter(stable_guids("selection", code_rests))
+        codings = iter(stable_guids("coding", code_rests))
+        case_selections = iter(stable_guids("case-selection", case_rests))
+        case_codings = iter(stable_guids("case-coding", case_rests))
+        memos = iter(stable_guids("memo", memo_rests))
+        out = []
+        for note, kept, cases in zip(notes, coded, cased, strict=True):
+            out.append(
+                _NoteGuids(
+                    [(code, target, next(selections), next(codings)) for code, target in kept],
+                    [(case_attr, next(case_selections), next(case_codings)) for _, case_attr in cases],
+                    next(memos) if note.memo.strip() else "",
+                )
+            )
+        for rest in (selections, codings, case_selections, case_codings, memos):
+            if next(rest, None) is not None:
+                raise RuntimeError("a source's GUIDs went to another source")
+        return out
+
+    def xml(self, note: Note, guids: _NoteGuids) -> tuple[str, str]:
+        """The element, and the memo's `<Note>` for the project's Notes ("" without a memo),
+        with the note's `guids`. `on_source` is given the source's file name and text
+        (`source_text`'s) meanwhile."""
         header = source_header(note)
         body = xml_safe(lf(note.body)) if note.body else ""  # xml_safe keeps every length
         tail = PRIVATE_MARK + xml_safe(lf(note.private)) if self.include_private and note.private else ""
@@ -465,32 +511,26 @@ class _SourceXml:
             parts.append(f"<Description>{memo}</Description>")
         stamp = f'creatingUser="{user}" creationDateTime="{created}"'
         code_names = self._code_names
-        of_note = note.id + "\x1f"  # each GUID below: stable_guid(kind, note.id, ...)
-        for code in note.codes:
-            key = tag_key(code)
-            target_guid = self.code_guid.get(key)
-            if target_guid is None:
-                continue
-            guid = _SELECTION_GUID(of_note + key)
+        for code, target_guid, selection, coding in guids.codes:
             code_name = code_names.get(code)
             if code_name is None:
                 code_name = code_names[code] = attr_value(code)
             parts.append(
-                f'<PlainTextSelection guid="{guid}" name="{code_name}" '
+                f'<PlainTextSelection guid="{selection}" name="{code_name}" '
                 f'startPosition="{start}" endPosition="{end}" {stamp}>'
-                f'<Coding guid="{_CODING_GUID(of_note + key)}" {stamp}>'
+                f'<Coding guid="{coding}" {stamp}>'
                 f'<CodeRef targetGUID="{target_guid}"/></Coding></PlainTextSelection>'
             )
-        for case_guid, case_attr in self.cases_of.get(note.id, ()):
+        for case_attr, selection, coding in guids.cases:
             parts.append(
-                f'<PlainTextSelection guid="{_CASE_SELECTION_GUID(of_note + case_guid)}" '
+                f'<PlainTextSelection guid="{selection}" '
                 f'startPosition="0" endPosition="{whole}" {stamp}>'
-                f'<Coding guid="{_CASE_CODING_GUID(of_note + case_guid)}" {stamp}>'
+                f'<Coding guid="{coding}" {stamp}>'
                 f'<CodeRef targetGUID="{case_attr}"/></Coding></PlainTextSelection>'
             )
         memo_note = ""
         if memo:
-            memo_guid = _MEMO_GUID(note.id)  # hex and dashes: never escaped
+            memo_guid = guids.memo  # hex and dashes: never escaped
             parts.append(f'<NoteRef targetGUID="{memo_guid}"/>')
             # "Memo: " holds nothing to escape: the escaped name follows it as it is.
             memo_note = (
@@ -508,6 +548,7 @@ class _SourceXml:
 # and waits up to 5 ms to come back each time while the export computes. 2,000 sources
 # are a few megabytes.
 _DRAIN_EVERY = 2000
+_GUID_BLOCK = 500  # notes whose GUIDs are made at once (`_SourceXml.guids`)
 
 
 def project_files(
@@ -574,16 +615,18 @@ def project_files(
     memos: list[str] = []  # the memos' <Note>s, escaped as their sources were
     if notes:
         xml.start("Sources")
-    for index, note in enumerate(notes):
-        element, memo_note = sources.xml(note)
-        xml.parts.append(element)
-        if memo_note:
-            memos.append(memo_note)
-        if index % 500 == 0:
-            if sink is not None and index % _DRAIN_EVERY == 0:
-                xml.drain(sink)
-            if progress:
-                progress(index, len(notes))
+    for first in range(0, len(notes), _GUID_BLOCK):
+        block = notes[first : first + _GUID_BLOCK]
+        for index, (note, guids) in enumerate(zip(block, sources.guids(block), strict=True), start=first):
+            element, memo_note = sources.xml(note, guids)
+            xml.parts.append(element)
+            if memo_note:
+                memos.append(memo_note)
+            if index % 500 == 0:
+                if sink is not None and index % _DRAIN_EVERY == 0:
+                    xml.drain(sink)
+                if progress:
+                    progress(index, len(notes))
     if notes:
         xml.end("Sources")
     if memos or links.notes:
