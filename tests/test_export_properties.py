@@ -178,6 +178,33 @@ def test_xml_safe_replaces_exactly_what_xml_cannot_hold(text: str) -> None:
     assert len(xml_safe(text)) == len(text)
 
 
+@given(
+    st.lists(
+        st.text(st.characters(exclude_categories=("Cs",))) | st.sampled_from(["…", "\ufeff", "a"]), max_size=8
+    )
+)
+def test_parts_encoded_one_by_one_are_the_joined_text_encoded(parts: list[str]) -> None:
+    from fieldnotes.export.xml_writer import utf8
+
+    assert utf8(parts) == "".join(parts).encode("utf-8")
+
+
+@settings(max_examples=3000)
+@given(st.text(st.sampled_from('ab &<>"\t\n\r\x00\x01\x08\x0b\x0c\x0e\x1f\x7f é\ufffe\uffff😀')) | st.text())
+def test_the_ascii_shortcut_finds_what_needs_escaping_as_the_patterns_do(text: str) -> None:
+    """An ASCII text is looked at through its bytes (`translate`), any other through the
+    patterns: either way the same answer, and the value is escaped exactly when it is asked."""
+    import re
+
+    from fieldnotes.export.xml_writer import attr_value, needs_attr_escape, needs_text_escape, text_value
+
+    in_attr = re.search('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]', text) is not None
+    in_text = re.search("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text) is not None
+    assert (needs_attr_escape(text), needs_text_escape(text)) == (in_attr, in_text)
+    assert (attr_value(text) != text) == in_attr
+    assert (text_value(text) != text) == in_text
+
+
 @settings(max_examples=2000)
 @given(st.text(st.sampled_from("a &<>\r\n\t\x00\x0b;#é\ufffe😀")) | st.text(), st.booleans())
 def test_escaped_text_is_the_entity_translation_of_the_safe_text(text: str, carriage_returns: bool) -> None:

@@ -22,7 +22,7 @@ PILCROW = " ¶ "
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # Characters XML 1.0 cannot carry. Replaced one for one, so positions do not move.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ASCII_NOT_XML = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+ASCII_NOT_XML = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])  # XML 1.0 cannot hold these
 
 Progress = Callable[[int, int], None]
 
@@ -92,7 +92,7 @@ def xml_safe(text: str) -> str:
     # looks each character up in a dict: slower than the regex on short cells.)
     if text.isascii():
         data = text.encode("ascii")
-        if len(data.translate(None, _ASCII_NOT_XML)) == len(data):
+        if len(data.translate(None, ASCII_NOT_XML)) == len(data):
             return text
     return _NOT_XML.sub("\ufffd", text)
 

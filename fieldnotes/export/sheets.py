@@ -36,7 +36,7 @@ from fieldnotes.export.common import (
     looks_like_formula,
     plural,
 )
-from fieldnotes.export.xml_writer import escape_text
+from fieldnotes.export.xml_writer import escape_text, utf8
 from fieldnotes.export.zipwriter import ZipWriter
 from fieldnotes.files import atomic_write_bytes, atomic_writer
 
@@ -130,9 +130,9 @@ def write_csv(table: Table, folder: Path, options: CellOptions, report: ExportRe
                 line = csv_line(out)
             batch.append(line)
             if len(batch) >= _BATCH:
-                handle.write("".join(batch).encode("utf-8"))
+                handle.write(utf8(batch))
                 batch.clear()
-        handle.write("".join(batch).encode("utf-8"))
+        handle.write(utf8(batch))
     if formulas:
         shown = "; ".join(formulas[:5]) + (" …" if len(formulas) > 5 else "")
         action = (

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from fieldnotes.export.common import xml_safe
+from fieldnotes.export.common import ASCII_NOT_XML, xml_safe
 
 _ATTR = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
@@ -22,26 +22,37 @@ _ATTR = str.maketrans(
 
 _NEEDS_ATTR = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 _NEEDS_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same characters, of an ASCII text's bytes: deleted by `bytes.translate` (a C loop over a
+# fixed table, 1 ns a character), where the patterns test each character against each of
+# their ranges (7 ns): 10% of a .qdpx export's own time at 10,000 notes went to them.
+_ATTR_SPECIAL = b'&<>"\n\r\t' + ASCII_NOT_XML
+_TEXT_SPECIAL = b"&<>\r" + ASCII_NOT_XML
 
 
 def attr_value(value: str) -> str:
     """`value` escaped for an attribute between double quotes."""
     # Most values are GUIDs, dates and numbers: check before escaping.
-    return xml_safe(value).translate(_ATTR) if _NEEDS_ATTR.search(value) else value
+    return xml_safe(value).translate(_ATTR) if needs_attr_escape(value) else value
 
 
 def text_value(text: str) -> str:
     """`text` escaped for an element's content."""
-    return escape_text(text) if _NEEDS_TEXT.search(text) else text
+    return escape_text(text) if needs_text_escape(text) else text
 
 
 def needs_attr_escape(text: str) -> bool:
     """Whether `attr_value` would change `text` (ask once of several values joined)."""
+    if text.isascii():  # nearly always, and known without a look (the string says so)
+        data = text.encode("ascii")
+        return len(data.translate(None, _ATTR_SPECIAL)) != len(data)
     return _NEEDS_ATTR.search(text) is not None
 
 
 def needs_text_escape(text: str) -> bool:
     """Whether `text_value` would change `text` (ask once of several texts joined)."""
+    if text.isascii():
+        data = text.encode("ascii")
+        return len(data.translate(None, _TEXT_SPECIAL)) != len(data)
     return _NEEDS_TEXT.search(text) is not None
 
 
@@ -97,10 +108,18 @@ class XmlWriter:
         self.parts.append(f"<{tag}{_attrs(attrs)}>{text_value(text)}</{tag}>")
 
     def to_bytes(self) -> bytes:
-        return "".join(self.parts).encode("utf-8")
+        return utf8(self.parts)
 
     def drain(self, sink: BinaryIO) -> None:
         """Write what is built so far to `sink` and forget it: a large project never sits
         in memory whole."""
-        sink.write("".join(self.parts).encode("utf-8"))
+        sink.write(utf8(self.parts))
         self.parts.clear()
+
+
+def utf8(parts: list[str]) -> bytes:
+    """The parts joined, as UTF-8, each encoded alone: an ASCII part is copied at C speed,
+    and one part that is not (a title cut with "…") no longer sends every other part
+    through the encoder's character-by-character loop, as the joined text did (13% of a
+    .qdpx export's own time at 10,000 notes)."""
+    return b"".join([part.encode("utf-8") for part in parts])
