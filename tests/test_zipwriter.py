@@ -292,3 +292,37 @@ def test_entries_written_in_batches_of_any_size_read_back_whole(
                 archive.add(name, data)
         _add_all_and_close(archive, items[inside:])
     assert _read_back(buffer.getvalue(), entries, last=last)[0] == b"<Project/>"
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_an_entry_kept_to_go_last_leaves_a_later_stream_as_any_other(background: bool) -> None:
+    """After the entry kept in memory, another streamed entry still holds what is added
+    while it streams until it ends; the kept one is still the archive's last, and a second
+    one kept to go last is refused."""
+    buffer = io.BytesIO()
+    with ZipWriter(buffer, datetime(2026, 1, 2), background=background) as archive:
+        archive.add("first.txt", b"1")
+        with archive.stream("project.qde", last=True) as sink:
+            sink.write(b"<Project>")
+            archive.add("during-last.txt", b"2")
+            sink.write(b"</Project>")
+        with archive.stream("log.txt") as sink:
+            sink.write(b"streamed ")
+            archive.add("during-log.txt", b"3")
+            sink.write(b"to the file")
+        with pytest.raises(RuntimeError, match="already kept"), archive.stream("other.qde", last=True):
+            pass
+        archive.add("after.txt", b"4")
+        archive.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
+        assert read.testzip() is None
+        assert read.namelist() == [
+            "first.txt",
+            "during-last.txt",
+            "log.txt",
+            "during-log.txt",
+            "after.txt",
+            "project.qde",
+        ]
+        assert read.read("project.qde") == b"<Project></Project>"
+        assert read.read("log.txt") == b"streamed to the file"

@@ -165,7 +165,9 @@ class ZipWriter:
         self._sink: _Sink | None = None
         self._held: list[tuple[bytes, int, bytes, int, int]] = []  # added while streaming
         self._last: _Last | None = None  # a streamed entry kept deflated, to go last (`stream`)
+        self._to_memory = False  # the entry streaming now is the one kept to go last
         self._streaming = False
+        self._kept_last = False  # the caller's own: an entry was streamed with `last`
         self._broken = False  # a streamed entry failed: the archive can only be thrown away
         self._worker = InOrder("fieldnotes-zip") if background else None
         self._call: Callable[..., object] = self._worker.call if self._worker else _now
@@ -210,7 +212,7 @@ class ZipWriter:
 
     def _add_deflated(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
         """Held while an entry streams to the file (written after it), else written now."""
-        if self._sink is not None and self._last is None:
+        if self._sink is not None and not self._to_memory:
             self._held += entries
         else:
             self._write_entries(entries)
@@ -248,9 +250,10 @@ class ZipWriter:
         self._check_whole()
         if self._streaming:
             raise RuntimeError("an entry is still being streamed")
-        if last and self._last is not None:
+        if last and self._kept_last:
             raise RuntimeError("an entry is already kept to go last")
         self._streaming = True
+        self._kept_last = self._kept_last or last
         encoded, flags = _name(name)
         self._send_batch()  # entries added before it are written before it
         self._call(self._start_stream, encoded, flags, last)
@@ -268,6 +271,7 @@ class ZipWriter:
             raise RuntimeError("a streamed entry failed: the archive is incomplete")
 
     def _start_stream(self, encoded: bytes, flags: int, last: bool) -> None:
+        self._to_memory = last
         if last:
             self._last = _Last()
             self._sink = _Sink(self._last)
@@ -284,9 +288,10 @@ class ZipWriter:
         sink, start = self._sink, self._offset
         assert sink is not None
         packed = sink.finish()
-        if self._last is not None:  # written by `_close`
+        if self._to_memory:  # written by `_close`
+            assert self._last is not None
             self._last.end(encoded, flags, packed, sink.crc, sink.size)
-            self._sink = None
+            self._sink, self._to_memory = None, False
             return
         local, central = entry_headers(encoded, packed, sink.crc, sink.size, start, self._stamp, flags)
         end = self._raw.tell()
