@@ -243,17 +243,14 @@ def organizations_table(notes: list[Note], orgs: list[Organization], first: str 
     kinds = {"first_contact": "date", "last_contact": "date", "meetings": "int", "events": "int"}
     table = Table(ORGANIZATIONS, header, {**kinds, "interviews": "int"})
     # One pass over the notes: per organization (by key), its first and last date and a
-    # count per kind; the key of each spelling made once (notes repeat their organizations).
-    keys: dict[str, str] = {}
+    # count per kind.
     first: dict[str, str] = {}
     last: dict[str, str] = {}
     kinds_seen: dict[str, Counter[str]] = {}
     for note in notes:
         day = note.start[:10]
         for org in note.organizations:
-            key = keys.get(org)
-            if key is None:
-                key = keys[org] = tag_key(org)
+            key = tag_key(org)  # remembered (lru_cache): notes repeat their tags
             if key in kinds_seen:
                 kinds_seen[key][note.kind] += 1
                 if day < first[key]:
@@ -297,15 +294,12 @@ def informants_table(cases: list[InformantCase], first: str = "pseudonym") -> Ta
 def codebook_table(notes: list[Note], codes: list[Code]) -> Table:
     header = ["code", "parent", "description", "origin", "first_used", "notes"]
     table = Table(CODEBOOK, header, {"first_used": "date", "notes": "int"})
-    keys: dict[str, str] = {}  # each spelling's key made once: notes repeat their codes
     first: dict[str, str] = {}
     uses: Counter[str] = Counter()
     for note in notes:
         day = note.start[:10]
         for code in note.codes:
-            key = keys.get(code)
-            if key is None:
-                key = keys[code] = tag_key(code)
+            key = tag_key(code)  # remembered (lru_cache): notes repeat their tags
             uses[key] += 1
             if key not in first or day < first[key]:
                 first[key] = day

@@ -349,12 +349,9 @@ class _Case:
 def _cases(job: ExportJob) -> list[_Case]:
     """One case per organization and per informant, with the notes that tag them."""
     by_org: dict[str, list[str]] = {}
-    keys: dict[str, str] = {}  # each spelling's key made once: notes repeat their organizations
     for note in job.notes:
         for org in note.organizations:
-            key = keys.get(org)
-            if key is None:
-                key = keys[org] = tag_key(org)
+            key = tag_key(org)  # remembered (lru_cache): notes repeat their tags
             by_org.setdefault(key, []).append(note.id)
     cases = [
         _Case(org.guid, org.name, (ORG_TYPE, org.type) if org.type else None, by_org[tag_key(org.name)])
@@ -441,6 +438,7 @@ class _SourceXml:
         cased: list[list[tuple[str, str]]] = []
         case_rests: list[str] = []
         memo_rests: list[str] = []
+        with_memo: list[bool] = []
         for note in notes:
             of_note = note.id + "\x1f"
             kept = []
@@ -454,7 +452,8 @@ class _SourceXml:
             cases = cases_of.get(note.id, [])
             cased.append(cases)
             case_rests += [of_note + case_guid for case_guid, _ in cases]
-            if note.memo.strip():
+            with_memo.append(bool(note.memo.strip()))
+            if with_memo[-1]:
                 memo_rests.append(note.id)
         selections = iter(stable_guids("selection", code_rests))
         codings = iter(stable_guids("coding", code_rests))
@@ -462,12 +461,12 @@ class _SourceXml:
         case_codings = iter(stable_guids("case-coding", case_rests))
         memos = iter(stable_guids("memo", memo_rests))
         out = []
-        for note, kept, cases in zip(notes, coded, cased, strict=True):
+        for kept, cases, memo in zip(coded, cased, with_memo, strict=True):
             out.append(
                 _NoteGuids(
                     [(code, target, next(selections), next(codings)) for code, target in kept],
                     [(case_attr, next(case_selections), next(case_codings)) for _, case_attr in cases],
-                    next(memos) if note.memo.strip() else "",
+                    next(memos) if memo else "",
                 )
             )
         for rest in (selections, codings, case_selections, case_codings, memos):
