@@ -54,12 +54,12 @@ def unique_names(notes: Iterable[Note]) -> dict[str, str]:
     names = {note.id: document_name(note) for note in notes}
     width = 8
     while True:
+        if len({name.casefold() for name in names.values()}) == len(names):
+            return names  # nearly always at once: no two names alike
         seen: dict[str, list[str]] = {}
         for note_id, name in names.items():
             seen.setdefault(name.casefold(), []).append(note_id)
         clashes = [ids for ids in seen.values() if len(ids) > 1]
-        if not clashes:
-            return names
         if width >= 40:  # ids that differ only in case: number them
             for ids in clashes:
                 for number, note_id in enumerate(ids[1:], start=2):
