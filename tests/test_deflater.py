@@ -1,13 +1,17 @@
-"""`DeflateBeside` (export/deflater.py): a .qdpx's sources deflated in a helper process,
-the same bytes as deflated here, and nothing lost when the helper is not there."""
+"""`DeflateBeside` (export/deflater.py): a .qdpx's sources deflated and written to the archive
+by a helper process; the same bytes as written here, and a .qdpx still whole when the
+helper fails (written again without it)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -15,15 +19,16 @@ import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from isal import isal_zlib
 
+from fieldnotes.export import beside, inorder, refi, zipwriter
 from fieldnotes.export import deflater as deflater_module
-from fieldnotes.export import inorder, refi, zipwriter
-from fieldnotes.export.deflater import DeflateBeside, serve
+from fieldnotes.export.deflater import DeflateBeside, HelperGone, serve
 from fieldnotes.export.zipwriter import LEVEL, SMALL_ENTRY, ZipWriter, deflate, entry_level
 from fieldnotes.service import FieldNotes
 from tests.conftest import make_note
@@ -31,13 +36,9 @@ from tests.conftest import make_note
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 ENTRIES = st.lists(st.binary(max_size=5000) | st.text(max_size=800).map(str.encode), max_size=12)
-
-
-@pytest.fixture(scope="module")
-def helper() -> Iterator[DeflateBeside]:
-    with DeflateBeside() as started:
-        assert started.running
-        yield started
+MOMENT = datetime(2026, 1, 2)
+ENTRY_SET = [os.urandom(300) + b"field note " * number for number in range(400)]
+EXPECTED = {f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET)}
 
 
 def _process(deflater: DeflateBeside) -> subprocess.Popen[bytes]:
@@ -46,16 +47,80 @@ def _process(deflater: DeflateBeside) -> subprocess.Popen[bytes]:
     return process
 
 
-@settings(max_examples=300, deadline=None)
-@given(batches=st.lists(ENTRIES.filter(bool), min_size=1, max_size=4))
-def test_the_helper_deflates_each_entry_as_it_is_deflated_here(
-    helper: DeflateBeside, batches: list[list[bytes]]
+def _write(file: IO[bytes], entries: list[bytes], deflater: DeflateBeside | None) -> None:
+    with ZipWriter(file, MOMENT, background=True, deflater=deflater) as archive:
+        with archive.stream("project.qde", last=True) as sink:
+            sink.write(b"<Project/>")
+            for number, data in enumerate(entries):
+                archive.add(f"sources/{number}.txt", data)
+        archive.close()
+
+
+def _archive(entries: list[bytes], *, helped: bool) -> bytes:
+    """The archive of `entries` (added while project.qde streams, as a .qdpx's sources are)."""
+    with tempfile.TemporaryFile() as file:
+        with DeflateBeside(file.fileno()) if helped else contextlib.nullcontext() as deflater:
+            assert deflater is None or deflater.running
+            _write(file, entries, deflater)
+        file.seek(0)
+        return file.read()
+
+
+def _contents(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as read:
+        assert read.testzip() is None
+        return {name: read.read(name) for name in read.namelist() if name != "project.qde"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    before=ENTRIES,
+    inside=ENTRIES,
+    after=ENTRIES,
+    streamed=st.lists(st.binary(max_size=2000), max_size=4),
+    batch=st.sampled_from([1, 700, 4 << 20]),
+    last=st.booleans(),
+)
+def test_an_archive_written_with_the_helper_is_byte_for_byte_the_one_without(
+    before: list[bytes],
+    inside: list[bytes],
+    after: list[bytes],
+    streamed: list[bytes],
+    batch: int,
+    last: bool,
 ) -> None:
-    for batch in batches:
-        assert helper.deflate_all(batch) == [deflate(entry) for entry in batch]
+    """Entries added before, during and after a streamed one (kept to go last or streamed
+    to the file, when this thread writes between the helper's batches), in batches of
+    every size."""
+
+    def archive(helped: bool) -> bytes:
+        with tempfile.TemporaryFile() as file:
+            with (
+                DeflateBeside(file.fileno()) if helped else contextlib.nullcontext() as deflater,
+                ZipWriter(file, MOMENT, background=True, deflater=deflater) as zip_,
+            ):
+                for number, data in enumerate(before):
+                    zip_.add(f"before/{number}.txt", data)
+                with zip_.stream("project.qde", last=last) as sink:
+                    for piece in streamed:
+                        sink.write(piece)
+                    for number, data in enumerate(inside):
+                        zip_.add(f"inside/{number}.txt", data)
+                for number, data in enumerate(after):
+                    zip_.add(f"after/{number}.txt", data)
+                zip_.close()
+            file.seek(0)
+            return file.read()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zipwriter, "_BATCH", batch)
+        written = archive(True)
+    assert written == archive(False)
+    with zipfile.ZipFile(io.BytesIO(written)) as read:
+        assert read.testzip() is None
 
 
-def test_small_entries_are_deflated_fast_and_large_ones_small(helper: DeflateBeside) -> None:
+def test_small_entries_are_deflated_fast_and_large_ones_small() -> None:
     """Below `SMALL_ENTRY` the level that skips level 1's per-entry tables; from it, level 1:
     in this process and in the helper alike, each inflating back to its bytes."""
     text = b"Coalition meeting at the Harbor House; the director spoke of arrest and rescue. " * 1000
@@ -66,199 +131,182 @@ def test_small_entries_are_deflated_fast_and_large_ones_small(helper: DeflateBes
         assert packed == isal_zlib.compress(entry, entry_level(len(entry)), -15)
     assert (entry_level(len(small)), entry_level(len(large))) == (0, LEVEL)
     assert len(deflate(small)[0]) > len(isal_zlib.compress(small, LEVEL, -15))  # the price: a larger entry
-    assert helper.deflate_all([small, large]) == [deflate(small), deflate(large)]
+    assert _archive([small, large], helped=True) == _archive([small, large], helped=False)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    before=ENTRIES,
-    inside=ENTRIES,
-    after=ENTRIES,
-    streamed=st.lists(st.binary(max_size=2000), max_size=4),
-    batch=st.sampled_from([1, 700, 4 << 20]),
-)
-def test_an_archive_written_with_the_helper_is_byte_for_byte_the_one_without(
-    helper: DeflateBeside,
-    before: list[bytes],
-    inside: list[bytes],
-    after: list[bytes],
-    streamed: list[bytes],
-    batch: int,
-) -> None:
-    """Entries added before, during and after a streamed one, in batches of every size."""
+def test_the_thread_never_waits_for_the_helper_batch_by_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records are asked for once, at the end, whatever the number of batches."""
+    monkeypatch.setattr(zipwriter, "_BATCH", 20_000)
+    syncs = 0
+    real = DeflateBeside.sync
 
-    def archive(deflater: DeflateBeside | None) -> bytes:
-        buffer = io.BytesIO()
-        with ZipWriter(
-            buffer, datetime(2026, 1, 2), background=deflater is not None, deflater=deflater
-        ) as zip_:
-            for number, data in enumerate(before):
-                zip_.add(f"before/{number}.txt", data)
-            with zip_.stream("project.qde") as sink:
-                for piece in streamed:
-                    sink.write(piece)
-                for number, data in enumerate(inside):
-                    zip_.add(f"inside/{number}.txt", data)
-            for number, data in enumerate(after):
-                zip_.add(f"after/{number}.txt", data)
-            zip_.close()
-        return buffer.getvalue()
+    def counted(self: DeflateBeside) -> tuple[int, int, bytes]:
+        nonlocal syncs
+        syncs += 1
+        return real(self)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(zipwriter, "_BATCH", batch)
-        written = archive(helper)
-    assert written == archive(None)
-    with zipfile.ZipFile(io.BytesIO(written)) as read:
-        assert read.testzip() is None
+    monkeypatch.setattr(DeflateBeside, "sync", counted)
+    assert _contents(_archive(ENTRY_SET, helped=True)) == EXPECTED
+    assert syncs == 1
 
 
-def _archive_of(entries: list[bytes], deflater: DeflateBeside) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    with ZipWriter(buffer, datetime(2026, 1, 2), background=True, deflater=deflater) as archive:
-        for number, data in enumerate(entries):
-            archive.add(f"sources/{number}.txt", data)
-        archive.close()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as read:
-        assert read.testzip() is None
-        return {name: read.read(name) for name in read.namelist()}
-
-
-ENTRY_SET = [os.urandom(300) + b"field note " * number for number in range(400)]
-
-
-def test_a_helper_killed_mid_export_leaves_the_rest_to_the_archives_thread(
+def test_a_helper_killed_mid_archive_fails_it_rather_than_leave_it_short(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(zipwriter, "_BATCH", 20_000)  # many batches
-    with DeflateBeside() as deflater:
+    sent = 0
+    real = DeflateBeside.write
+
+    def kill_after_two(self: DeflateBeside, *args: object) -> None:
+        nonlocal sent
+        sent += 1
+        if sent == 3:
+            _process(self).kill()
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DeflateBeside, "write", kill_after_two)
+    with tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
         process = _process(deflater)
-        answered = 0
-        real = DeflateBeside.deflate_all
-
-        def kill_after_two(self: DeflateBeside, entries: list[bytes]) -> list[tuple[bytes, int, int]] | None:
-            nonlocal answered
-            answered += 1
-            if answered == 3:
-                process.kill()
-            return real(self, entries)
-
-        monkeypatch.setattr(DeflateBeside, "deflate_all", kill_after_two)
-        written = _archive_of(ENTRY_SET, deflater)
-        assert not deflater.running  # given up on: the rest were deflated here
-    assert written == {f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET)}
-    assert answered > 3 and process.poll() is not None
-
-
-def test_a_helper_that_cannot_start_leaves_the_deflating_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deflater_module, "spawn_helper", lambda module: None, raising=False)
-    from fieldnotes.export import beside
-
-    monkeypatch.setattr(beside, "spawn_helper", lambda module: None)
-    with DeflateBeside() as deflater:
+        with pytest.raises(HelperGone):
+            _write(file, ENTRY_SET, deflater)
         assert not deflater.running
-        assert deflater.deflate_all([b"x"]) is None
-        assert _archive_of(ENTRY_SET[:5], deflater) == {
-            f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET[:5])
-        }
+    assert sent >= 3 and process.poll() is not None
+
+
+def test_a_helper_that_cannot_start_leaves_the_writing_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "spawn_helper", lambda *args, **kwargs: None)
+    with tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
+        assert not deflater.running
+        with pytest.raises(HelperGone):
+            deflater.write([(b"a.txt", 0, b"x")], 0, (0, 0))
+        _write(file, ENTRY_SET[:5], deflater)
+        file.seek(0)
+        assert _contents(file.read()) == {f"sources/{number}.txt": ENTRY_SET[number] for number in range(5)}
+
+
+@contextlib.contextmanager
+def _liar(answer: bytes) -> Iterator[None]:
+    """A helper that reads what it is sent, gives `answer` when asked for the records, and ends."""
+    code = (
+        "import os, sys\n"
+        "while chunk := os.read(0, 65536):\n"
+        "    if chunk.endswith(bytes(16)):\n"
+        f"        sys.stdout.buffer.write({answer!r}); sys.stdout.flush(); break\n"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            beside,
+            "spawn_helper",
+            lambda *args, **kwargs: subprocess.Popen(
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            ),
+        )
+        yield
+
+
+def _records(count: int, end: int, crc: int, records: bytes) -> bytes:
+    return struct.pack(">QQIQ", count, end, crc, len(records)) + records
 
 
 @pytest.mark.parametrize(
     "answer",
     [
         b"",  # nothing
-        b"\x00\x00\x00\x07",  # another count
-        b"\x00\x00\x00\x01" + b"\x00" * 12,  # an empty deflate stream, and a CRC of nothing
-        b"\x00\x00\x00\x01" + b"\x00\x00\x00\x00" + (1 << 40).to_bytes(8, "big"),  # a terabyte promised
-        # not its CRC:
-        b"\x00\x00\x00\x01" + (12345).to_bytes(4, "big") + (2).to_bytes(8, "big") + b"\x03\x00",
+        _records(7, 100, 0, bytes(46 * 7)),  # another count
+        _records(5, 100, 12345, bytes(46 * 5)),  # not the CRC of what was sent
+        _records(5, 100, 0, bytes(10)),  # records too short for five entries
+        _records(5, 100, 0, bytes(46 * 5))[:-1],  # cut short
+        struct.pack(">QQIQ", 5, 100, 0, 1 << 40),  # a terabyte of records promised
     ],
-    ids=["silent", "wrong-count", "empty-stream", "absurd-size", "wrong-crc"],
+    ids=["silent", "wrong-count", "wrong-crc", "short-records", "cut-short", "absurd-length"],
 )
-def test_a_helper_that_answers_the_wrong_thing_is_given_up_and_nothing_is_lost(
-    answer: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from fieldnotes.export import beside
-
-    def liar(module: str) -> subprocess.Popen[bytes]:
-        code = (
-            f"import sys; sys.stdin.buffer.read(4); sys.stdout.buffer.write({answer!r}); sys.stdout.flush()"
-        )
-        return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    monkeypatch.setattr(beside, "spawn_helper", liar)
-    monkeypatch.setattr(zipwriter, "_BATCH", 1)  # one entry a batch: the count can fit, what follows not
-    with DeflateBeside() as deflater:
-        written = _archive_of(ENTRY_SET[:50], deflater)
+def test_a_helper_that_answers_the_wrong_thing_fails_the_archive(answer: bytes) -> None:
+    with _liar(answer), tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
+        assert deflater.running
+        with pytest.raises(HelperGone):
+            _write(file, ENTRY_SET[:5], deflater)
         assert not deflater.running
-    assert written == {f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET[:50])}
 
 
-@given(st.binary(max_size=200_000) | st.text(max_size=5000).map(str.encode))
-@settings(max_examples=200, deadline=None)
-def test_the_bound_on_a_deflated_size_holds_for_incompressible_and_compressible_bytes(data: bytes) -> None:
-    assert len(deflate(data)[0]) <= deflater_module._most_deflated(len(data))
-
-
-def test_the_bound_holds_for_megabytes_of_noise() -> None:
-    noise = os.urandom(5 << 20)
-    assert len(deflate(noise)[0]) <= deflater_module._most_deflated(len(noise))
-
-
-def test_a_stuck_helper_is_given_up_and_the_archive_is_finished_here(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stuck_helper_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deflater_module, "_PATIENCE", 0.5)
     monkeypatch.setattr(zipwriter, "_BATCH", 20_000)
-    with DeflateBeside() as deflater:
+    with tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
         process = _process(deflater)
-        os.kill(process.pid, signal.SIGSTOP)  # answers nothing, never
-        written = _archive_of(ENTRY_SET, deflater)
+        os.kill(process.pid, signal.SIGSTOP)  # reads nothing, answers nothing, never
+        began = time.monotonic()
+        with pytest.raises(HelperGone):
+            _write(file, ENTRY_SET, deflater)
+        assert time.monotonic() - began < 10
         assert not deflater.running
-    assert written == {f"sources/{number}.txt": data for number, data in enumerate(ENTRY_SET)}
     assert process.poll() is not None  # killed and reaped
 
 
 def test_a_failing_export_stops_a_stuck_helper_instead_of_waiting_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(zipwriter, "_BATCH", 20_000)
+    monkeypatch.setattr(zipwriter, "_BATCH", 2 << 20)  # more than the pipe holds
     monkeypatch.setattr(inorder, "_BATCH_CALLS", 1)  # each batch handed to the thread at once
     asked = threading.Event()
-    real = DeflateBeside.deflate_all
+    real = DeflateBeside.write
 
-    def asking(self: DeflateBeside, entries: list[bytes]) -> list[tuple[bytes, int, int]] | None:
+    def asking(self: DeflateBeside, *args: object) -> None:
         asked.set()
-        return real(self, entries)
+        real(self, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(DeflateBeside, "deflate_all", asking)
-    with DeflateBeside() as deflater:
+    monkeypatch.setattr(DeflateBeside, "write", asking)
+    with tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
         process = _process(deflater)
         os.kill(process.pid, signal.SIGSTOP)  # the archive's thread waits on it
-        buffer = io.BytesIO()
-        moment = datetime(2026, 1, 2)
         began = time.monotonic()
         with (
             pytest.raises(OSError, match="disk"),
-            ZipWriter(buffer, moment, background=True, deflater=deflater) as archive,
+            ZipWriter(file, MOMENT, background=True, deflater=deflater) as archive,
         ):
-            for number, data in enumerate(ENTRY_SET[:60]):  # a batch or two: sent
+            for number, data in enumerate(ENTRY_SET * 3):  # one batch, that fills the pipe
                 archive.add(f"sources/{number}.txt", data)
-            assert asked.wait(10)  # the thread waits on the helper now
+            assert asked.wait(10)  # the thread writes to the helper now, and stays blocked
+            time.sleep(0.2)
             raise OSError("the disk is full")
         assert time.monotonic() - began < 10  # killed at once, not after the watchdog's 30 s
-        assert process.poll() is not None
+    assert process.wait(5) == -signal.SIGKILL
     assert not any(thread.name == "fieldnotes-zip" for thread in threading.enumerate())
 
 
-def test_the_helper_ends_at_a_zero_count_or_the_end_of_its_input() -> None:
-    out = io.BytesIO()
-    request = (1).to_bytes(4, "big") + (3).to_bytes(8, "big") + b"abc" + (0).to_bytes(4, "big") + b"junk"
-    serve(io.BytesIO(request), out)
-    answer = out.getvalue()
-    packed, crc, _ = deflate(b"abc")
-    assert answer == (1).to_bytes(4, "big") + crc.to_bytes(4, "big") + len(packed).to_bytes(8, "big") + packed
-    serve(io.BytesIO(b"\x00\x00"), io.BytesIO())  # cut short: ends, no error
+def _batch(entries: list[tuple[bytes, bytes]], first: int, stamp: tuple[int, int] = (1, 2)) -> bytes:
+    table = b"".join(struct.pack(">HHQ", len(name), 0, len(data)) for name, data in entries)
+    names = b"".join(name for name, _ in entries)
+    return struct.pack(">IqHH", len(entries), first, *stamp) + table + names + b"".join(d for _, d in entries)
 
 
-def test_a_large_qdpx_is_deflated_beside_and_is_the_same_project(
+def test_the_helper_writes_each_entry_at_its_place_and_answers_with_their_records() -> None:
+    """Two batches, the second going on after the first, then the records: each entry as
+    `entry_headers` lays it out; past 4 GiB the records carry the ZIP64 offset."""
+    entries = [(b"a.txt", b"abc"), (b"b.txt", b"field note " * 50)]
+    far = 5 << 30
+    request = _batch(entries[:1], far) + _batch(entries[1:], -1) + bytes(16)
+    with tempfile.TemporaryFile() as file:
+        out = io.BytesIO()
+        serve(io.BytesIO(request), out, file.fileno())
+        expected_file = b""
+        records = b""
+        offset = far
+        crc = 0
+        for name, data in entries:
+            packed, entry_crc, size = deflate(data)
+            local, central = zipwriter.entry_headers(name, len(packed), entry_crc, size, offset, (1, 2))
+            expected_file += local + packed
+            records += central
+            offset += len(local) + len(packed)
+            crc = zlib.crc32(data, crc)
+        assert os.pread(file.fileno(), len(expected_file), far) == expected_file
+        assert out.getvalue() == _records(2, offset, crc, records)
+        assert struct.pack("<HHQ", 1, 8, far) in records  # the ZIP64 extra field
+    serve(io.BytesIO(b"\x00\x00"), io.BytesIO(), -1)  # cut short: ends, no error
+    serve(io.BytesIO(_batch(entries, 0)[:-1]), io.BytesIO(), -1)  # a batch cut short: nothing written
+
+
+def test_a_large_qdpx_is_written_beside_and_is_the_same_project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = FieldNotes.open(tmp_path / "db.json")
@@ -271,16 +319,31 @@ def test_a_large_qdpx_is_deflated_beside_and_is_the_same_project(
     started: list[DeflateBeside] = []
     real_init = DeflateBeside.__init__
 
-    def counted(self: DeflateBeside) -> None:
-        real_init(self)
+    def counted(self: DeflateBeside, fd: int) -> None:
+        real_init(self, fd)
         started.append(self)
 
     monkeypatch.setattr(refi, "HELPER_MIN_NOTES", 1)
     monkeypatch.setattr(DeflateBeside, "__init__", counted)
     service.export_qdpx(tmp_path / "beside.qdpx", moment=moment, researcher="R")
-    service.close()
     assert len(started) == 1 and not started[0].running  # used, then stopped
-    with zipfile.ZipFile(tmp_path / "here.qdpx") as here, zipfile.ZipFile(tmp_path / "beside.qdpx") as beside:
-        assert here.namelist() == beside.namelist()
-        assert all(here.read(name) == beside.read(name) for name in here.namelist())
     assert (tmp_path / "here.qdpx").read_bytes() == (tmp_path / "beside.qdpx").read_bytes()
+
+    # A helper that dies mid-export: the .qdpx is written again without one, the same file.
+    monkeypatch.setattr(zipwriter, "_BATCH", 2_000)  # many batches
+    real_write = DeflateBeside.write
+
+    def dying(self: DeflateBeside, *args: object) -> None:
+        _process(self).kill()
+        real_write(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DeflateBeside, "write", dying)
+    service.export_qdpx(tmp_path / "again.qdpx", moment=moment, researcher="R")
+    service.close()
+    assert len(started) == 2
+    assert (tmp_path / "again.qdpx").read_bytes() == (tmp_path / "here.qdpx").read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir() if "qdpx" in path.name) == [
+        "again.qdpx",
+        "beside.qdpx",
+        "here.qdpx",
+    ]  # no temp file left by the attempt thrown away

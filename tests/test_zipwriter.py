@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -280,18 +281,20 @@ def test_entries_written_in_batches_of_any_size_read_back_whole(
 
     entries = {f"sources/{number}.txt": bytes([number % 251]) * size for number, size in enumerate(sizes)}
     items = list(entries.items())
-    buffer = io.BytesIO()
     with (
+        tempfile.TemporaryFile() as file,  # the helper writes to the file itself
         mock.patch.object(zipwriter, "_BATCH", batch),
-        DeflateBeside() if helper else contextlib.nullcontext() as deflater,
-        ZipWriter(buffer, datetime(2026, 1, 2), background=True, deflater=deflater) as archive,
+        DeflateBeside(file.fileno()) if helper else contextlib.nullcontext() as deflater,
+        ZipWriter(file, datetime(2026, 1, 2), background=True, deflater=deflater) as archive,
     ):
         with archive.stream("project.qde", last=last) as sink:
             sink.write(b"<Project/>")
             for name, data in items[:inside]:
                 archive.add(name, data)
         _add_all_and_close(archive, items[inside:])
-    assert _read_back(buffer.getvalue(), entries, last=last)[0] == b"<Project/>"
+        file.seek(0)
+        written = file.read()
+    assert _read_back(written, entries, last=last)[0] == b"<Project/>"
 
 
 @pytest.mark.parametrize("background", [False, True])

@@ -198,8 +198,9 @@ def _spawn() -> subprocess.Popen[bytes] | None:
     return spawn_helper("fieldnotes.export.beside")
 
 
-def spawn_helper(module: str) -> subprocess.Popen[bytes] | None:
-    """`python -m module` with pipes to and from it, started; None when it cannot be."""
+def spawn_helper(module: str, *args: str, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes] | None:
+    """`python -m module args...` with pipes to and from it (and the descriptors `pass_fds`
+    open in it), started; None when it cannot be."""
     if not sys.executable or getattr(sys, "frozen", False):  # a bundled app: no interpreter to run
         return None
     # The helper imports fieldnotes as this process does (from an install or a checkout), and
@@ -209,14 +210,15 @@ def spawn_helper(module: str) -> subprocess.Popen[bytes] | None:
     try:
         helper = subprocess.Popen(
             # -P: never the working folder's own `fieldnotes`, should there be one.
-            [sys.executable, "-P", "-m", module],
+            [sys.executable, "-P", "-m", module, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,
             start_new_session=True,  # not stopped by the terminal's Ctrl-C: the export stops it
+            pass_fds=pass_fds,
         )
-    except OSError:
+    except (OSError, ValueError):  # ValueError: descriptors to pass where they cannot be
         return None
     for pipe in (helper.stdin, helper.stdout):
         if pipe is not None:

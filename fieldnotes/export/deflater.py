@@ -1,118 +1,173 @@
-"""Zip entries deflated in a helper process, for the archive's thread (`ZipWriter`).
+"""Zip entries deflated and written to the archive by a helper process (`ZipWriter`).
 
 A thread that deflates 50,000 small sources leaves the interpreter 50,000 times, and
 each time it comes back while the export computes it waits up to the switch interval
-(5 ms) for the interpreter: the deflating of a 50,000-note `.qdpx` then happened only
-while the export waited on a full queue (1.1 s of 6 s). A helper process
-(`python -m fieldnotes.export.deflater`) deflates them on the other core instead; the
-archive's thread sends a few megabytes of entries at a time and reads them back
-deflated, leaving the interpreter a few times a batch, not once an entry.
+(5 ms) for the interpreter. A helper process (`python -m fieldnotes.export.deflater`)
+on the other core does that work instead, and more: it is handed the archive's file
+descriptor, and writes each entry (its local header, then its bytes, deflated as
+`zipwriter.deflate` deflates them) at its place in the file itself, keeping each entry's
+central directory record. The archive's thread only sends it a few megabytes of entries
+at a time; it never waits for an answer per batch, and never touches an entry again
+(reading 50,000 deflated entries back and laying out their headers held the interpreter
+for 0.3 s of a 50,000-note `.qdpx`, and the round trip stalled the thread 1.3 s).
 
-On the pipe, a batch: `<count: 4 bytes><count sizes: 8 bytes each><the entries' bytes>`,
-and a count of 0 to end; back: `<count><count of (CRC-32: 4 bytes, deflated size: 8
-bytes)><the deflated bytes>`, each entry deflated as `zipwriter.deflate` does it (the
-same bytes: ISA-L at the same level, `entry_level`). Big-endian throughout.
+The thread asks for the records (`sync`) before it writes anything itself, and at the
+end. The answer carries the number of entries written, where the last one ends and the
+CRC-32 of all the bytes sent, and the thread checks them against its own count: a
+helper that wrote something else is never taken at its word.
 
-Nothing is lost when the helper is not there: `deflate_all` returns None when it could
-not start, failed, died or said something that does not fit the batch, and the archive's
-thread then deflates that batch and every later one itself.
+On the pipe, a batch: `<count: 4><first offset: 8, signed; -1: after the last><DOS time: 2>
+<DOS date: 2>`, then `count` times `<name length: 2><flags: 2><size: 8>`, the names and
+the entries' bytes. A count of 0 asks for the records; back: `<entries: 8><end offset: 8>
+<CRC-32: 4><length: 8><the central directory records>`. Big-endian throughout.
+
+A helper cannot be given up on mid-way as one that only deflated could: the bytes it
+was sent are gone, and it may have written part of a batch. Every failure (it could
+not start, died, hung, wrote less than it was sent, answered nonsense) raises
+`HelperGone`; the archive is then incomplete, and the export that wrote it starts
+again without a helper (`refi.write_qdpx`): slower, never wrong.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from typing import IO
 
-from isal import isal_zlib
 from isal.isal_zlib import crc32
 
-from fieldnotes.export.zipwriter import entry_level
+from fieldnotes.export.zipwriter import deflate, entry_headers
+from fieldnotes.files import write_all_at
 
-_COUNT = struct.Struct(">I")
-_SIZE = struct.Struct(">Q")
-_ANSWER = struct.Struct(">IQ")  # CRC-32, deflated size
-_MOST = 1 << 20  # entries in one batch, at most (a check on what comes back)
-_PATIENCE = 30.0  # seconds a batch may take (a few megabytes: some 30 ms) before the helper is given up
+_HEAD = struct.Struct(">IqHH")  # count, first offset (-1: go on), DOS time, DOS date
+_ENTRY = struct.Struct(">HHQ")  # name length, flags, size
+_RECORDS = struct.Struct(">QQIQ")  # entries, end offset, CRC-32 of what was sent, records' length
+_GO_ON = -1
+_MOST = 1 << 20  # entries in one batch, at most (a check on what the helper reads)
+_CENTRAL = 46  # the fixed part of a central directory record
+_PATIENCE = 30.0  # seconds a batch or the records may take before the helper is given up
+
+
+class HelperGone(RuntimeError):
+    """The helper writing the archive's entries failed: the archive is incomplete."""
 
 
 class DeflateBeside:
-    """A helper process deflating the entries it is sent (`deflate_all`). Use it from one
-    thread, as a context manager: leaving the block stops it."""
+    """A helper process deflating the entries it is sent (`write`) and writing them to the
+    file `fd` refers to; `sync` takes the central directory records of what it wrote. Use
+    it from one thread, as a context manager: leaving the block stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, fd: int) -> None:
         from fieldnotes.export.beside import spawn_helper
 
-        self._helper: subprocess.Popen[bytes] | None = spawn_helper("fieldnotes.export.deflater")
+        self._helper: subprocess.Popen[bytes] | None = None
+        if hasattr(os, "pwrite"):  # not on Windows: there the archive's thread writes every entry
+            self._helper = spawn_helper("fieldnotes.export.deflater", str(fd), pass_fds=(fd,))
+        self._sent = 0  # entries sent since the last `sync`
+        self._crc = 0  # of their bytes, in order
+        self._placed = False  # told where to write since the last `sync`
 
     @property
     def running(self) -> bool:
         return self._helper is not None
 
-    def deflate_all(self, entries: list[bytes]) -> list[tuple[bytes, int, int]] | None:
-        """(deflated, CRC-32, size) of each entry, or None (and the helper stopped) when the
-        helper gave no fitting answer: the caller then deflates them itself."""
-        helper = self._helper
-        if helper is None or helper.stdin is None or helper.stdout is None or not entries:
-            return None
-        # A helper that hangs (stopped, starved) is given up on rather than waited for.
+    @property
+    def pending(self) -> bool:
+        """Whether entries were sent since the last `sync`."""
+        return self._sent > 0
+
+    def write(self, entries: list[tuple[bytes, int, bytes]], offset: int, stamp: tuple[int, int]) -> None:
+        """Send (name, flags, bytes) entries, to be written from `offset` (the first batch
+        after a `sync`) or after the last one written; raises `HelperGone`."""
+        helper = self._running()
+        if not entries:
+            return
+        if len(entries) > _MOST:
+            raise ValueError("too many entries in one batch")
+        table = b"".join([_ENTRY.pack(len(name), flags, len(data)) for name, flags, data in entries])
+        names = b"".join([name for name, _, _ in entries])
+        data = b"".join([data for _, _, data in entries])
+        head = _HEAD.pack(len(entries), _GO_ON if self._placed else offset, *stamp)
+        with self._watched():
+            try:
+                assert helper.stdin is not None
+                helper.stdin.write(head + table + names)
+                helper.stdin.write(data)
+                helper.stdin.flush()
+            except (OSError, ValueError) as exc:
+                self.close()
+                raise HelperGone(f"the helper writing the archive stopped ({exc})") from exc
+        self._placed = True
+        self._sent += len(entries)
+        self._crc = crc32(data, self._crc)
+
+    def sync(self) -> tuple[int, int, bytes]:
+        """Once every entry sent is in the file: (how many, where the last one ends, their
+        central directory records); the next `write` says where to go on. Raises `HelperGone`."""
+        helper = self._running()
+        sent, crc = self._sent, self._crc
+        with self._watched():
+            try:
+                assert helper.stdin is not None and helper.stdout is not None
+                helper.stdin.write(_HEAD.pack(0, 0, 0, 0))
+                helper.stdin.flush()
+                head = _read(helper.stdout, _RECORDS.size)
+                if head is None:
+                    raise EOFError("no answer")
+                count, end, answered_crc, length = _RECORDS.unpack(head)
+                # Checked before a byte more is read: each record is 46 bytes, a name, and
+                # at most a ZIP64 offset.
+                fits = _CENTRAL * count <= length <= (_CENTRAL + 65_535 + 12) * count
+                if count != sent or answered_crc != crc or not fits:
+                    raise EOFError("an answer that does not fit what it was sent")
+                records = _read(helper.stdout, length)
+                if records is None:
+                    raise EOFError("the answer stopped short")
+            except (OSError, ValueError, EOFError, struct.error) as exc:
+                self.close()
+                raise HelperGone(f"the helper writing the archive failed ({exc})") from exc
+        self._sent, self._crc, self._placed = 0, 0, False
+        return count, end, records
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._helper is None:
+            raise HelperGone("the helper writing the archive is not running")
+        return self._helper
+
+    @contextlib.contextmanager
+    def _watched(self) -> Iterator[None]:
+        """A helper that hangs (stopped, starved) is killed rather than waited for: the
+        blocked write or read then fails."""
         watchdog = threading.Timer(_PATIENCE, self.kill)
         watchdog.daemon = True
         watchdog.start()
         try:
-            sizes = [len(entry) for entry in entries]
-            head = _COUNT.pack(len(entries)) + b"".join(_SIZE.pack(size) for size in sizes)
-            helper.stdin.write(head + b"".join(entries))
-            helper.stdin.flush()
-            answer = _read(helper.stdout, _COUNT.size)
-            if answer is None or _COUNT.unpack(answer)[0] != len(entries):
-                raise EOFError("the helper answered another batch")
-            table = _read(helper.stdout, _ANSWER.size * len(entries))
-            if table is None:
-                raise EOFError("the helper stopped short")
-            answers = list(_ANSWER.iter_unpack(table))
-            for (crc, length), entry in zip(answers, entries, strict=True):
-                # Checked before a byte is read: a deflate stream is 2 bytes or more, and
-                # never much longer than what it holds; the CRC is of the bytes sent (a
-                # helper out of step with the pipe would give another).
-                if not 2 <= length <= _most_deflated(len(entry)) or crc != crc32(entry):
-                    raise EOFError("the helper's answer does not fit what it was sent")
-            packed = _read(helper.stdout, sum(length for _, length in answers))
-            if packed is None:
-                raise EOFError("the helper stopped short")
-        except (OSError, ValueError, EOFError, struct.error):
-            self.close()
-            return None
+            yield
         finally:
             watchdog.cancel()
-        out = []
-        at = 0
-        view = memoryview(packed)
-        for (crc, length), size in zip(answers, sizes, strict=True):
-            out.append((bytes(view[at : at + length]), crc, size))
-            at += length
-        return out
 
     def kill(self) -> None:
-        """Stop the helper now, from any thread: a batch under way fails (and is deflated
-        by the archive's thread itself); `close` still reaps it."""
+        """Stop the helper now, from any thread (a write or read under way fails);
+        `close` still reaps it."""
         helper = self._helper
         if helper is not None:
             with contextlib.suppress(OSError):
                 helper.kill()
 
     def close(self) -> None:
-        """Stop the helper (telling it the batches are over when it still listens) and reap it."""
+        """Stop the helper and reap it. Entries it was sent and not synced may be half
+        written: the archive is then thrown away."""
         helper, self._helper = self._helper, None
         if helper is None:
             return
         if helper.stdin is not None:
             with contextlib.suppress(OSError, ValueError):
-                helper.stdin.write(_COUNT.pack(0))
-                helper.stdin.close()
+                helper.stdin.close()  # its end of input: it stops
         try:
             helper.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -129,45 +184,58 @@ class DeflateBeside:
         self.close()
 
 
-def _most_deflated(size: int) -> int:
-    """More than raw deflate ever makes of `size` bytes (ISA-L adds about 0.02% to noise),
-    and far less than an answer that would have the archive's thread read without end."""
-    return size + size // 64 + 1024
-
-
 def _read(source: IO[bytes], length: int) -> bytes | None:
     data = source.read(length) if length else b""
     return data if len(data) == length else None
 
 
-def serve(source: IO[bytes], sink: IO[bytes]) -> None:
-    """The helper: answer each batch until a count of 0 or the end of the input."""
+def serve(source: IO[bytes], sink: IO[bytes], fd: int) -> None:
+    """The helper: write each batch's entries to `fd`, and answer each request for the
+    records, until the end of the input (or input it cannot read: the thread's next
+    `sync` then finds it gone)."""
+    offset = 0
+    count, crc = 0, 0
+    records: list[bytes] = []
     while True:
-        head = _read(source, _COUNT.size)
+        head = _read(source, _HEAD.size)
         if head is None:
             return
-        (count,) = _COUNT.unpack(head)
-        if count == 0 or count > _MOST:
+        number, first, dos_time, dos_date = _HEAD.unpack(head)
+        if number == 0:
+            sink.write(_RECORDS.pack(count, offset, crc, sum(map(len, records))) + b"".join(records))
+            sink.flush()
+            count, crc, records = 0, 0, []
+            continue
+        if number > _MOST:
             return
-        table = _read(source, _SIZE.size * count)
+        table = _read(source, _ENTRY.size * number)
         if table is None:
             return
-        sizes = [size for (size,) in _SIZE.iter_unpack(table)]
-        data = _read(source, sum(sizes))
-        if data is None:
+        entries = list(_ENTRY.iter_unpack(table))
+        names = _read(source, sum(length for length, _, _ in entries))
+        data = _read(source, sum(size for _, _, size in entries))
+        if names is None or data is None:
             return
+        if first != _GO_ON:
+            offset = first
+        start = offset
+        pieces: list[bytes] = []
         view = memoryview(data)
-        answers, packed = [], []
-        at = 0
-        for size in sizes:
-            entry = view[at : at + size]
+        at = named = 0
+        for name_length, flags, size in entries:
+            name = names[named : named + name_length]
+            named += name_length
+            packed, entry_crc, _ = deflate(view[at : at + size])
             at += size
-            out = isal_zlib.compress(entry, entry_level(size), -15)
-            answers.append(_ANSWER.pack(crc32(entry), len(out)))
-            packed.append(out)
-        sink.write(_COUNT.pack(count) + b"".join(answers) + b"".join(packed))
-        sink.flush()
+            stamp = (dos_time, dos_date)
+            local, central = entry_headers(name, len(packed), entry_crc, size, offset, stamp, flags)
+            pieces += (local, packed)
+            records.append(central)
+            offset += len(local) + len(packed)
+        write_all_at(fd, b"".join(pieces), start)
+        count += number
+        crc = crc32(data, crc)
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]))

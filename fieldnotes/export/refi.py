@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -42,7 +42,7 @@ from fieldnotes.export.common import (
     prepare_file,
     xml_safe,
 )
-from fieldnotes.export.deflater import DeflateBeside
+from fieldnotes.export.deflater import DeflateBeside, HelperGone
 from fieldnotes.export.names import unique_names
 from fieldnotes.export.profiles import Profile, profile
 from fieldnotes.export.xml_writer import (
@@ -752,19 +752,44 @@ def write_qdpx(
     report = ExportReport(notes=len(notes), format="qdpx", target=path, note_ids=[n.id for n in notes])
     researcher = researcher or _user_name()
     when = moment or datetime.now(UTC)
-    local = when.astimezone() if moment is None else when
+    local = when.astimezone() if moment is None else when  # the entries' time stamp
+    write = partial(_write_project, path, job, chosen, researcher, (when, local), progress)
+    try:
+        # Many sources: deflated and written by a helper process, on the other core.
+        write(helped=len(notes) >= HELPER_MIN_NOTES)
+    except HelperGone:  # the archive was thrown away: written again, here
+        write(helped=False)
+    report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
+    if progress:
+        progress(len(notes), len(notes))
+    return report
+
+
+def _write_project(
+    path: Path,
+    job: ExportJob,
+    target: Profile,
+    researcher: str,
+    moments: tuple[datetime, datetime],
+    progress: Progress | None,
+    *,
+    helped: bool,
+) -> None:
+    """The .qdpx at `path`, its sources deflated and written by a helper process when
+    `helped` (export/deflater.py; a failure of it raises `HelperGone`, and nothing is put
+    at `path`). `moments`: the project's time stamp, and the entries'."""
+    when, local = moments
     with (
-        # Many sources: deflated in a helper process, on the other core (export/deflater.py).
-        DeflateBeside() if len(notes) >= HELPER_MIN_NOTES else contextlib.nullcontext() as deflater,
         atomic_writer(path, before_replace=job.settled) as fd,
+        DeflateBeside(fd) if helped else contextlib.nullcontext() as deflater,
         open(fd, "wb", closefd=False) as raw,
         ZipWriter(raw, local, background=True, deflater=deflater) as archive,
     ):
 
         def add_source(file: str, text: str) -> None:
-            # Added beside project.qde as it is written: the texts are deflated (by the helper)
-            # and written on the archive's thread meanwhile, never all held as text.
-            archive.add(*source_entry(file, text, chosen))
+            # Added beside project.qde as it is written: the texts are deflated and written
+            # by the helper meanwhile, never all held as text.
+            archive.add(*source_entry(file, text, target))
 
         # project.qde is kept deflated and goes last: the sources go to the file as they
         # come, and closing the archive writes one entry from memory, not 50,000.
@@ -772,17 +797,13 @@ def write_qdpx(
             project_files(
                 job,
                 researcher=researcher,
-                target=chosen,
+                target=target,
                 moment=when,
                 progress=progress,
                 sink=sink,
                 on_source=add_source,
             )
         archive.close()
-    report.wrote(path, f"{plural(len(notes), 'source')}, {plural(len(codes), 'code')}, {chosen.describe()}")
-    if progress:
-        progress(len(notes), len(notes))
-    return report
 
 
 def _user_name() -> str:

@@ -6,8 +6,10 @@ large `.qdpx`. Here an entry is deflated whole and written with its header in on
 (`add`), or streamed and its header patched once (`stream`), or streamed into memory
 deflated and written whole when the archive closes (`stream(last=True)`, for `project.qde`). The
 central directory follows the last entry, with the ZIP64 records when the archive holds
-65,535 entries or more or its directory lies past 4 GiB. The tests read every archive
-back with `zipfile`.
+65,535 entries or more or its directory lies past 4 GiB. With a helper process
+(`deflater.DeflateBeside`), added entries are deflated and written to the file by it, and
+its records join the directory before this writer writes anything itself. The tests read
+every archive back with `zipfile`.
 
 Deflating is ISA-L's (`isal`): the raw deflate every zip reader inflates, twice zlib's
 speed at the same size on field notes (the 300 MB of a 50,000-note `.qdpx`: 3.3 s with
@@ -161,7 +163,8 @@ class ZipWriter:
         self._raw = raw
         self._stamp = dos_stamp(moment)
         self._offset = 0  # these belong to whoever runs the calls (`_call`)
-        self._directory: list[bytes] = []
+        self._directory: list[bytes] = []  # central directory records, one or more a piece
+        self._count = 0  # the entries they record
         self._sink: _Sink | None = None
         self._held: list[tuple[bytes, int, bytes, int, int]] = []  # added while streaming
         self._last: _Last | None = None  # a streamed entry kept deflated, to go last (`stream`)
@@ -171,15 +174,18 @@ class ZipWriter:
         self._broken = False  # a streamed entry failed: the archive can only be thrown away
         self._worker = InOrder("fieldnotes-zip") if background else None
         self._call: Callable[..., object] = self._worker.call if self._worker else _now
-        # With a helper (background only), entries go to it a batch at a time.
-        self._deflater = deflater if background else None
+        # With a helper (background only), entries go to it a batch at a time, and it writes
+        # them to the file (`DeflateBeside`); one that could not start is no helper.
+        self._deflater = deflater if background and deflater is not None and deflater.running else None
         self._batch: list[tuple[bytes, int, bytes]] = []
         self._batch_bytes = 0
 
     def add(self, name: str, data: bytes) -> None:
         """One entry, deflated whole. Added while an entry is streamed to the file, it is
         deflated at once and written after that one, in the order added (held deflated
-        meanwhile); while one kept to go last streams (`stream(last=True)`), written now."""
+        meanwhile); while one kept to go last streams (`stream(last=True)`), written now.
+        With a helper, a failure of it comes out of a later call as `HelperGone`: the
+        archive is then incomplete."""
         self._check_whole()
         encoded, flags = _name(name)
         if self._deflater is None:
@@ -198,14 +204,24 @@ class ZipWriter:
             self._batch_bytes = 0
 
     def _add_batch(self, batch: list[tuple[bytes, int, bytes]]) -> None:
+        """Entries to the helper, which writes them from the archive's end; while an entry
+        streams to the file, deflated here and held (the file is the stream's)."""
         assert self._deflater is not None
-        datas = [data for _, _, data in batch]
-        deflated = self._deflater.deflate_all(datas) or [deflate(data) for data in datas]
-        entries = [
-            (encoded, flags, packed, crc, size)
-            for (encoded, flags, _), (packed, crc, size) in zip(batch, deflated, strict=True)
-        ]
-        self._add_deflated(entries)
+        if self._sink is not None and not self._to_memory:
+            self._held += [(encoded, flags, *deflate(data)) for encoded, flags, data in batch]
+            return
+        self._deflater.write(batch, self._offset, self._stamp)
+
+    def _settle(self) -> None:
+        """Before this thread writes to the file: what the helper wrote is in it, and its
+        records are the directory's (`DeflateBeside.sync`)."""
+        deflater = self._deflater
+        if deflater is not None and deflater.pending:
+            count, end, records = deflater.sync()
+            self._directory.append(records)
+            self._count += count
+            self._offset = end
+            self._raw.seek(end)
 
     def _add(self, encoded: bytes, flags: int, data: bytes) -> None:
         self._add_deflated([(encoded, flags, *deflate(data))])
@@ -220,7 +236,9 @@ class ZipWriter:
     def _write_entries(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
         """Deflated entries, in order, a few megabytes to a write (the 50,000 sources of a
         `.qdpx`, held while project.qde streamed, went one write each: 0.2 s of the end)."""
+        self._settle()
         stamp, directory, offset = self._stamp, self._directory, self._offset
+        self._count += len(entries)
         pieces: list[bytes] = []
         held = 0
         for encoded, flags, packed, crc, size in entries:
@@ -276,6 +294,7 @@ class ZipWriter:
             self._last = _Last()
             self._sink = _Sink(self._last)
             return
+        self._settle()
         placeholder, _ = entry_headers(encoded, 0, 0, 0, self._offset, self._stamp, flags)
         self._raw.write(placeholder)
         self._sink = _Sink(self._raw)
@@ -300,6 +319,7 @@ class ZipWriter:
         self._raw.seek(end)
         self._offset = end
         self._directory.append(central)
+        self._count += 1
         self._sink = None
         held, self._held = self._held, []
         self._write_entries(held)
@@ -314,11 +334,12 @@ class ZipWriter:
             self._worker.finish()
 
     def _close(self) -> None:
+        self._settle()
         if self._last is not None:
             last, self._last = self._last, None
             self._write_entries([last.entry()])
         directory = b"".join(self._directory)
-        self._raw.write(directory + end_records(len(self._directory), len(directory), self._offset))
+        self._raw.write(directory + end_records(self._count, len(directory), self._offset))
         self._raw.flush()
 
     def __enter__(self) -> ZipWriter:
