@@ -273,6 +273,98 @@ def test_a_failing_export_stops_a_stuck_helper_instead_of_waiting_for_it(
     assert not any(thread.name == "fieldnotes-zip" for thread in threading.enumerate())
 
 
+def test_an_archive_at_descriptor_2_is_whole_with_stderr_closed(tmp_path: Path) -> None:
+    """Run with stderr closed, a process opens its archive as descriptor 2, which in the
+    helper is its own stderr (/dev/null): the helper gets a descriptor of its own."""
+    code = f"""
+import os, zipfile
+from datetime import datetime
+from fieldnotes.export.deflater import DeflateBeside
+from fieldnotes.export.zipwriter import ZipWriter
+os.close(2)
+fd = os.open({str(tmp_path / "a.zip")!r}, os.O_RDWR | os.O_CREAT, 0o600)
+assert fd == 2, fd
+with open(fd, "w+b", closefd=False) as file:
+    moment = datetime(2026, 1, 2)
+    with DeflateBeside(fd) as helper, ZipWriter(file, moment, background=True, deflater=helper) as archive:
+        assert helper.running
+        for number in range(300):
+            archive.add(f"sources/{{number}}.txt", b"field note " * number)
+        archive.close()
+with zipfile.ZipFile({str(tmp_path / "a.zip")!r}) as read:
+    assert read.testzip() is None and len(read.namelist()) == 300
+print("whole")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "whole", done.stderr
+
+
+def test_a_helper_writing_to_another_file_fails_the_archive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its answer fits what it was sent, but the file does not hold the entries."""
+    with tempfile.TemporaryFile() as elsewhere:
+
+        def astray(fd: int) -> subprocess.Popen[bytes] | None:
+            return beside.spawn_helper(
+                "fieldnotes.export.deflater", str(elsewhere.fileno()), pass_fds=(elsewhere.fileno(),)
+            )
+
+        monkeypatch.setattr(deflater_module, "_spawn_on", astray)
+        with tempfile.TemporaryFile() as file, DeflateBeside(file.fileno()) as deflater:
+            assert deflater.running
+            with pytest.raises(HelperGone, match="not where"):
+                _write(file, ENTRY_SET[:50], deflater)
+        elsewhere.seek(0)
+        assert elsewhere.read(4) == b"PK\x03\x04"  # where it all went
+
+
+def test_the_helper_never_writes_to_a_descriptor_of_another_file() -> None:
+    with tempfile.TemporaryFile() as file, tempfile.TemporaryFile() as other:
+        out = io.BytesIO()
+        wrong = deflater_module._identity(other.fileno())
+        serve(io.BytesIO(_batch([(b"a.txt", b"abc")], 0) + bytes(16)), out, file.fileno(), wrong)
+        assert os.fstat(file.fileno()).st_size == 0 and out.getvalue() == b""
+        right = deflater_module._identity(file.fileno())
+        serve(io.BytesIO(_batch([(b"a.txt", b"abc")], 0) + bytes(16)), out, file.fileno(), right)
+        assert os.pread(file.fileno(), 4, 0) == b"PK\x03\x04"
+
+
+def test_many_small_entries_go_a_bounded_number_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty entries weigh nothing: a batch also ends at `_BATCH_ENTRIES` of them."""
+    monkeypatch.setattr(zipwriter, "_BATCH_ENTRIES", 64)
+    sizes: list[int] = []
+    real = DeflateBeside.write
+
+    def counted(self: DeflateBeside, entries: list[tuple[bytes, int, bytes]], *args: object) -> None:
+        sizes.append(len(entries))
+        real(self, entries, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DeflateBeside, "write", counted)
+    assert _contents(_archive([b""] * 1000, helped=True)) == {f"sources/{n}.txt": b"" for n in range(1000)}
+    assert max(sizes) == 64 and sum(sizes) == 1000
+
+
+def test_a_ctrl_c_while_the_helper_is_stopped_still_reaps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    with tempfile.TemporaryFile() as file:
+        deflater = DeflateBeside(file.fileno())
+        process = _process(deflater)
+        real_wait = subprocess.Popen.wait
+        interrupted = False
+
+        def interrupt_once(self: subprocess.Popen[bytes], timeout: float | None = None) -> int:
+            nonlocal interrupted
+            if not interrupted:
+                interrupted = True
+                raise KeyboardInterrupt
+            return real_wait(self, timeout)
+
+        monkeypatch.setattr(subprocess.Popen, "wait", interrupt_once)
+        with pytest.raises(KeyboardInterrupt):
+            deflater.close()
+        monkeypatch.undo()
+        assert process.returncode is not None  # reaped: no zombie left
+        assert not deflater.running
+
+
 def _batch(entries: list[tuple[bytes, bytes]], first: int, stamp: tuple[int, int] = (1, 2)) -> bytes:
     table = b"".join(struct.pack(">HHQ", len(name), 0, len(data)) for name, data in entries)
     names = b"".join(name for name, _ in entries)

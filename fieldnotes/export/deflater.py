@@ -13,8 +13,11 @@ for 0.3 s of a 50,000-note `.qdpx`, and the round trip stalled the thread 1.3 s)
 
 The thread asks for the records (`sync`) before it writes anything itself, and at the
 end. The answer carries the number of entries written, where the last one ends and the
-CRC-32 of all the bytes sent, and the thread checks them against its own count: a
-helper that wrote something else is never taken at its word.
+CRC-32 of all the bytes sent, and the thread checks them against its own count, and looks
+at the file: the first entry's header where the helper says it is, the file as long. The
+helper gets a descriptor of its own, numbered 3 or above, with the file's identity to
+check: with stderr closed, the archive here is descriptor 2, which in the helper is its
+own stderr (a corrupt `.qdpx` was put in place so, the sources written to /dev/null).
 
 On the pipe, a batch: `<count: 4><first offset: 8, signed; -1: after the last><DOS time: 2>
 <DOS date: 2>`, then `count` times `<name length: 2><flags: 2><size: 8>`, the names and
@@ -50,6 +53,7 @@ _RECORDS = struct.Struct(">QQIQ")  # entries, end offset, CRC-32 of what was sen
 _GO_ON = -1
 _MOST = 1 << 20  # entries in one batch, at most (a check on what the helper reads)
 _CENTRAL = 46  # the fixed part of a central directory record
+_LOCAL_MARK = b"PK\x03\x04"  # what each entry's local header starts with
 _PATIENCE = 30.0  # seconds a batch or the records may take before the helper is given up
 
 
@@ -63,14 +67,14 @@ class DeflateBeside:
     it from one thread, as a context manager: leaving the block stops it."""
 
     def __init__(self, fd: int) -> None:
-        from fieldnotes.export.beside import spawn_helper
-
+        self._fd = fd
         self._helper: subprocess.Popen[bytes] | None = None
         if hasattr(os, "pwrite"):  # not on Windows: there the archive's thread writes every entry
-            self._helper = spawn_helper("fieldnotes.export.deflater", str(fd), pass_fds=(fd,))
+            self._helper = _spawn_on(fd)
         self._sent = 0  # entries sent since the last `sync`
         self._crc = 0  # of their bytes, in order
         self._placed = False  # told where to write since the last `sync`
+        self._first = 0  # where those entries begin
 
     @property
     def running(self) -> bool:
@@ -93,6 +97,8 @@ class DeflateBeside:
         names = b"".join([name for name, _, _ in entries])
         data = b"".join([data for _, _, data in entries])
         head = _HEAD.pack(len(entries), _GO_ON if self._placed else offset, *stamp)
+        if not self._placed:
+            self._first = offset
         with self._watched():
             try:
                 assert helper.stdin is not None
@@ -128,6 +134,11 @@ class DeflateBeside:
                 records = _read(helper.stdout, length)
                 if records is None:
                     raise EOFError("the answer stopped short")
+                # And a look at the file itself: the entries are there, not somewhere else.
+                if count and (
+                    os.fstat(self._fd).st_size < end or os.pread(self._fd, 4, self._first) != _LOCAL_MARK
+                ):
+                    raise EOFError("the entries are not where the helper wrote them")
             except (OSError, ValueError, EOFError, struct.error) as exc:
                 self.close()
                 raise HelperGone(f"the helper writing the archive failed ({exc})") from exc
@@ -173,9 +184,15 @@ class DeflateBeside:
         except subprocess.TimeoutExpired:
             helper.kill()
             helper.wait()
-        if helper.stdout is not None:
-            with contextlib.suppress(OSError):
-                helper.stdout.close()
+        except BaseException:  # a Ctrl-C while waiting: stopped and reaped all the same
+            helper.kill()
+            with contextlib.suppress(KeyboardInterrupt, subprocess.TimeoutExpired):
+                helper.wait(timeout=1)
+            raise
+        finally:
+            if helper.stdout is not None:
+                with contextlib.suppress(OSError):
+                    helper.stdout.close()
 
     def __enter__(self) -> DeflateBeside:
         return self
@@ -184,15 +201,46 @@ class DeflateBeside:
         self.close()
 
 
+def _spawn_on(fd: int) -> subprocess.Popen[bytes] | None:
+    """The helper, given a descriptor of the archive's file of its own, numbered 3 or above
+    (0 to 2 are its pipes and its stderr, whatever number `fd` has here: an export run with
+    stderr closed has its archive at 2), and the file's identity, which it checks first."""
+    import fcntl
+
+    from fieldnotes.export.beside import spawn_helper
+
+    try:
+        own = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    except OSError:
+        return None
+    try:
+        return spawn_helper("fieldnotes.export.deflater", str(own), _identity(own), pass_fds=(own,))
+    finally:
+        os.close(own)
+
+
+def _identity(fd: int) -> str:
+    """The file `fd` refers to, as `device:inode`."""
+    stat = os.fstat(fd)
+    return f"{stat.st_dev}:{stat.st_ino}"
+
+
 def _read(source: IO[bytes], length: int) -> bytes | None:
     data = source.read(length) if length else b""
     return data if len(data) == length else None
 
 
-def serve(source: IO[bytes], sink: IO[bytes], fd: int) -> None:
+def serve(source: IO[bytes], sink: IO[bytes], fd: int, identity: str | None = None) -> None:
     """The helper: write each batch's entries to `fd`, and answer each request for the
     records, until the end of the input (or input it cannot read: the thread's next
-    `sync` then finds it gone)."""
+    `sync` then finds it gone). With an `identity` (`_identity`), a descriptor that refers
+    to another file is never written to."""
+    if identity is not None:
+        try:
+            if _identity(fd) != identity:
+                return
+        except OSError:
+            return
     offset = 0
     count, crc = 0, 0
     records: list[bytes] = []
@@ -238,4 +286,4 @@ def serve(source: IO[bytes], sink: IO[bytes], fd: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]))
+    serve(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)

@@ -53,6 +53,7 @@ _UTF8_NAME = 0x800
 _MAX32 = 0xFFFFFFFF
 _MAX16 = 0xFFFF
 _BATCH = 4 << 20  # bytes of entries sent to a helper at once (`DeflateBeside`)
+_BATCH_ENTRIES = 1 << 16  # or this many entries, however small
 
 
 def dos_stamp(moment: datetime) -> tuple[int, int]:
@@ -193,7 +194,7 @@ class ZipWriter:
             return
         self._batch.append((encoded, flags, data))
         self._batch_bytes += len(data)
-        if self._batch_bytes >= _BATCH:
+        if self._batch_bytes >= _BATCH or len(self._batch) >= _BATCH_ENTRIES:
             self._send_batch()
 
     def _send_batch(self) -> None:
