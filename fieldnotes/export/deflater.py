@@ -266,7 +266,7 @@ def serve(source: IO[bytes], sink: IO[bytes], fd: int, identity: str | None = No
             return
         if first != _GO_ON:
             offset = first
-        start = offset
+        start, stamp = offset, (dos_time, dos_date)
         pieces: list[bytes] = []
         view = memoryview(data)
         at = named = 0
@@ -275,7 +275,6 @@ def serve(source: IO[bytes], sink: IO[bytes], fd: int, identity: str | None = No
             named += name_length
             packed, entry_crc, _ = deflate(view[at : at + size])
             at += size
-            stamp = (dos_time, dos_date)
             local, central = entry_headers(name, len(packed), entry_crc, size, offset, stamp, flags)
             pieces += (local, packed)
             records.append(central)
