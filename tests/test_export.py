@@ -236,6 +236,22 @@ def test_empty_codebook_is_refused(service: FieldNotes, tmp_path: Path) -> None:
     assert not (tmp_path / "a.qdc").exists()
 
 
+@pytest.mark.parametrize("export", ["export_qdpx", "export_nvivo", "export_documents"])
+def test_only_unconsented_interviews_matching_says_so_not_check_the_filters(
+    service: FieldNotes, tmp_path: Path, export: str
+) -> None:
+    service.add(make_note(kind="interview", title="Talk with the director"))
+    service.add(make_note(kind="interview", title="Second talk", consent="none recorded"))
+    target = tmp_path / ("p.qdpx" if export == "export_qdpx" else "out")
+    with pytest.raises(NothingToExportError, match="2 notes that match are interviews without recorded"):
+        getattr(service, export)(target)
+    assert not target.exists()
+    getattr(service, export)(target, protections=Protections(include_unconsented=True))
+    assert target.exists()
+    with pytest.raises(NothingToExportError, match="check the filters"):  # no note matched at all
+        getattr(service, export)(tmp_path / "other", NoteFilter(kind="event"))
+
+
 def test_qdpx_layout_selections_cases_and_memos(study: FieldNotes, tmp_path: Path) -> None:
     study.export_qdpx(tmp_path / "p.qdpx", researcher="Dana")
     archive = zipfile.ZipFile(tmp_path / "p.qdpx")

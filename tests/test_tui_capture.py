@@ -428,6 +428,28 @@ async def test_an_export_matching_no_notes_says_so_and_writes_nothing(
     assert not (tmp_path / "none").exists()
 
 
+async def test_an_export_of_only_unconsented_interviews_says_why_nothing_was_written(
+    service: FieldNotes, tmp_path: Path
+) -> None:
+    """Not "write a note first": the note is there, left out for want of recorded consent."""
+    service.add(make_note(kind="interview", title="Talk with the director"))
+    app = make_app(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "x")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#x-path", Input).value = str(tmp_path / "none")
+        burst(app, "ctrl+s")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        said = str(dialog.query_one("#x-summary", Static).render())
+        assert "1 interview with no consent" in said and "Write a note first" not in said
+        assert "Include interviews with no consent recorded" in said
+    assert not (tmp_path / "none").exists()
+
+
 # --------------------------------------------------------------- 80 x 24
 async def test_every_dialog_keeps_its_buttons_on_an_80x24_screen(service: FieldNotes) -> None:
     service.add(make_note(title="x"))

@@ -35,7 +35,6 @@ from fieldnotes.export.common import (
     ExportReport,
     Progress,
     informant_cases,
-    nothing_to_export,
     plural,
     prepare_folder,
     staged_folder,
@@ -214,7 +213,7 @@ def write_documents(
         raise ValidationError(f"unknown format {format!r}: choose txt or docx", field="format")
     notes = job.notes
     if not notes:
-        raise nothing_to_export()
+        raise job.nothing_to_export()
     names = unique_names(notes)
     files = {note.id: f"{names[note.id]}.{format}" for note in notes}
     sheet_files = [f"{sheet}.{ext}" for sheet in SHEETS for ext in ("txt", "xlsx")] + [HOWTO]

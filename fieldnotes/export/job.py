@@ -17,9 +17,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
-from fieldnotes.errors import UncheckedExportError, ValidationError
+from fieldnotes.errors import NothingToExportError, UncheckedExportError, ValidationError
 from fieldnotes.export import beside
-from fieldnotes.export.common import ExportReport, Progress
+from fieldnotes.export.common import ExportReport, Progress, nothing_to_export, plural
 from fieldnotes.model import Code, Informant, Note, Organization
 
 # While an export is made, no collector pass walks every note (at 50,000 notes, a fifth of the time).
@@ -150,6 +150,22 @@ class ExportJob:
     settle: Callable[[], object] | None = field(default=None, repr=False, compare=False)
     """What the files wait for before they are put in place (`settled`): the service's fold
     of the journal into the main file, running beside the writing."""
+    withheld: int = 0  # interviews that matched but were left out for want of recorded consent
+
+    def nothing_to_export(self) -> NothingToExportError:
+        """Why a writer given no notes writes nothing: the notes that matched may all be
+        interviews without recorded consent, which no filter explains."""
+        if self.withheld:
+            which = (
+                "the one note that matches is an interview"
+                if self.withheld == 1
+                else f"the {plural(self.withheld, 'note')} that match are interviews"
+            )
+            return NothingToExportError(
+                f"nothing was written: {which} without recorded consent, left out unless asked "
+                "for (--include-unconsented exports them)"
+            )
+        return nothing_to_export()
 
     def settled(self) -> None:
         """Wait for `settle`; each writer calls this just before its files go in place (an
@@ -397,6 +413,7 @@ def build_job(
         followups=items,
         history=entries,
         preflight=name_checks,
+        withheld=len(left_out),
     )
     return job if defer_check else job.checked()
 

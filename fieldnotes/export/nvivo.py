@@ -22,7 +22,6 @@ from fieldnotes.export.common import (
     OrgTypes,
     Progress,
     informant_cases,
-    nothing_to_export,
     plural,
     prepare_folder,
     staged_folder,
@@ -198,7 +197,7 @@ def write_folder(
 ) -> ExportReport:
     notes, orgs, codes = job.notes, job.organizations, job.codes
     if not notes:
-        raise nothing_to_export()
+        raise job.nothing_to_export()
     extension = f".{options.format}"
     prepare_folder(folder, [name + extension for name in SHEETS] + [HOWTO], options.force)
     report = ExportReport(notes=len(notes), format=f"nvivo-{options.format}", target=folder)

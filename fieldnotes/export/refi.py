@@ -37,7 +37,6 @@ from fieldnotes.export.common import (
     Progress,
     informant_cases,
     lf,
-    nothing_to_export,
     plural,
     prepare_file,
     xml_safe,
@@ -746,7 +745,7 @@ def write_qdpx(
 ) -> ExportReport:
     notes, codes = job.notes, job.codes
     if not notes:
-        raise nothing_to_export()
+        raise job.nothing_to_export()
     chosen = profile(target)
     prepare_file(path, force)
     report = ExportReport(notes=len(notes), format="qdpx", target=path, note_ids=[n.id for n in notes])

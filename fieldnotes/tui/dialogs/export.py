@@ -228,6 +228,15 @@ class ExportDialog(FieldnotesModal[None]):
                 excel_safe=self.query_one("#x-excel", Checkbox).value,
                 code_columns=self.query_one("#x-codecols", Checkbox).value,
             )
+        if self.format not in CODEBOOK_ONLY and not job.notes and job.withheld:
+            count = f"{job.withheld:,} interview{'' if job.withheld == 1 else 's'}"
+            self._summary(
+                f"✗ Nothing was written: the only notes that match are {count} with no consent "
+                "recorded, left out by default. Record consent in the interview (e), or tick "
+                "“Include interviews with no consent recorded”.",
+                error=True,
+            )
+            return
         if self.format not in CODEBOOK_ONLY and not job.notes:
             said = self.filter.describe(with_text=True) if filtered else ""
             self._summary(
