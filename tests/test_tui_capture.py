@@ -10,6 +10,7 @@ import pytest
 from rich.console import Group
 from rich.style import Style
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
 from fieldnotes import config
@@ -380,6 +381,23 @@ async def test_reports_say_how_to_switch_tabs_and_digits_do(service: FieldNotes)
 
 
 # ---------------------------------------------------------------- export
+async def _export_to(app: FieldnotesApp, pilot: Pilot[None], target: Path) -> ExportDialog:
+    """Open the export dialog (x), write to `target` (ctrl+s), and wait for the export."""
+    burst(app, "x")
+    await settle(pilot)
+    dialog = app.screen
+    assert isinstance(dialog, ExportDialog)
+    dialog.query_one("#x-path", Input).value = str(target)
+    burst(app, "ctrl+s")
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+    return dialog
+
+
+def _summary(dialog: ExportDialog) -> str:
+    return str(dialog.query_one("#x-summary", Static).render())
+
+
 async def test_export_errors_and_results_show_inline_in_app_words(
     service: FieldNotes, tmp_path: Path
 ) -> None:
@@ -388,21 +406,14 @@ async def test_export_errors_and_results_show_inline_in_app_words(
     app = make_app(service)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, "x")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#x-path", Input).value = str(tmp_path / "out")
-        burst(app, "ctrl+s")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
+        dialog = await _export_to(app, pilot, tmp_path / "out")
         summary = dialog.query_one("#x-summary-box")
-        assert summary.display and "Done" in str(dialog.query_one("#x-summary", Static).render())
+        assert summary.display and "Done" in _summary(dialog)
         assert summary.region.bottom <= 24 and dialog.query_one("#x-go", Button).region.bottom <= 24
         burst(app, "ctrl+s")  # again, to the same folder
         await app.workers.wait_for_complete()
         await settle(pilot)
-        said = str(dialog.query_one("#x-summary", Static).render())
+        said = _summary(dialog)
         assert "Tick “Replace existing files”" in said and "--force" not in said
         assert summary.region.bottom <= 24
 
@@ -415,15 +426,7 @@ async def test_an_export_matching_no_notes_says_so_and_writes_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.apply_filter(kind="interview")
-        burst(app, "x")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#x-path", Input).value = str(tmp_path / "none")
-        burst(app, "ctrl+s")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        said = str(dialog.query_one("#x-summary", Static).render())
+        said = _summary(await _export_to(app, pilot, tmp_path / "none"))
         assert "No notes match" in said and "nothing was written" in said
     assert not (tmp_path / "none").exists()
 
@@ -436,15 +439,7 @@ async def test_an_export_of_only_unconsented_interviews_says_why_nothing_was_wri
     app = make_app(service)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, "x")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#x-path", Input).value = str(tmp_path / "none")
-        burst(app, "ctrl+s")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        said = str(dialog.query_one("#x-summary", Static).render())
+        said = _summary(await _export_to(app, pilot, tmp_path / "none"))
         assert "1 interview with no consent" in said and "Write a note first" not in said
         assert "Include interviews with no consent recorded" in said
     assert not (tmp_path / "none").exists()
