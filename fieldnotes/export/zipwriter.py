@@ -208,10 +208,16 @@ class ZipWriter:
         """Entries to the helper, which writes them from the archive's end; while an entry
         streams to the file, deflated here and held (the file is the stream's)."""
         assert self._deflater is not None
-        if self._sink is not None and not self._to_memory:
+        if self._file_streaming:
             self._held += [(encoded, flags, *deflate(data)) for encoded, flags, data in batch]
             return
         self._deflater.write(batch, self._offset, self._stamp)
+
+    @property
+    def _file_streaming(self) -> bool:
+        """Whether an entry streams to the file now (not one kept to go last): what is
+        added meanwhile is held until it ends."""
+        return self._sink is not None and not self._to_memory
 
     def _settle(self) -> None:
         """Before this thread writes to the file: what the helper wrote is in it, and its
@@ -229,7 +235,7 @@ class ZipWriter:
 
     def _add_deflated(self, entries: list[tuple[bytes, int, bytes, int, int]]) -> None:
         """Held while an entry streams to the file (written after it), else written now."""
-        if self._sink is not None and not self._to_memory:
+        if self._file_streaming:
             self._held += entries
         else:
             self._write_entries(entries)
